@@ -1,0 +1,1 @@
+"""The twin's graph: ontology, store port and adapters, analytics. Imports nothing from `api` or `ingest`."""

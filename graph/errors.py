@@ -1,0 +1,47 @@
+"""Every error the twin raises on purpose, under one root.
+
+    TwinError
+     ├── ConfigError            a setting is missing or malformed (names the variable and the fix)
+     ├── StoreError             the graph store failed
+     │    ├── StoreUnavailableError   the store cannot be reached (names the URL)
+     │    └── QueryError              a query was rejected by the engine
+     ├── NamedQueryError        a cypher/*.cypher file is malformed, unknown, or given bad parameters
+     └── InputError             user input (a file, a row, an argument) is invalid
+"""
+
+from __future__ import annotations
+
+import cypher
+
+
+class TwinError(Exception):
+    """Root of the errors the twin raises on purpose; the message is meant for a person."""
+
+
+class ConfigError(TwinError):
+    """A setting is missing or malformed."""
+
+
+class StoreError(TwinError):
+    """The graph store failed."""
+
+
+class StoreUnavailableError(StoreError):
+    """The graph store cannot be reached."""
+
+    def __init__(self, url: str, reason: str) -> None:
+        super().__init__(f"Cannot reach the graph store at {url}: {reason}")
+        self.url = url
+        self.reason = reason
+
+
+class QueryError(StoreError):
+    """The engine rejected a query."""
+
+
+class NamedQueryError(TwinError, cypher.NamedQueryError):
+    """A named query is unknown, malformed, or was given bad parameters (file and line in the message)."""
+
+
+class InputError(TwinError):
+    """User input is invalid."""

@@ -1,0 +1,197 @@
+"""FalkorDB adapter: the embedded default (`embedded://DIR`) and external servers (`falkordb://host:port`).
+
+Spoken to over the Redis protocol with the `falkordb` client, never over Bolt (FalkorDB's Bolt support is
+experimental and crashed the server in our measurements).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping, Sequence
+from typing import Any
+from urllib.parse import urlparse
+
+import redis
+from falkordb import Edge, FalkorDB, Node, Path
+
+from graph.embedded import EmbeddedServer, start_or_attach
+from graph.errors import QueryError, StoreUnavailableError
+from graph.ontology import Label
+from graph.settings import Settings
+from graph.store import GraphStore, Row, plain_indexes, unique_keys, with_retries
+
+SCHEMA_TIMEOUT_S = 300.0
+_TRANSIENT = (redis.ConnectionError, redis.TimeoutError, redis.BusyLoadingError)
+
+
+class FalkorDBStore(GraphStore):
+    engine = "falkordb"
+
+    def __init__(self, url: str, host: str, port: int, graph_name: str, server: EmbeddedServer | None = None) -> None:
+        super().__init__(url)
+        self.host, self.port, self.graph_name = host, port, graph_name
+        self._server = server
+        try:
+            self._db = FalkorDB(host=host, port=port, socket_connect_timeout=5)
+            self._db.connection.ping()
+        except (redis.RedisError, OSError) as e:
+            self._release_server()
+            raise StoreUnavailableError(url, _reason(e)) from e
+        self._graph = self._db.select_graph(graph_name)
+
+    @classmethod
+    def open(cls, settings: Settings) -> FalkorDBStore:
+        url = settings.graph_url
+        data_dir = settings.embedded_dir
+        if data_dir is not None:
+            server = start_or_attach(data_dir)
+            return cls(url, "127.0.0.1", server.port, settings.graph_name, server)
+        parsed = urlparse(url)
+        if not parsed.hostname:
+            raise StoreUnavailableError(url, "the URL names no host; write falkordb://host:port")
+        return cls(url, parsed.hostname, parsed.port or 6379, settings.graph_name)
+
+    # -- queries ---------------------------------------------------------------------------------------------
+    def read(self, query: str, params: Mapping[str, Any] | None = None, *, name: str = "adhoc") -> list[Row]:
+        return self._query(query, params, read_only=True)
+
+    def write(self, query: str, params: Mapping[str, Any] | None = None, *, name: str = "adhoc") -> list[Row]:
+        return self._query(query, params, read_only=False)
+
+    def _query(self, query: str, params: Mapping[str, Any] | None, read_only: bool) -> list[Row]:
+        run = self._graph.ro_query if read_only else self._graph.query
+        self.round_trips += 1
+        try:
+            result = with_retries(lambda: run(query, dict(params or {})), _is_transient)
+        except _TRANSIENT as e:
+            raise StoreUnavailableError(self.url, _reason(e)) from e
+        except redis.ResponseError as e:
+            if read_only and "empty key" in str(e):
+                return []  # the graph does not exist yet: nothing to read
+            raise QueryError(f"FalkorDB rejected the query: {e}") from e
+        names = [h[1] for h in result.header]
+        return [{n: _plain(v) for n, v in zip(names, row, strict=True)} for row in result.result_set]
+
+    # -- schema ----------------------------------------------------------------------------------------------
+    def ensure_schema(self) -> None:
+        existing = self._existing_indexes()
+        for label, prop in unique_keys() + plain_indexes():
+            if prop not in existing.get(label.value, set()):
+                self._ddl(f"CREATE INDEX FOR (n:{label.value}) ON (n.{prop})")
+        constraints = {(c["label"], tuple(c["properties"])) for c in self._graph.list_constraints()}
+        for label, key in unique_keys():
+            if (label.value, (key,)) not in constraints:
+                self._ddl_command("GRAPH.CONSTRAINT", "CREATE", self.graph_name, "UNIQUE", "NODE", label.value,
+                                  "PROPERTIES", "1", key)
+        self._wait_until_operational()
+
+    def ensure_vector_index(self, label: Label, prop: str, dimension: int) -> None:
+        rows = self.read("CALL db.indexes() YIELD label, properties, types RETURN label, properties, types")
+        for row in rows:
+            if row["label"] == label.value and "VECTOR" in (row["types"] or {}).get(prop, []):
+                return
+        self._ddl(f"CREATE VECTOR INDEX FOR (n:{label.value}) ON (n.{prop}) "
+                  "OPTIONS {dimension: $dimension, similarityFunction: 'cosine'}", {"dimension": int(dimension)})
+        self._wait_until_operational()
+
+    def vector_search(self, label: Label, prop: str, vector: Sequence[float], k: int) -> list[tuple[Row, float]]:
+        rows = self.read(
+            f"CALL db.idx.vector.queryNodes('{label.value}', '{prop}', $k, vecf32($vector)) YIELD node, score "
+            "RETURN node, score ORDER BY score",
+            {"k": int(k), "vector": [float(x) for x in vector]},
+        )
+        # FalkorDB reports cosine *distance*; the port speaks cosine similarity
+        return [({p: v for p, v in row["node"].items() if p != prop}, 1.0 - float(row["score"])) for row in rows]
+
+    def _existing_indexes(self) -> dict[str, set[str]]:
+        rows = self.read("CALL db.indexes() YIELD label, properties, types RETURN label, properties, types")
+        found: dict[str, set[str]] = {}
+        for row in rows:
+            for prop, kinds in (row["types"] or {}).items():
+                if "RANGE" in kinds:
+                    found.setdefault(row["label"], set()).add(prop)
+        return found
+
+    def _wait_until_operational(self) -> None:
+        """Index builds are asynchronous on FalkorDB, and MERGE against a building index is ~700x slower: wait."""
+        deadline = time.monotonic() + SCHEMA_TIMEOUT_S
+        while True:
+            pending = [r["label"] for r in self.read("CALL db.indexes() YIELD label, status RETURN label, status")
+                       if r["status"] != "OPERATIONAL"]
+            pending += [c["label"] for c in self._graph.list_constraints() if c["status"] != "OPERATIONAL"]
+            failed = [c for c in self._graph.list_constraints() if c["status"] == "FAILED"]
+            if failed:
+                raise QueryError(
+                    f"FalkorDB could not build the unique constraint on {failed[0]['label']}."
+                    f"{failed[0]['properties']}: duplicate keys exist; remove them and run `dtc init` again."
+                )
+            if not pending:
+                return
+            if time.monotonic() > deadline:
+                raise QueryError(f"FalkorDB indexes still building after {SCHEMA_TIMEOUT_S:.0f} s: {pending}")
+            time.sleep(0.05)
+
+    def _ddl(self, query: str, params: Mapping[str, Any] | None = None) -> None:
+        try:
+            self.write(query, params)
+        except QueryError as e:
+            if "already indexed" not in str(e) and "already exists" not in str(e):
+                raise
+
+    def _ddl_command(self, *args: str) -> None:
+        self.round_trips += 1
+        try:
+            self._db.connection.execute_command(*args)
+        except redis.ResponseError as e:
+            if "already exists" not in str(e):
+                raise QueryError(f"FalkorDB rejected {' '.join(args[:2])}: {e}") from e
+
+    # -- housekeeping ----------------------------------------------------------------------------------------
+    def clear(self) -> None:
+        """Delete the whole graph (fast on FalkorDB), then recreate the schema."""
+        try:
+            self._graph.delete()
+        except redis.ResponseError:
+            pass  # no such graph yet
+        self.ensure_schema()
+
+    def redis_url(self) -> str:
+        return f"redis://{self.host}:{self.port}/0"
+
+    def redis(self) -> redis.Redis:
+        """The underlying Redis connection (the embedded server also carries the event stream)."""
+        connection: redis.Redis = self._db.connection
+        return connection
+
+    def close(self) -> None:
+        try:
+            self._db.connection.close()
+        finally:
+            self._release_server()
+
+    def _release_server(self) -> None:
+        if self._server is not None:
+            self._server.release()
+            self._server = None
+
+
+def _is_transient(e: BaseException) -> bool:
+    return isinstance(e, _TRANSIENT)
+
+
+def _reason(e: BaseException) -> str:
+    text = str(e) or type(e).__name__
+    return text.rstrip(".:") + "."
+
+
+def _plain(value: Any) -> Any:
+    """Nodes and relationships as their property dicts; nested lists and maps as plain lists and dicts."""
+    if isinstance(value, Node | Edge):
+        return {k: _plain(v) for k, v in value.properties.items()}
+    if isinstance(value, Path):
+        return [_plain(n) for n in value.nodes()]
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    return value

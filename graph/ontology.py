@@ -1,0 +1,122 @@
+"""The twin's ontology as data: node labels with their key and properties, relationship types, indexes.
+
+Everything that writes Cypher takes labels, relationship types and property names from here, never from input.
+Timestamps are epoch milliseconds (int) on both engines. Personal data lives only in `Customer.pii_*` properties
+and in hashed `Identity` keys, so erasure and redaction have one place to look.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class Label(StrEnum):
+    CUSTOMER = "Customer"
+    IDENTITY = "Identity"
+    PERSONA = "Persona"
+    INSIGHT = "Insight"
+    CHANNEL = "Channel"
+    TOUCHPOINT = "Touchpoint"
+    STAGE = "Stage"
+    INTERACTION = "Interaction"
+    JOURNEY = "Journey"
+    FRICTION_POINT = "FrictionPoint"
+    TRIGGER_EVENT = "TriggerEvent"
+    ACTION = "Action"
+    COMPETITOR = "Competitor"
+    STAKEHOLDER = "Stakeholder"
+    PRODUCT = "Product"
+    CONSENT = "Consent"
+    EMBEDDING = "Embedding"
+    AUDIT_ENTRY = "AuditEntry"
+
+
+class Rel(StrEnum):
+    IDENTIFIES = "IDENTIFIES"  # (Identity)->(Customer)
+    SHOWS = "SHOWS"  # (Customer)->(Persona) {weight, since, until, source}
+    HAS_INSIGHT = "HAS_INSIGHT"  # (Persona)->(Insight)
+    PERFORMED = "PERFORMED"  # (Customer)->(Interaction)
+    AT = "AT"  # (Interaction)->(Touchpoint)
+    ON = "ON"  # (Touchpoint)->(Channel)
+    IN_STAGE = "IN_STAGE"  # (Touchpoint)->(Stage)
+    TOOK = "TOOK"  # (Customer)->(Journey)
+    INCLUDES = "INCLUDES"  # (Journey)->(Interaction) {seq}
+    NEXT = "NEXT"  # (Interaction)->(Interaction), within a journey, time order
+    HIT = "HIT"  # (Interaction)->(FrictionPoint)
+    OCCURS_AT = "OCCURS_AT"  # (FrictionPoint)->(Touchpoint)
+    TRIGGERED = "TRIGGERED"  # (Interaction)->(TriggerEvent) {experience}
+    SUGGESTS = "SUGGESTS"  # (TriggerEvent)->(Action) {when}
+    ABOUT = "ABOUT"  # (Interaction)->(Product)
+    SWITCHED_TO = "SWITCHED_TO"  # (Customer)->(Competitor) {ts, event_id}
+    OWNS = "OWNS"  # (Stakeholder)->(Touchpoint | FrictionPoint)
+    GAVE = "GAVE"  # (Customer)->(Consent)
+    EMBEDS = "EMBEDS"  # (Embedding)->(Interaction | Persona | Insight | FrictionPoint)
+
+
+STAGES: tuple[str, ...] = ("awareness", "consideration", "purchase", "retention", "advocacy")
+EXPERIENCES: tuple[str, ...] = ("negative", "met", "exceeded")
+RELATIONSHIP_STAGES: tuple[str, ...] = ("start", "forward", "backward", "stop")
+PII_PREFIX = "pii_"
+
+
+@dataclass(frozen=True)
+class NodeType:
+    label: Label
+    key: str | None
+    properties: tuple[str, ...]
+    indexed: tuple[str, ...] = field(default=())
+    description: str = ""
+
+
+NODE_TYPES: tuple[NodeType, ...] = (
+    NodeType(
+        Label.CUSTOMER, "id",
+        ("id", "relationship_stage", "attributes", "created_ts", "updated_ts", "anonymized", "merged_into"),
+        description="A person the organisation serves. `pii_*` properties hold personal data; "
+        "`attributes` is a JSON object of non-personal descriptors.",
+    ),
+    NodeType(Label.IDENTITY, "key", ("key", "kind", "hash"),
+             description="An identifier seen with events: key = kind + ':' + keyed hash of the normalised value."),
+    NodeType(Label.PERSONA, "code", ("code", "name", "description", "goals", "pains", "auto")),
+    NodeType(Label.INSIGHT, "id", ("id", "persona", "quadrant", "text"),
+             description="An empathy-map entry; quadrant is think, feel, say or do."),
+    NodeType(Label.CHANNEL, "code", ("code", "name", "kind", "auto")),
+    NodeType(Label.TOUCHPOINT, "code", ("code", "name", "channel", "stage", "owner", "auto")),
+    NodeType(Label.STAGE, "name", ("name", "order")),
+    NodeType(
+        Label.INTERACTION, "id",
+        ("id", "ts", "type", "customer_id", "journey_id", "session_id", "channel", "touchpoint", "stage",
+         "outcome", "experience", "csat", "ces", "nps", "sentiment", "text", "value", "currency",
+         "frictions", "trigger", "competitor", "product", "attributes"),
+        indexed=("ts", "customer_id"),
+        description="One event (id = event_id). Codes are denormalised beside the relationships so questions "
+        "filter without extra hops; `frictions` is the list of friction codes hit.",
+    ),
+    NodeType(Label.JOURNEY, "id", ("id", "customer_id", "session_id", "start_ts", "end_ts", "size"),
+             indexed=("customer_id",)),
+    NodeType(Label.FRICTION_POINT, "code", ("code", "name", "description", "touchpoint", "owner", "auto")),
+    NodeType(Label.TRIGGER_EVENT, "code", ("code", "name", "description", "auto")),
+    NodeType(Label.ACTION, "code", ("code", "name", "kind", "trigger", "when", "description", "purpose")),
+    NodeType(Label.COMPETITOR, "code", ("code", "name", "auto")),
+    NodeType(Label.STAKEHOLDER, "code", ("code", "name", "support", "influence", "concerns")),
+    NodeType(Label.PRODUCT, "code", ("code", "name", "auto")),
+    NodeType(Label.CONSENT, "id", ("id", "customer_id", "purpose", "granted", "ts", "source", "actor"),
+             indexed=("customer_id",)),
+    NodeType(Label.EMBEDDING, "hash", ("hash", "model", "vector"),
+             description="One distinct text embedded once (hash = sha256 of model + text); the text itself stays "
+             "on the node it came from, so erasing that node's text leaves nothing readable here."),
+    NodeType(Label.AUDIT_ENTRY, "id", ("id", "ts", "actor", "action", "subject", "detail"), indexed=("ts",)),
+)
+
+NODE_TYPE_BY_LABEL: dict[Label, NodeType] = {n.label: n for n in NODE_TYPES}
+
+EMBEDDING_VECTOR_PROPERTY = "vector"
+
+
+def key_of(label: Label) -> str:
+    """The unique key property of a label (e.g. `id` for Customer)."""
+    key = NODE_TYPE_BY_LABEL[label].key
+    if key is None:
+        raise KeyError(f"{label} has no key property")
+    return key

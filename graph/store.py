@@ -1,0 +1,167 @@
+"""The store port: the one interface to the graph that everything else uses, and `open_store()`.
+
+Two adapters implement it and pass the same contract suite (tests/contract): `FalkorDBStore` (embedded or external
+FalkorDB over the Redis protocol) and `Neo4jStore` (the official driver). Queries take parameters only; labels and
+relationship types come from `graph.ontology`, never from input.
+
+Transactions: on Neo4j `read`/`write` each run one managed transaction (reads routed to secondaries on a cluster).
+FalkorDB has no multi-statement transactions; its closest equivalent is that each query is atomic and writes are
+serialised, so every write here is a single query, and sequences of writes are made idempotent (MERGE on keys) so a
+retry or a re-run converges.
+"""
+
+from __future__ import annotations
+
+import time
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from itertools import islice
+from typing import Any, ClassVar, TypeVar
+
+import cypher
+from graph.errors import NamedQueryError
+from graph.ontology import NODE_TYPES, Label, Rel
+from graph.settings import Settings
+
+Row = dict[str, Any]
+T = TypeVar("T")
+DEFAULT_BATCH_SIZE = 5000
+
+
+class GraphStore(ABC):
+    """A twin's graph store. Use as a context manager, or call `close()`."""
+
+    engine: ClassVar[str]  # "falkordb" or "neo4j": picks `NAME.<engine>.cypher` variants and schema DDL
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.round_trips = 0  # queries sent, for tests that guard against N+1 patterns
+
+    # -- queries ---------------------------------------------------------------------------------------------
+    @abstractmethod
+    def read(self, query: str, params: Mapping[str, Any] | None = None, *, name: str = "adhoc") -> list[Row]:
+        """Run a read-only query; rows as dicts (nodes and relationships become their property dicts)."""
+
+    @abstractmethod
+    def write(self, query: str, params: Mapping[str, Any] | None = None, *, name: str = "adhoc") -> list[Row]:
+        """Run one write query atomically."""
+
+    def write_batches(self, query: str, rows: Iterable[Mapping[str, Any]], *, batch_size: int = DEFAULT_BATCH_SIZE,
+                      name: str = "batch") -> int:
+        """Run `query` (which starts with `UNWIND $rows AS row`) once per batch of rows; returns rows written."""
+        written = 0
+        for batch in batched(rows, batch_size):
+            self.write(query, {"rows": batch}, name=name)
+            written += len(batch)
+        return written
+
+    def run(self, name: str, params: Mapping[str, Any] | None = None) -> list[Row]:
+        """Run the named query `cypher/NAME.cypher` (or its engine variant) with declared defaults filled in."""
+        try:
+            named = cypher.load(name)
+            bound = named.bind(params or {})
+        except cypher.NamedQueryError as e:
+            raise NamedQueryError(str(e)) from e
+        text = named.text_for(self.engine)
+        if named.mode == "read":
+            return self.read(text, bound, name=name)
+        return self.write(text, bound, name=name)
+
+    # -- schema and housekeeping -----------------------------------------------------------------------------
+    @abstractmethod
+    def ensure_schema(self) -> None:
+        """Create every unique constraint and index of the ontology, idempotently; return once they are usable."""
+
+    @abstractmethod
+    def ensure_vector_index(self, label: Label, prop: str, dimension: int) -> None:
+        """Create the vector index on `label.prop` (cosine) if missing."""
+
+    @abstractmethod
+    def vector_search(self, label: Label, prop: str, vector: Sequence[float], k: int) -> list[tuple[Row, float]]:
+        """The `k` nodes nearest to `vector`, as (properties without the vector, cosine similarity), best first."""
+
+    def stats(self) -> dict[str, Any]:
+        """Node count per ontology label and relationship count per type."""
+        nodes = {lbl.value: self._count(f"MATCH (n:{lbl.value}) RETURN count(n) AS n") for lbl in Label}
+        rels = {rel.value: self._count(f"MATCH ()-[r:{rel.value}]->() RETURN count(r) AS n") for rel in Rel}
+        return {
+            "store": self.engine,
+            "nodes": nodes,
+            "relationships": rels,
+            "total_nodes": sum(nodes.values()),
+            "total_relationships": sum(rels.values()),
+        }
+
+    def _count(self, query: str) -> int:
+        rows = self.read(query, name="stats")
+        return int(rows[0]["n"]) if rows else 0
+
+    def clear(self) -> None:
+        """Delete every node and relationship (tests and demo resets); the schema stays."""
+        while self.write("MATCH (n) WITH n LIMIT 50000 DETACH DELETE n RETURN count(*) AS n", name="clear")[0]["n"]:
+            pass
+
+    def redis_url(self) -> str | None:
+        """The Redis server that carries the event stream, when this store has one."""
+        return None
+
+    @abstractmethod
+    def close(self) -> None:
+        """Release connections (and the embedded server, when this process was its last user)."""
+
+    def __enter__(self: T) -> T:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def unique_keys() -> list[tuple[Label, str]]:
+    """(label, key) for every keyed node type of the ontology."""
+    return [(n.label, n.key) for n in NODE_TYPES if n.key]
+
+
+def plain_indexes() -> list[tuple[Label, str]]:
+    """(label, property) for every non-unique index of the ontology."""
+    return [(n.label, p) for n in NODE_TYPES for p in n.indexed]
+
+
+def batched(rows: Iterable[T], size: int) -> Iterator[list[T]]:
+    iterator = iter(rows)
+    while batch := list(islice(iterator, size)):
+        yield batch
+
+
+def with_retries(call: Callable[[], T], is_transient: Callable[[BaseException], bool], attempts: int = 5,
+                 first_delay_s: float = 0.1) -> T:
+    """Run `call`, retrying transient failures with exponential backoff (0.1 s, 0.2 s, … )."""
+    delay = first_delay_s
+    for attempt in range(1, attempts + 1):
+        try:
+            return call()
+        except Exception as e:
+            if attempt == attempts or not is_transient(e):
+                raise
+            time.sleep(delay)
+            delay *= 2
+    raise AssertionError("unreachable")
+
+
+def open_store(settings: Settings) -> GraphStore:
+    """Open the store `settings.graph_url` names; raises StoreUnavailableError when it cannot be reached."""
+    url = settings.graph_url
+    scheme = url.split("://", 1)[0] if "://" in url else ""
+    if scheme in ("embedded", "falkordb", "redis"):
+        from graph.falkordb_store import FalkorDBStore
+
+        return FalkorDBStore.open(settings)
+    if scheme in ("bolt", "bolt+s", "bolt+ssc", "neo4j", "neo4j+s", "neo4j+ssc"):
+        from graph.neo4j_store import Neo4jStore
+
+        return Neo4jStore.open(settings)
+    from graph.errors import ConfigError
+
+    raise ConfigError(
+        f"DTC_GRAPH_URL={url!r} is not a store URL; use embedded://DIR, falkordb://host:port, bolt://host:port "
+        "or neo4j://host:port."
+    )

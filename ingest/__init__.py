@@ -1,0 +1,1 @@
+"""Ingest jobs: validate, resolve identities and link raw interactions into journeys; writes through `graph`."""

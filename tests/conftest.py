@@ -1,0 +1,61 @@
+"""Shared fixtures: one real embedded FalkorDB server per test session, a fresh graph per test."""
+
+from __future__ import annotations
+
+import itertools
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from graph.embedded import EmbeddedServer, start_or_attach
+from graph.falkordb_store import FalkorDBStore
+from graph.settings import Settings
+from graph.store import GraphStore
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared"
+EXAMPLES = SHARED / "contracts" / "examples"
+DATA = SHARED / "data"
+_graph_numbers = itertools.count(1)
+
+
+@pytest.fixture(scope="session")
+def embedded_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedServer]:
+    server = start_or_attach(tmp_path_factory.mktemp("falkordb"))
+    yield server
+    server.release()
+
+
+@pytest.fixture
+def store(embedded_server: EmbeddedServer) -> Iterator[GraphStore]:
+    """A real FalkorDB store on its own empty graph, schema created."""
+    name = f"test{os.getpid()}_{next(_graph_numbers)}"
+    s = FalkorDBStore(embedded_server.url, "127.0.0.1", embedded_server.port, name)
+    s.ensure_schema()
+    yield s
+    s.clear()
+    s._graph.delete()
+    s.close()
+
+
+@pytest.fixture
+def store_settings(store: FalkorDBStore) -> Settings:
+    """Settings that point at the test's graph on the shared server (for code that opens its own store)."""
+    return Settings(graph_url=f"falkordb://127.0.0.1:{store.port}", graph_name=store.graph_name,
+                    identity_key="test-identity-key")
+
+
+@pytest.fixture
+def examples() -> Path:
+    if not EXAMPLES.exists():
+        pytest.skip(f"the contract examples are not at {EXAMPLES}")
+    return EXAMPLES
+
+
+@pytest.fixture
+def shared_data() -> Path:
+    if not DATA.exists():
+        pytest.skip(f"the shared real data is not at {DATA}")
+    return DATA

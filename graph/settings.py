@@ -11,6 +11,7 @@
 | DTC_PII_ROLES | admin | roles that may read personal data |
 | DTC_EMBEDDING_MODEL | (the packaged all-MiniLM-L6-v2) | a path or model name for sentence-transformers |
 | DTC_JOURNEY_GAP_DAYS | 30 | inactivity gap that splits a customer's events into journeys |
+| DTC_STATE_DIR | the embedded DIR, else ./.dtc-state | ingest checkpoints, the list of rejects files, the identity key file |
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ class Settings:
     pii_roles: frozenset[str] = frozenset({"admin"})
     embedding_model: str | None = None
     journey_gap_days: float = 30.0
+    state_dir_override: str | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -54,6 +56,7 @@ class Settings:
             pii_roles=frozenset(r.strip() for r in (env.get("DTC_PII_ROLES") or "admin").split(",") if r.strip()),
             embedding_model=env.get("DTC_EMBEDDING_MODEL") or None,
             journey_gap_days=_positive_float(env, "DTC_JOURNEY_GAP_DAYS", 30.0),
+            state_dir_override=env.get("DTC_STATE_DIR") or None,
         )
 
     def with_graph_url(self, url: str) -> Settings:
@@ -65,6 +68,13 @@ class Settings:
         if not self.graph_url.startswith("embedded://"):
             return None
         return Path(self.graph_url.removeprefix("embedded://") or ".dtc").expanduser().resolve()
+
+    @property
+    def state_dir(self) -> Path:
+        """Where local state lives: ingest checkpoints, the rejects-file list, the identity key file."""
+        if self.state_dir_override:
+            return Path(self.state_dir_override).expanduser().resolve()
+        return self.embedded_dir or Path(".dtc-state").resolve()
 
 
 ROLES = frozenset({"admin", "analyst", "frontend", "ingest"})

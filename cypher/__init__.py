@@ -129,23 +129,25 @@ def to_epoch_ms(value: Any) -> int:
     return int(parsed.timestamp() * 1000)
 
 
-def names() -> list[str]:
+def names(directory: Path = HERE) -> list[str]:
     """The names of every query in the library, sorted."""
-    return sorted(p.name.removesuffix(".cypher") for p in HERE.glob("*.cypher") if p.name.count(".") == 1)
+    return sorted(p.name.removesuffix(".cypher") for p in directory.glob("*.cypher") if p.name.count(".") == 1)
 
 
 @cache
-def load(name: str) -> NamedQuery:
+def load(name: str, directory: Path = HERE) -> NamedQuery:
     """The named query `name`, validated."""
-    path = HERE / f"{name}.cypher"
+    path = directory / f"{name}.cypher"
     if not re.fullmatch(r"[a-z0-9][a-z0-9-]*", name) or not path.is_file():
-        raise NamedQueryError(f"No named query {name!r}; `dtc cypher list` shows the {len(names())} there are.")
+        raise NamedQueryError(
+            f"No named query {name!r}; `dtc cypher list` shows the {len(names(directory))} there are."
+        )
     header, body, body_line = _split(path)
     meta = _parse_header(path, header)
     params = meta["params"]
     _check_params(path, body, body_line, params)
     variants: dict[str, str] = {}
-    for variant in HERE.glob(f"{name}.*.cypher"):
+    for variant in directory.glob(f"{name}.*.cypher"):
         engine = variant.name.removeprefix(f"{name}.").removesuffix(".cypher")
         _, v_body, v_line = _split(variant)
         _check_params(variant, v_body, v_line, params, require_all=False)
@@ -153,8 +155,8 @@ def load(name: str) -> NamedQuery:
     return NamedQuery(name, meta["description"], params, meta["mode"], body, path, variants)
 
 
-def load_all() -> list[NamedQuery]:
-    return [load(n) for n in names()]
+def load_all(directory: Path = HERE) -> list[NamedQuery]:
+    return [load(n, directory) for n in names(directory)]
 
 
 def _split(path: Path) -> tuple[list[tuple[int, str]], str, int]:

@@ -33,11 +33,11 @@ class FalkorDBStore(GraphStore):
         self._server = server
         try:
             self._db = FalkorDB(host=host, port=port, socket_connect_timeout=5)
-            self._db.connection.ping()
+            self._graph = self._db.select_graph(graph_name)
+            self._graph.query("RETURN 1")  # creates the graph when it is new, so reads on it are valid
         except (redis.RedisError, OSError) as e:
             self._release_server()
             raise StoreUnavailableError(url, _reason(e)) from e
-        self._graph = self._db.select_graph(graph_name)
 
     @classmethod
     def open(cls, settings: Settings) -> FalkorDBStore:
@@ -66,8 +66,6 @@ class FalkorDBStore(GraphStore):
         except _TRANSIENT as e:
             raise StoreUnavailableError(self.url, _reason(e)) from e
         except redis.ResponseError as e:
-            if read_only and "empty key" in str(e):
-                return []  # the graph does not exist yet: nothing to read
             raise QueryError(f"FalkorDB rejected the query: {e}") from e
         names = [h[1] for h in result.header]
         return [{n: _plain(v) for n, v in zip(names, row, strict=True)} for row in result.result_set]
@@ -149,10 +147,8 @@ class FalkorDBStore(GraphStore):
     # -- housekeeping ----------------------------------------------------------------------------------------
     def clear(self) -> None:
         """Delete the whole graph (fast on FalkorDB), then recreate the schema."""
-        try:
-            self._graph.delete()
-        except redis.ResponseError:
-            pass  # no such graph yet
+        self._graph.delete()
+        self._graph.query("RETURN 1")
         self.ensure_schema()
 
     def redis_url(self) -> str:

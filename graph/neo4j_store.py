@@ -54,7 +54,7 @@ class Neo4jStore(GraphStore):
         self.round_trips += 1
         try:
             records, _, _ = self._driver.execute_query(
-                Query(query, metadata={"query": name}),  # type: ignore[arg-type]
+                Query(query, metadata={"query": name}),
                 dict(params or {}),
                 routing_=routing,
                 database_=self._database,
@@ -76,7 +76,8 @@ class Neo4jStore(GraphStore):
 
     def ensure_vector_index(self, label: Label, prop: str, dimension: int) -> None:
         self.write(
-            f"CREATE VECTOR INDEX {label.value.lower()}_{prop}_vector IF NOT EXISTS FOR (n:{label.value}) ON (n.{prop}) "
+            f"CREATE VECTOR INDEX {label.value.lower()}_{prop}_vector IF NOT EXISTS "
+            f"FOR (n:{label.value}) ON (n.{prop}) "
             "OPTIONS {indexConfig: {`vector.dimensions`: $dimension, `vector.similarity_function`: 'cosine'}}",
             {"dimension": int(dimension)}, name="schema")
         self.write("CALL db.awaitIndexes(300)", name="schema")

@@ -4,14 +4,14 @@
 | --- | --- | --- |
 | DTC_GRAPH_URL | embedded://./.dtc | the store: embedded://DIR, falkordb://host:port, bolt://…, neo4j://… |
 | DTC_GRAPH_NAME | twin | graph name on FalkorDB (one server can hold several twins) |
-| DTC_NEO4J_USER / _PASSWORD / _DATABASE | neo4j / (none) / neo4j | Neo4j credentials and database |
+| DTC_NEO4J_USER / _PASSWORD / _DATABASE | neo4j / (none) / neo4j | Neo4j credentials, database |
 | DTC_REDIS_URL | (the embedded server) | Redis for the event stream when the store is Neo4j or external |
 | DTC_IDENTITY_KEY | (a key file beside embedded data) | secret for the keyed hash of identities; never stored in the graph |
 | DTC_API_KEYS | (none: open dev mode, loopback only) | `key:role,…` with roles admin, analyst, frontend, ingest |
 | DTC_PII_ROLES | admin | roles that may read personal data |
 | DTC_EMBEDDING_MODEL | (the packaged all-MiniLM-L6-v2) | a path or model name for sentence-transformers |
 | DTC_JOURNEY_GAP_DAYS | 30 | inactivity gap that splits a customer's events into journeys |
-| DTC_STATE_DIR | the embedded DIR, else ./.dtc-state | ingest checkpoints, the list of rejects files, the identity key file |
+| DTC_STATE_DIR | the embedded DIR, else ./.dtc-state | ingest checkpoints, rejects-file list, identity key file |
 """
 
 from __future__ import annotations

@@ -35,7 +35,6 @@ def store(embedded_server: EmbeddedServer) -> Iterator[GraphStore]:
     s = FalkorDBStore(embedded_server.url, "127.0.0.1", embedded_server.port, name)
     s.ensure_schema()
     yield s
-    s.clear()
     s._graph.delete()
     s.close()
 

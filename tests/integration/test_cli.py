@@ -1,0 +1,65 @@
+"""The `dtc` command line as a user runs it: JSON output, exit codes, one-line errors."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+
+def dtc(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "dtc.cli", *args], capture_output=True, text=True, timeout=120,
+                          cwd=cwd)
+
+
+def test_stats_json_counts_what_was_written(tmp_path: Path) -> None:
+    store = f"embedded://{tmp_path}/twin"
+    written = dtc("--store", store, "cypher", "query", "CREATE (:Customer {id: $id})-[:PERFORMED]->"
+                  "(:Interaction {id: 'e1', ts: 1})", "--param", "id=c1", "--write")
+    assert written.returncode == 0, written.stderr
+    result = dtc("--store", store, "stats", "--json")
+    assert result.returncode == 0, result.stderr
+    stats = json.loads(result.stdout)
+    assert stats["nodes"]["Customer"] == 1
+    assert stats["nodes"]["Interaction"] == 1
+    assert stats["relationships"]["PERFORMED"] == 1
+
+
+def test_adhoc_queries_are_read_only_unless_asked(tmp_path: Path) -> None:
+    store = f"embedded://{tmp_path}/twin"
+    refused = dtc("--store", store, "cypher", "query", "CREATE (:Customer {id: 'x'})")
+    assert refused.returncode == 1
+    assert refused.stderr.startswith("dtc: error:") and "Traceback" not in refused.stderr
+    rows = dtc("--store", store, "cypher", "query", "MATCH (c:Customer) RETURN count(c) AS n", "--json")
+    assert json.loads(rows.stdout) == [{"n": 0}]
+
+
+def test_an_unreachable_neo4j_url_is_one_line_naming_it() -> None:
+    result = dtc("--store", "bolt://127.0.0.1:9", "stats", "--json")
+    assert result.returncode == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "bolt://127.0.0.1:9" in lines[0]
+    assert "Traceback" not in result.stderr
+
+
+def test_an_unknown_store_scheme_is_a_clear_error() -> None:
+    result = dtc("--store", "postgres://x", "stats")
+    assert result.returncode == 1
+    assert "embedded://DIR" in result.stderr
+
+
+def test_a_bad_named_query_call_is_a_usage_error_before_touching_the_store(tmp_path: Path) -> None:
+    result = dtc("--store", f"embedded://{tmp_path}/never", "cypher", "run", "no-such-query")
+    assert result.returncode == 2
+    assert "dtc cypher list" in result.stderr
+    assert not (tmp_path / "never").exists()
+    malformed = dtc("--store", f"embedded://{tmp_path}/never", "cypher", "query", "RETURN 1", "--param", "oops")
+    assert malformed.returncode == 2
+
+
+def test_cypher_list_describes_every_named_query() -> None:
+    result = dtc("cypher", "list", "--json")
+    assert result.returncode == 0, result.stderr
+    for query in json.loads(result.stdout):
+        assert query["description"] and query["mode"] in ("read", "write")

@@ -1,0 +1,115 @@
+"""The named-query loader: headers, parameters, variants, and mistakes reported with file and line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import cypher
+from cypher import NamedQueryError, load, to_epoch_ms
+
+GOOD = """// name: customers-of-persona
+// Customers showing a persona, with the weight.
+// params:
+//   persona: string          persona code
+//   since: datetime = null   epoch ms or RFC 3339
+//   limit: int = 100
+// mode: read
+MATCH (c:Customer)-[s:SHOWS]->(:Persona {code: $persona})
+WHERE $since IS NULL OR s.since >= $since
+RETURN c.id AS id, s.weight AS weight LIMIT $limit
+"""
+
+
+def write(directory: Path, name: str, text: str) -> Path:
+    path = directory / f"{name}.cypher"
+    path.write_text(text)
+    return path
+
+
+def test_a_good_file_loads_with_its_header(tmp_path: Path) -> None:
+    write(tmp_path, "customers-of-persona", GOOD)
+    query = load("customers-of-persona", tmp_path)
+    assert query.mode == "read"
+    assert query.description == "Customers showing a persona, with the weight."
+    assert [(p.name, p.type, p.required) for p in query.params] == [
+        ("persona", "string", True), ("since", "datetime", False), ("limit", "int", False)]
+    assert query.text.startswith("MATCH (c:Customer)")
+
+
+def test_bind_fills_defaults_and_coerces_command_line_strings(tmp_path: Path) -> None:
+    write(tmp_path, "customers-of-persona", GOOD)
+    query = load("customers-of-persona", tmp_path)
+    assert query.bind({"persona": "p", "since": "2024-05-01T10:00:00Z", "limit": "5"}) == {
+        "persona": "p", "since": 1714557600000, "limit": 5}
+    assert query.bind({"persona": "p"}) == {"persona": "p", "since": None, "limit": 100}
+
+
+def test_bind_refuses_missing_unknown_and_malformed_parameters(tmp_path: Path) -> None:
+    write(tmp_path, "customers-of-persona", GOOD)
+    query = load("customers-of-persona", tmp_path)
+    with pytest.raises(NamedQueryError, match="needs --param persona"):
+        query.bind({})
+    with pytest.raises(NamedQueryError, match="has no parameter colour"):
+        query.bind({"persona": "p", "colour": "red"})
+    with pytest.raises(NamedQueryError, match="limit='many' is not a valid int"):
+        query.bind({"persona": "p", "limit": "many"})
+    with pytest.raises(NamedQueryError, match="since='yesterday' is not a valid datetime"):
+        query.bind({"persona": "p", "since": "yesterday"})
+
+
+def test_an_undeclared_parameter_is_reported_with_file_and_line(tmp_path: Path) -> None:
+    path = write(tmp_path, "undeclared", GOOD.replace("customers-of-persona", "undeclared")
+                 .replace("LIMIT $limit", "LIMIT $limt"))
+    with pytest.raises(NamedQueryError, match=rf"{path}:10: \$limt is used but not declared"):
+        load("undeclared", tmp_path)
+
+
+def test_a_declared_but_unused_parameter_is_reported(tmp_path: Path) -> None:
+    write(tmp_path, "unused", GOOD.replace("customers-of-persona", "unused").replace(" LIMIT $limit", ""))
+    with pytest.raises(NamedQueryError, match="limit is declared but never used"):
+        load("unused", tmp_path)
+
+
+def test_parameters_inside_strings_and_comments_are_not_parameters(tmp_path: Path) -> None:
+    text = GOOD.replace("customers-of-persona", "strings").replace(
+        "RETURN c.id AS id", "RETURN c.id AS id, '$price' AS literal // costs $money\n")
+    write(tmp_path, "strings", text)
+    assert load("strings", tmp_path).name == "strings"
+
+
+@pytest.mark.parametrize(("mutation", "message"), [
+    (lambda t: t.replace("// name: bad\n", ""), "lacks '// name: bad'"),
+    (lambda t: t.replace("// mode: read", "// mode: sometimes"), "mode must be read or write"),
+    (lambda t: t.replace("// name: bad", "// name: other"), "header says name 'other'"),
+    (lambda t: t.replace("limit: int = 100", "limit: integer = 100"), "type 'integer' is not one of"),
+    (lambda t: t.replace("// Customers showing a persona, with the weight.\n", ""), "lacks a description"),
+])
+def test_header_mistakes_are_reported(tmp_path: Path, mutation, message: str) -> None:  # type: ignore[no-untyped-def]
+    write(tmp_path, "bad", mutation(GOOD.replace("customers-of-persona", "bad")))
+    with pytest.raises(NamedQueryError, match=message):
+        load("bad", tmp_path)
+
+
+def test_an_engine_variant_replaces_the_text_on_that_engine_only(tmp_path: Path) -> None:
+    write(tmp_path, "customers-of-persona", GOOD)
+    (tmp_path / "customers-of-persona.falkordb.cypher").write_text(
+        "// name: customers-of-persona\nMATCH (c:Customer) WHERE c.p = $persona RETURN c.id AS id LIMIT $limit\n")
+    query = load("customers-of-persona", tmp_path)
+    assert query.text_for("falkordb").startswith("MATCH (c:Customer) WHERE")
+    assert query.text_for("neo4j") == query.text
+    assert cypher.names(tmp_path) == ["customers-of-persona"]
+
+
+def test_an_unknown_name_points_to_the_list(tmp_path: Path) -> None:
+    with pytest.raises(NamedQueryError, match="dtc cypher list"):
+        load("nope", tmp_path)
+
+
+def test_epoch_ms_accepts_numbers_and_offset_timestamps_only() -> None:
+    assert to_epoch_ms("2024-05-01T10:00:00Z") == 1714557600000
+    assert to_epoch_ms("2024-05-01T12:00:00+02:00") == 1714557600000
+    assert to_epoch_ms(1714557600000) == 1714557600000
+    with pytest.raises(ValueError, match="no time zone"):
+        to_epoch_ms("2024-05-01T10:00:00")

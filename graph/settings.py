@@ -6,7 +6,7 @@
 | DTC_GRAPH_NAME | twin | graph name on FalkorDB (one server can hold several twins) |
 | DTC_NEO4J_USER / _PASSWORD / _DATABASE | neo4j / (none) / neo4j | Neo4j credentials, database |
 | DTC_REDIS_URL | (the embedded server) | Redis for the event stream when the store is Neo4j or external |
-| DTC_IDENTITY_KEY | (a key file beside embedded data) | secret for the keyed hash of identities; never stored in the graph |
+| DTC_IDENTITY_KEY | (a key file in the state dir) | secret of the keyed identity hash; never stored in the graph |
 | DTC_API_KEYS | (none: open dev mode, loopback only) | `key:role,…` with roles admin, analyst, frontend, ingest |
 | DTC_PII_ROLES | admin | roles that may read personal data |
 | DTC_EMBEDDING_MODEL | (the packaged all-MiniLM-L6-v2) | a path or model name for sentence-transformers |

@@ -40,10 +40,11 @@ def store(embedded_server: EmbeddedServer) -> Iterator[GraphStore]:
 
 
 @pytest.fixture
-def store_settings(store: FalkorDBStore) -> Settings:
-    """Settings that point at the test's graph on the shared server (for code that opens its own store)."""
+def store_settings(store: FalkorDBStore, tmp_path: Path) -> Settings:
+    """Settings that point at the test's graph on the shared server (for code that opens its own store), with
+    local state (checkpoints, rejects list) in the test's temporary directory."""
     return Settings(graph_url=f"falkordb://127.0.0.1:{store.port}", graph_name=store.graph_name,
-                    identity_key="test-identity-key")
+                    identity_key="test-identity-key", state_dir_override=str(tmp_path / "state"))
 
 
 @pytest.fixture

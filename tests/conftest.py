@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from graph.embedded import EmbeddedServer, start_or_attach
+from graph.embeddings import Embedder
 from graph.falkordb_store import FalkorDBStore
 from graph.settings import Settings
 from graph.store import GraphStore
@@ -59,3 +60,9 @@ def shared_data() -> Path:
     if not DATA.exists():
         pytest.skip(f"the shared real data is not at {DATA}")
     return DATA
+
+
+@pytest.fixture(scope="session")
+def embedder() -> Embedder:
+    """The real default embedding model (all-MiniLM-L6-v2, packaged), loaded once for the whole session."""
+    return Embedder()

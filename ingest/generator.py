@@ -51,9 +51,9 @@ SYDNEY_CATALOG: dict[str, list[dict[str, Any]]] = {
          "pains": ["cannot find products for a new modern look",
                    "worried about quality but must watch the budget"],
          "empathy": {"think": ["Will this colour really suit me?"],
-                     "feel": ["Excited by new trends, anxious about wasting money"],
+                     "feel": ["Excited by new trends", "anxious about wasting money"],
                      "say": ["Show me what other buyers think"],
-                     "do": ["Follows influencers, reads reviews, asks for expert advice"]}},
+                     "do": ["Follows influencers", "reads reviews", "asks for expert advice"]}},
         {"code": "loyal-pro", "name": "Loyal professional",
          "description": "Busy professional who values time, reliability and expert service over price."},
     ],
@@ -121,12 +121,6 @@ SYDNEY_EVENTS = """\
 # -- the rest of the demo organisation ------------------------------------------------------------------------------
 DEMO_CATALOG: dict[str, list[dict[str, Any]]] = {
     "personas": [
-        {"code": "trend-seeker",
-         "empathy": {"think": ["Will this colour really suit me?", "Is everyone already wearing this look?"],
-                     "feel": ["Excited by new trends, anxious about wasting money", "Embarrassed when a look fails"],
-                     "say": ["Show me what other buyers think", "Can I see it on someone like me first?"],
-                     "do": ["Follows influencers, reads reviews, asks for expert advice",
-                            "Tries looks on in the app before booking"]}},
         {"code": "loyal-pro",
          "goals": ["reliable results without thinking about it", "appointments that fit a full diary"],
          "pains": ["waiting for appointments", "explaining the same problem twice"],

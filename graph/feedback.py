@@ -1,0 +1,196 @@
+"""Semantic understanding of verbatims: search by meaning, and discovery of friction points nobody coded yet.
+
+Both read the embeddings that `graph.enrichment.enrich` stores (run `dtc enrich` first).
+
+    similar_feedback(store, embedder, "my parcel came a week late", k=5, persona="trend-seeker")
+    suggest_frictions(store, embedder)   # clusters of negative verbatims without a friction code
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from graph.embeddings import Embedder
+from graph.enrichment import ensure_embedding_index
+from graph.errors import InputError
+from graph.ontology import EMBEDDING_VECTOR_PROPERTY, Label, Rel
+from graph.store import GraphStore
+
+MAX_K = 100
+CLUSTER_THRESHOLD = 0.6  # cosine similarity at which two complaints are taken to describe the same problem
+MIN_CLUSTER_SIZE = 3  # interactions a candidate friction needs before it is worth a person's look
+MAX_VERBATIMS = 3000  # the most recent uncoded negative verbatims clustered in one run (memory grows with the square)
+
+
+@dataclass(frozen=True)
+class FeedbackMatch:
+    interaction_id: str
+    text: str
+    score: float  # cosine similarity of the texts, -1..1
+    customer_id: str | None
+
+
+@dataclass(frozen=True)
+class FrictionCandidate:
+    """A proposed friction point: a cluster of similar negative verbatims that carry no friction code."""
+
+    code: str  # suggested code, from the words that set the cluster apart
+    name: str  # the verbatim closest to the cluster's centre
+    size: int  # interactions in the cluster
+    texts: int  # distinct texts in the cluster
+    cohesion: float  # mean cosine similarity of the cluster's texts to its centre
+    touchpoint: str | None  # where most of them happened
+    examples: tuple[str, ...]  # the texts closest to the centre
+    interaction_ids: tuple[str, ...]  # a few interactions to read in full
+
+
+def similar_feedback(store: GraphStore, embedder: Embedder, text: str, k: int = 5,
+                     persona: str | None = None) -> list[FeedbackMatch]:
+    """The `k` verbatims closest in meaning to `text`, best first; with `persona`, only verbatims a customer gave
+    while showing that persona (a SHOWS assignment with weight > 0 valid at the interaction's time)."""
+    if not text.strip():
+        raise InputError("similarFeedback needs a non-empty text to compare verbatims with.")
+    if not 1 <= k <= MAX_K:
+        raise InputError(f"k={k} is out of range; ask for 1 to {MAX_K} matches.")
+    total = store.read(f"MATCH (e:{Label.EMBEDDING.value}) RETURN count(e) AS n", name="feedback-count")[0]["n"]
+    if not total:
+        return []
+    ensure_embedding_index(store, embedder)
+    vector = embedder.encode_one(text)
+    fetch = min(total, max(4 * k, 20))
+    while True:
+        # the index holds persona and insight embeddings too, and a persona filter drops more: widen until k found
+        hits = store.vector_search(Label.EMBEDDING, EMBEDDING_VECTOR_PROPERTY, vector, fetch)
+        ranked = [(row["hash"], score) for row, score in hits if row.get("model") == embedder.name]
+        rows = store.read(_MATCHES_OF_PERSONA if persona else _MATCHES,
+                          {"hashes": [h for h, _ in ranked], "persona": persona, "k": k}, name="feedback-matches")
+        if len(rows) >= k or fetch >= total:
+            break
+        fetch = min(total, fetch * 4)
+    score_of = dict(ranked)
+    return [FeedbackMatch(r["id"], r["text"], round(float(score_of[r["hash"]]), 4), r["customer"]) for r in rows]
+
+
+def suggest_frictions(store: GraphStore, embedder: Embedder, *, threshold: float = CLUSTER_THRESHOLD,
+                      min_size: int = MIN_CLUSTER_SIZE, limit: int = 10, examples: int = 3,
+                      since: int | None = None) -> list[FrictionCandidate]:
+    """Candidate friction points from negative verbatims without a friction code, largest first."""
+    rows = store.read(_UNCODED_NEGATIVE, {"model": embedder.name, "since": since, "max": MAX_VERBATIMS},
+                      name="frictions-uncoded")
+    if not rows:
+        return []
+    hashes = list(dict.fromkeys(r["hash"] for r in rows))
+    position = {h: n for n, h in enumerate(hashes)}
+    vectors = np.zeros((len(hashes), len(rows[0]["vector"])), dtype=np.float32)
+    members: list[list[dict[str, str | None]]] = [[] for _ in hashes]
+    for r in rows:
+        n = position[r["hash"]]
+        vectors[n] = r["vector"]
+        members[n].append({"id": r["id"], "text": r["text"], "touchpoint": r["touchpoint"]})
+    taken = {r["code"] for r in store.read(f"MATCH (f:{Label.FRICTION_POINT.value}) RETURN f.code AS code")}
+    all_texts = [str(m[0]["text"]) for m in members]
+    candidates = []
+    for cluster in cluster_texts(vectors, [len(m) for m in members], threshold, min_size):
+        centre = vectors[cluster].mean(axis=0)
+        centre /= max(float(np.linalg.norm(centre)), 1e-12)
+        closeness = vectors[cluster] @ centre
+        order = [cluster[n] for n in np.argsort(-closeness, kind="stable")]
+        interactions = [m for n in order for m in members[n]]
+        touchpoints = Counter(m["touchpoint"] for m in interactions if m["touchpoint"])
+        code = _unique_code(suggest_code([all_texts[n] for n in cluster], all_texts), taken)
+        taken.add(code)
+        candidates.append(FrictionCandidate(
+            code=code, name=all_texts[order[0]], size=len(interactions), texts=len(cluster),
+            cohesion=round(float(closeness.mean()), 4),
+            touchpoint=touchpoints.most_common(1)[0][0] if touchpoints else None,
+            examples=tuple(all_texts[n] for n in order[:examples]),
+            interaction_ids=tuple(str(m["id"]) for m in interactions[:10]),
+        ))
+    candidates.sort(key=lambda c: (-c.size, -c.cohesion, c.code))
+    return candidates[:limit]
+
+
+def cluster_texts(vectors: npt.NDArray[np.float32], weights: Sequence[int], threshold: float,
+                  min_size: int) -> list[list[int]]:
+    """Greedy density clustering of normalised vectors: repeatedly take the text with the most (weighted)
+    unassigned neighbours above `threshold` as a centre and its neighbourhood as a cluster, while that
+    neighbourhood holds at least `min_size`. Returns lists of row numbers, each centre first."""
+    if len(vectors) == 0:
+        return []
+    near = (vectors @ vectors.T) >= threshold
+    weight = np.asarray(weights, dtype=np.int64)
+    free = np.ones(len(vectors), dtype=bool)
+    clusters: list[list[int]] = []
+    while free.any():
+        support = (near[:, free] @ weight[free]) * free  # taken rows cannot be centres
+        centre = int(np.argmax(support))
+        if support[centre] < min_size:
+            break
+        chosen = near[centre] & free
+        chosen[centre] = False
+        clusters.append([centre, *np.flatnonzero(chosen).tolist()])
+        free[clusters[-1]] = False
+    return clusters
+
+
+_WORD = re.compile(r"[a-z][a-z']{2,}")
+_STOPWORD_TEXT = (
+    "the and for you your with was were are this that have has had not but all any can could did does done "
+    "from into its just more most much our out over she her his him they them their there then than too very "
+    "what when where which while who why will would been being about after again also because before get got "
+    "how i'm it's don't didn't doesn't can't won't one two some still even only ever never every each other "
+    "such own same off onto upon via yet xxxx xx"
+)
+_STOPWORDS = frozenset(_STOPWORD_TEXT.split())
+
+
+def suggest_code(cluster_texts: Sequence[str], all_texts: Sequence[str], words: int = 2) -> str:
+    """A slug from the words most typical of the cluster compared with all texts (document frequency ratio)."""
+    def documents_with(texts: Sequence[str]) -> Counter[str]:
+        return Counter(w for t in texts for w in set(_WORD.findall(t.lower())) if w not in _STOPWORDS)
+
+    inside, overall = documents_with(cluster_texts), documents_with(all_texts)
+    score = {w: (n / len(cluster_texts)) * (n / overall[w]) for w, n in inside.items()}
+    best = sorted(score, key=lambda w: (-score[w], w))[:words]
+    return "_".join(w.replace("'", "") for w in best) or "uncoded"
+
+
+def _unique_code(code: str, taken: set[str]) -> str:
+    candidate, n = code, 2
+    while candidate in taken:
+        candidate, n = f"{code}_{n}", n + 1
+    return candidate
+
+
+_E, _I = Label.EMBEDDING.value, Label.INTERACTION.value
+_MATCHES = (
+    "UNWIND range(0, size($hashes) - 1) AS rank WITH rank, $hashes[rank] AS h "
+    f"MATCH (e:{_E} {{hash: h}})-[:{Rel.EMBEDS.value}]->(i:{_I}) WHERE i.text IS NOT NULL "
+    "RETURN h AS hash, i.id AS id, i.text AS text, i.customer_id AS customer ORDER BY rank, id LIMIT $k"
+)
+_MATCHES_OF_PERSONA = (
+    "UNWIND range(0, size($hashes) - 1) AS rank WITH rank, $hashes[rank] AS h "
+    f"MATCH (e:{_E} {{hash: h}})-[:{Rel.EMBEDS.value}]->(i:{_I})<-[:{Rel.PERFORMED.value}]-(c:{Label.CUSTOMER.value})"
+    f"-[s:{Rel.SHOWS.value}]->(:{Label.PERSONA.value} {{code: $persona}}) "
+    "WHERE i.text IS NOT NULL AND s.weight > 0 AND (s.since IS NULL OR s.since <= i.ts) "
+    "AND (s.until IS NULL OR i.ts < s.until) "
+    "WITH DISTINCT rank, h, i "
+    "RETURN h AS hash, i.id AS id, i.text AS text, i.customer_id AS customer ORDER BY rank, id LIMIT $k"
+)
+# negative: a negative experience, a failed or abandoned outcome, negative sentiment, CSAT <= 2, CES >= 5,
+# NPS <= 6 (a detractor), or a complaint
+_UNCODED_NEGATIVE = (
+    f"MATCH (e:{_E} {{model: $model}})-[:{Rel.EMBEDS.value}]->(i:{_I}) "
+    f"WHERE i.text IS NOT NULL AND i.frictions IS NULL AND NOT (i)-[:{Rel.HIT.value}]->() "
+    "AND ($since IS NULL OR i.ts >= $since) "
+    "AND (i.experience = 'negative' OR i.outcome IN ['failure', 'abandoned'] OR i.sentiment < 0 OR i.csat <= 2 "
+    "OR i.ces >= 5 OR i.nps <= 6 OR i.type = 'complaint') "
+    f"RETURN e.hash AS hash, e.{EMBEDDING_VECTOR_PROPERTY} AS vector, i.id AS id, i.text AS text, "
+    "i.touchpoint AS touchpoint ORDER BY i.ts DESC LIMIT $max"
+)

@@ -71,6 +71,7 @@ class ErasureReport(TypedDict):
     mode: str
     nodesDeleted: int
     propertiesScrubbed: int
+    elsewhere: dict[str, int]  # what the scrub outside the graph removed (stream entries, rejects rows, ...)
 
 
 @dataclass(frozen=True)
@@ -311,11 +312,14 @@ def erase_customer(store: GraphStore, customer_id: str, mode: str = "ERASE", *, 
     if outside:  # a second pass catches copies that arrived while the graph was being erased
         for name, count in outside(targets).items():
             elsewhere[name] = elsewhere.get(name, 0) + count
-    report = ErasureReport(customerId=customer_id, mode=mode, nodesDeleted=deleted, propertiesScrubbed=scrubbed)
+    report = ErasureReport(customerId=customer_id, mode=mode, nodesDeleted=deleted, propertiesScrubbed=scrubbed,
+                           elsewhere=elsewhere)
     detail = " ".join([f"mode={mode}", f"found={str(targets.found).lower()}", f"nodesDeleted={deleted}",
                        f"propertiesScrubbed={scrubbed}", *(f"{k}={v}" for k, v in sorted(elsewhere.items()))])
     audit(store, actor, ERASED if mode == "ERASE" else ANONYMIZED, customer_ref(customer_id, subject_key), detail)
     make_durable(store)
+    if targets.found:
+        compact_history(store)
     return report
 
 
@@ -335,7 +339,7 @@ def _anonymize(store: GraphStore, t: ErasureTargets) -> tuple[int, int]:
     """Keep what aggregates need under a random pseudonym; remove PII, identities, texts and their embeddings."""
     if not t.found:
         return 0, 0
-    pseudonym = f"anon-{secrets.token_hex(8)}"
+    pseudonym = f"pseudo-{secrets.token_hex(8)}"
     events = sorted(t.event_ids)
     deleted = _exclusive_embeddings(store, events, delete=True)
     _exclusive_embeddings(store, events, delete=False)  # shared embeddings stay, but no longer point at her
@@ -345,14 +349,14 @@ def _anonymize(store: GraphStore, t: ErasureTargets) -> tuple[int, int]:
                                     {"ids": events}, name="anonymize")),
         key=lambda i: (i.get("ts") or 0, i["id"]))
     # fresh random event ids: the source systems' event ids would lead straight back to the person
-    new_event = {i["id"]: f"anon-{secrets.token_hex(8)}" for i in interactions}
+    new_event = {i["id"]: f"pseudo-{secrets.token_hex(8)}" for i in interactions}
     first_event: dict[str, str] = {}
     for i in interactions:  # a journey's id is its customer's id + ':' + the id of its earliest event
         if i.get("journey_id") is not None:
             first_event.setdefault(i["journey_id"], new_event[i["id"]])
     new_journey = {old: f"{pseudonym}:{first}" for old, first in first_event.items()}
     for j in sorted(t.journey_ids - new_journey.keys()):  # an empty journey: nothing to name it after
-        new_journey[j] = f"{pseudonym}:anon-{secrets.token_hex(8)}"
+        new_journey[j] = f"{pseudonym}:pseudo-{secrets.token_hex(8)}"
     dropped_on_interaction = ("text", "attributes", "session_id")
     scrubbed = sum(1 + sum(1 for p in dropped_on_interaction if i.get(p) is not None)
                    + (i.get("customer_id") is not None) + (i.get("journey_id") is not None) for i in interactions)
@@ -459,6 +463,37 @@ def make_durable(store: GraphStore) -> None:
     if int(local) < 1:
         raise StoreError(f"FalkorDB did not fsync its append-only file within {DURABILITY_TIMEOUT_MS} ms; the "
                          "erasure is written but may not survive a crash yet: run it again to confirm.")
+
+
+def compact_history(store: GraphStore, *, wait_s: float = 0.0) -> bool:
+    """Rewrite FalkorDB's append-only file from the current data, so the writes that once carried erased data
+    (the old CREATE queries, XADDs) leave the disk too. Starts the rewrite (waiting for one already running, which
+    may predate the erasure) and, when `wait_s` > 0, waits that long for it to finish; True once it has."""
+    from graph.falkordb_store import FalkorDBStore
+
+    if not isinstance(store, FalkorDBStore):
+        return True
+    import redis
+
+    connection = store.redis()
+
+    def rewriting() -> bool:
+        return bool(int(connection.info("persistence").get("aof_rewrite_in_progress", 0)))
+
+    deadline = time.monotonic() + max(wait_s, 30.0)
+    while rewriting() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    try:
+        connection.bgrewriteaof()
+    except redis.ResponseError as e:
+        log.warning("FalkorDB at %s did not start an append-only file rewrite: %s", store.url, e)
+        return False
+    deadline = time.monotonic() + wait_s
+    while time.monotonic() < deadline:
+        if not rewriting() and int(connection.info("persistence").get("aof_rewrite_scheduled", 0)) == 0:
+            return True
+        time.sleep(0.05)
+    return False
 
 
 # -- helpers ---------------------------------------------------------------------------------------------------

@@ -1,0 +1,150 @@
+"""Trust commands: consent, the right of access, the right to erasure and the audit trail.
+
+    dtc consent sydney marketing refuse        record a decision (audited)
+    dtc consent sydney                         the decision history
+    dtc export sydney > sydney.json            everything the twin holds about a person (audited)
+    dtc erase sydney [--anonymize]             erase (or anonymize) everywhere, durable before it answers (audited)
+    dtc audit [--json] [--customer ID]         the audit trail
+
+The actor recorded in the audit trail is `cli:<login name>` unless --actor says otherwise.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import os
+import sys
+from datetime import UTC, datetime
+
+from dtc.cli import EXIT_OK, print_rows, store_from
+from graph.errors import InputError
+from graph.privacy import (
+    audit_log,
+    consents,
+    customer_ref,
+    export_customer,
+    set_consent,
+)
+from graph.settings import Settings
+
+DECISIONS = {"grant": True, "refuse": False}
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = subparsers.add_parser("consent", help="record a consent decision, or show a customer's consent history")
+    p.add_argument("customer", metavar="CUSTOMER_ID")
+    p.add_argument("purpose", nargs="?", help="marketing, personalization, analytics, profiling, …")
+    p.add_argument("decision", nargs="?", choices=sorted(DECISIONS), help="grant or refuse")
+    p.add_argument("--source", default="cli", help="where the decision came from (default cli)")
+    _actor_option(p)
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(handler=_consent)
+
+    p = subparsers.add_parser("export", help="everything the twin holds about a person, as JSON (right of access)")
+    p.add_argument("customer", metavar="CUSTOMER_ID")
+    _actor_option(p)
+    p.set_defaults(handler=_export)
+
+    p = subparsers.add_parser("erase", help="erase a customer from the graph, the stream, rejects and checkpoints")
+    p.add_argument("customer", metavar="CUSTOMER_ID")
+    p.add_argument("--anonymize", action="store_true",
+                   help="keep the interactions for aggregates under a random pseudonym instead of deleting them")
+    _actor_option(p)
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
+    p.set_defaults(handler=_erase)
+
+    p = subparsers.add_parser("audit", help="the audit trail: consent changes, exports, erasures, PII reads")
+    p.add_argument("--since", help="only entries at or after this time (RFC 3339 or epoch ms)")
+    p.add_argument("--limit", type=int, default=100, help="at most this many of the latest entries (default 100)")
+    p.add_argument("--customer", metavar="CUSTOMER_ID", help="only entries about this customer")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(handler=_audit)
+
+
+def _actor_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--actor", help="who acts, for the audit trail (default cli:<login name>)")
+
+
+def _actor(args: argparse.Namespace) -> str:
+    if args.actor:
+        return str(args.actor)
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):
+        return f"cli:uid{os.getuid()}"
+
+
+def _consent(args: argparse.Namespace, settings: Settings) -> int:
+    if args.purpose and not args.decision:
+        raise InputError(f"Say whether {args.customer!r} grants or refuses {args.purpose!r}: "
+                         f"dtc consent {args.customer} {args.purpose} grant|refuse")
+    from ingest.erasure import subject_key
+
+    with store_from(settings) as store:
+        if args.decision:
+            decision = set_consent(store, args.customer, args.purpose, DECISIONS[args.decision], actor=_actor(args),
+                                   source=args.source, subject_key=subject_key(settings))
+            history = [decision]
+        else:
+            history = consents(store, args.customer)
+    if args.json:
+        print(json.dumps(history, indent=2))
+    else:
+        print_rows([{**c, "ts": _iso(c["ts"])} for c in history], False)
+    return EXIT_OK
+
+
+def _export(args: argparse.Namespace, settings: Settings) -> int:
+    from ingest.erasure import subject_key
+
+    with store_from(settings) as store:
+        export = export_customer(store, args.customer, actor=_actor(args), subject_key=subject_key(settings))
+    print(json.dumps(export, indent=2, ensure_ascii=False, default=str))
+    if not export:
+        print(f"dtc: the twin holds nothing about {args.customer!r}.", file=sys.stderr)
+    return EXIT_OK
+
+
+def _erase(args: argparse.Namespace, settings: Settings) -> int:
+    from ingest.erasure import erase_everywhere
+
+    mode = "ANONYMIZE" if args.anonymize else "ERASE"
+    with store_from(settings) as store:
+        report = erase_everywhere(store, settings, args.customer, mode, actor=_actor(args))
+    if args.json:
+        print(json.dumps(report, indent=2))
+        return EXIT_OK
+    verb = "anonymized" if args.anonymize else "erased"
+    elsewhere = ", ".join(f"{k} {v}" for k, v in sorted(report["elsewhere"].items()))
+    print(f"{verb} {args.customer}: {report['nodesDeleted']} nodes deleted, {report['propertiesScrubbed']} "
+          f"properties scrubbed; outside the graph: {elsewhere or 'nothing'}")
+    return EXIT_OK
+
+
+def _audit(args: argparse.Namespace, settings: Settings) -> int:
+    from cypher import to_epoch_ms
+
+    try:
+        since = to_epoch_ms(args.since) if args.since else None
+    except ValueError:
+        raise InputError(f"--since {args.since!r} is not a time; write e.g. 2024-05-01T10:00:00Z.") from None
+    subject = None
+    if args.customer:
+        from ingest.erasure import subject_key
+
+        subject = customer_ref(args.customer, subject_key(settings))
+    with store_from(settings) as store:
+        entries = audit_log(store, since, args.limit, subject=subject)
+    if args.json:
+        print(json.dumps(entries, indent=2))
+    else:
+        print_rows([{**e, "ts": _iso(e["ts"])} for e in entries], False)
+    return EXIT_OK
+
+
+def _iso(ts: int | None) -> str | None:
+    if ts is None:
+        return None
+    return datetime.fromtimestamp(ts / 1000, tz=UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")

@@ -1,0 +1,166 @@
+"""What a customer does next: a first-order Markov model over touchpoints, built with networkx from `NEXT` chains.
+
+The state of an interaction is its touchpoint code, except that a `switch` event is the pseudo-state
+`switch:<competitor>` and a `churn` event is `churn`, so leaving is predicted with a probability like any step.
+Transitions observed from the customer's current state are counted twice: once over every customer, and once over
+customers who showed the target customer's current personas at the time (each counted with its persona weight times
+the target's weight for that persona). The persona counts are smoothed towards the all-customer distribution with
+`PRIOR_STRENGTH` pseudo-observations, so thin persona data falls back to everybody's behaviour:
+
+    p(t | s) = (persona_count(s, t) + PRIOR_STRENGTH * p_all(t | s)) / (persona_total(s) + PRIOR_STRENGTH)
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+import networkx as nx
+
+from graph.errors import InputError
+from graph.ontology import Label, Rel
+from graph.store import GraphStore
+
+SWITCH_PREFIX = "switch:"
+CHURN = "churn"
+START = "(start)"  # the state of a customer with no interactions yet: how journeys begin
+PRIOR_STRENGTH = 10.0
+
+
+@dataclass(frozen=True)
+class NextStep:
+    touchpoint: str  # a touchpoint code, or the pseudo-steps 'switch:<competitor>' and 'churn'
+    probability: float
+
+    @property
+    def competitor(self) -> str | None:
+        """The competitor code when this step is a switch, else None."""
+        return self.touchpoint.removeprefix(SWITCH_PREFIX) if self.touchpoint.startswith(SWITCH_PREFIX) else None
+
+
+# -- the model (pure) ----------------------------------------------------------------------------------------------
+def state_of(touchpoint: str | None, event_type: str | None, competitor: str | None) -> str | None:
+    """The Markov state of one interaction."""
+    if event_type == "switch":
+        return SWITCH_PREFIX + (competitor or "unknown")
+    if event_type == CHURN:
+        return CHURN
+    return touchpoint
+
+
+def transition_graph(transitions: Iterable[tuple[str, str, float]]) -> nx.DiGraph:
+    """A weighted directed graph of (from_state, to_state, weight) observations; parallel ones add up."""
+    graph = nx.DiGraph()
+    for source, target, weight in transitions:
+        if weight <= 0:
+            continue
+        if graph.has_edge(source, target):
+            graph[source][target]["weight"] += weight
+        else:
+            graph.add_edge(source, target, weight=weight)
+    return graph
+
+
+def next_distribution(graph: nx.DiGraph, state: str) -> dict[str, float]:
+    """p(next state | state) from the outgoing edge weights; empty when the state was never left."""
+    if state not in graph:
+        return {}
+    out = {target: float(data["weight"]) for _, target, data in graph.out_edges(state, data=True)}
+    total = sum(out.values())
+    return {t: w / total for t, w in out.items()} if total > 0 else {}
+
+
+def blended_distribution(persona_graph: nx.DiGraph, all_graph: nx.DiGraph, state: str,
+                         prior_strength: float = PRIOR_STRENGTH) -> dict[str, float]:
+    """Persona-weighted transition counts smoothed towards the all-customer distribution (see the module doc)."""
+    prior = next_distribution(all_graph, state)
+    counts = ({t: float(d["weight"]) for _, t, d in persona_graph.out_edges(state, data=True)}
+              if state in persona_graph else {})
+    strength = prior_strength if prior else 0.0
+    total = sum(counts.values()) + strength
+    if total <= 0:
+        return {}
+    targets = set(counts) | set(prior)
+    return {t: (counts.get(t, 0.0) + strength * prior.get(t, 0.0)) / total for t in targets}
+
+
+def top_steps(distribution: Mapping[str, float], k: int) -> list[NextStep]:
+    """The `k` most likely next states, ties broken by code so answers are stable."""
+    ranked = sorted(distribution.items(), key=lambda item: (-item[1], item[0]))[:k]
+    return [NextStep(state, round(p, 4)) for state, p in ranked]
+
+
+# -- reading the graph -----------------------------------------------------------------------------------------------
+def next_steps(store: GraphStore, customer_id: str, k: int = 3, at: int | None = None) -> list[NextStep]:
+    """The `k` most likely next touchpoints of a customer (switches to competitors included), best first.
+
+    Only interactions up to `at` (epoch ms, default now) are used, both for the customer's state and the model."""
+    if k < 1:
+        raise InputError(f"k={k} must be at least 1.")
+    at = int(time.time() * 1000) if at is None else at
+    rows = store.read(_LATEST, {"customer": customer_id, "at": at}, name="next-steps-latest")
+    if not rows:
+        raise InputError(f"There is no customer {customer_id!r}; check the id (customers merged into another "
+                         "answer under the survivor's id).")
+    latest = rows[0]
+    personas = {r["persona"]: float(r["weight"]) for r in store.read(
+        _CURRENT_PERSONAS, {"customer": customer_id, "at": at}, name="next-steps-personas")}
+    if latest["touchpoint"] is None:
+        state, anchor = START, None
+    else:
+        state = state_of(latest["touchpoint"], latest["type"], latest["competitor"]) or START
+        anchor = latest["touchpoint"]
+    params = {"touchpoint": anchor, "state": state, "at": at, "personas": list(personas)}
+    everyone = transition_graph(
+        (state, r["target"], float(r["n"]))
+        for r in store.read(_FROM_START_ALL if anchor is None else _FROM_STATE_ALL, params, name="next-steps-all")
+        if r["target"] is not None)
+    by_persona = transition_graph(
+        (state, r["target"], personas[r["persona"]] * float(r["weight"]))
+        for r in (store.read(_FROM_START_PERSONA if anchor is None else _FROM_STATE_PERSONA, params,
+                             name="next-steps-persona") if personas else [])
+        if r["target"] is not None)
+    return top_steps(blended_distribution(by_persona, everyone, state), k)
+
+
+_I, _C = Label.INTERACTION.value, Label.CUSTOMER.value
+_STATE_B = ("CASE WHEN b.type = 'switch' THEN 'switch:' + coalesce(b.competitor, 'unknown') "
+            "WHEN b.type = 'churn' THEN 'churn' ELSE b.touchpoint END")
+_STATE_A = ("CASE WHEN a.type = 'switch' THEN 'switch:' + coalesce(a.competitor, 'unknown') "
+            "WHEN a.type = 'churn' THEN 'churn' ELSE a.touchpoint END")
+_VALID_AT_A = "s.weight > 0 AND (s.since IS NULL OR s.since <= a.ts) AND (s.until IS NULL OR a.ts < s.until)"
+
+_LATEST = (
+    f"MATCH (c:{_C} {{id: $customer}}) "
+    f"OPTIONAL MATCH (c)-[:{Rel.PERFORMED.value}]->(i:{_I}) WHERE i.ts <= $at "
+    "WITH i ORDER BY i.ts DESC, i.id DESC LIMIT 1 "
+    "RETURN i.touchpoint AS touchpoint, i.type AS type, i.competitor AS competitor"
+)
+_CURRENT_PERSONAS = (
+    f"MATCH (:{_C} {{id: $customer}})-[s:{Rel.SHOWS.value}]->(p:{Label.PERSONA.value}) "
+    "WHERE s.weight > 0 AND (s.since IS NULL OR s.since <= $at) AND (s.until IS NULL OR $at < s.until) "
+    "RETURN p.code AS persona, max(s.weight) AS weight"
+)
+_FROM_STATE = (
+    f"MATCH (:{Label.TOUCHPOINT.value} {{code: $touchpoint}})<-[:{Rel.AT.value}]-(a:{_I})"
+    f"-[:{Rel.NEXT.value}]->(b:{_I}) "
+    f"WHERE b.ts <= $at AND {_STATE_A} = $state "
+)
+_FROM_STATE_ALL = _FROM_STATE + f"RETURN {_STATE_B} AS target, count(*) AS n"
+_FROM_STATE_PERSONA = (
+    _FROM_STATE
+    + f"MATCH (c:{_C})-[:{Rel.PERFORMED.value}]->(a) "
+    f"MATCH (c)-[s:{Rel.SHOWS.value}]->(p:{Label.PERSONA.value}) WHERE p.code IN $personas AND {_VALID_AT_A} "
+    f"RETURN {_STATE_B} AS target, p.code AS persona, sum(s.weight) AS weight"
+)
+# how journeys begin: the first interaction of each journey (no NEXT leads to it)
+_FROM_START = f"MATCH (b:{_I}) WHERE b.ts <= $at AND NOT ()-[:{Rel.NEXT.value}]->(b) "
+_FROM_START_ALL = _FROM_START + f"RETURN {_STATE_B} AS target, count(*) AS n"
+_FROM_START_PERSONA = (
+    _FROM_START
+    + f"MATCH (c:{_C})-[:{Rel.PERFORMED.value}]->(b) "
+    f"MATCH (c)-[s:{Rel.SHOWS.value}]->(p:{Label.PERSONA.value}) WHERE p.code IN $personas "
+    "AND s.weight > 0 AND (s.since IS NULL OR s.since <= b.ts) AND (s.until IS NULL OR b.ts < s.until) "
+    f"RETURN {_STATE_B} AS target, p.code AS persona, sum(s.weight) AS weight"
+)

@@ -6,6 +6,7 @@ Kept independent of ingest so these tests pin the graph contract, not one writer
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
@@ -129,7 +130,7 @@ def add_events(store: GraphStore, events: Iterable[Mapping[str, Any]]) -> None:
         [r for r in rows if r["frictions"]])
     store.write_batches(
         "UNWIND $rows AS row MATCH (i:Interaction {id: row.id}) MERGE (t:TriggerEvent {code: row.trigger}) "
-        "MERGE (i)-[:TRIGGERED {experience: row.experience}]->(t)",
+        "MERGE (i)-[r:TRIGGERED]->(t) SET r.experience = row.experience",
         [r for r in rows if r["trigger"]])
     store.write_batches(
         "UNWIND $rows AS row MATCH (c:Customer {id: row.customer}) MERGE (k:Competitor {code: row.competitor}) "
@@ -141,7 +142,7 @@ def add_events(store: GraphStore, events: Iterable[Mapping[str, Any]]) -> None:
 
 def load_sydney_example(store: GraphStore, examples: Path) -> None:
     """The contract examples: catalog, customers (personas, consents) and events."""
-    load_catalog(store, yaml.safe_load((examples / "catalog.yaml").read_text()))
+    load_catalog(store, yaml.safe_load(_quote_empathy((examples / "catalog.yaml").read_text())))
     for line in (examples / "customers.jsonl").read_text().splitlines():
         customer = json.loads(line)
         add_customer(store, customer["customer_id"], customer.get("personas", []), customer.get("consents", []))
@@ -149,6 +150,13 @@ def load_sydney_example(store: GraphStore, examples: Path) -> None:
     for e in events:
         e.setdefault("customer_id", "sydney")  # e5 carries only Sydney's e-mail identity
     add_events(store, events)
+
+
+def _quote_empathy(text: str) -> str:
+    """Quote the empathy-map flow lists: PyYAML reads `[Will this colour really suit me?]` as a syntax error."""
+    def quoted(m: re.Match[str]) -> str:
+        return m[1] + json.dumps([item.strip() for item in m[2].split(",")])
+    return re.sub(r"^(\s+(?:think|feel|say|do): )\[(.*)\]\s*$", quoted, text, flags=re.M)
 
 
 def _ts(value: Any) -> int | None:

@@ -1,0 +1,95 @@
+"""nextBestActions: the catalog's answer to the latest trigger outcome, consent respected, ranked by history."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from intelligence_graph import DAY_MS, add_customer, add_events, load_catalog, load_sydney_example, ms
+
+from graph.actions import infer_experience, next_best_actions
+from graph.errors import InputError
+from graph.store import GraphStore
+
+T0 = ms("2024-04-01T10:00:00Z")
+CATALOG: dict[str, Any] = {
+    "personas": [{"code": "trend-seeker", "name": "Trend seeker"}],
+    "triggers": [{"code": "delivery", "name": "Delivery"}],
+    "actions": [
+        {"code": "apology_call", "name": "Call to apologise", "kind": "contact", "trigger": "delivery",
+         "when": "negative"},
+        {"code": "voucher", "name": "A voucher for the next order", "kind": "product", "trigger": "delivery",
+         "when": "negative"},
+        {"code": "refer_a_friend", "name": "Invite to refer a friend", "kind": "content", "trigger": "delivery",
+         "when": "exceeded"},
+    ],
+}
+
+
+def test_sydney_gets_the_stylist_consultation_and_nothing_for_marketing(store: GraphStore, examples: Path) -> None:
+    load_sydney_example(store, examples)
+    actions = next_best_actions(store, "sydney")
+    assert [a.action for a in actions] == ["stylist_consult"]
+    assert actions[0].kind == "service"
+    assert actions[0].name == "Book a stylist to diagnose and fix the colour"
+    assert "Hair colour result on 2024-03-09 was negative" in actions[0].reason
+    # Alex never had a trigger event: nothing to answer
+    assert next_best_actions(store, "alex") == []
+
+
+def test_a_refused_purpose_removes_its_actions_until_consent_is_given_again(store: GraphStore) -> None:
+    load_catalog(store, CATALOG)
+    add_customer(store, "c1", consents=[{"purpose": "marketing", "granted": False, "ts": T0 - DAY_MS}])
+    add_events(store, [{"event_id": "d1", "customer_id": "c1", "ts": T0, "touchpoint": "doorstep",
+                        "type": "delivery", "trigger": "delivery", "experience": "negative"}])
+    assert [a.action for a in next_best_actions(store, "c1")] == ["apology_call"]
+
+    add_customer(store, "c1", consents=[{"purpose": "marketing", "granted": True, "ts": T0 + DAY_MS}])
+    assert sorted(a.action for a in next_best_actions(store, "c1")) == ["apology_call", "voucher"]
+    # as of a moment before the new consent, the refusal still holds
+    assert [a.action for a in next_best_actions(store, "c1", at=T0 + 1)] == ["apology_call"]
+
+
+def test_actions_that_kept_similar_customers_rank_first(store: GraphStore) -> None:
+    load_catalog(store, CATALOG)
+    events: list[dict[str, Any]] = []
+    # five trend seekers got the apology call and three of them left anyway; four took the voucher and all stayed
+    for n in range(9):
+        customer = f"h{n}"
+        add_customer(store, customer, [{"persona": "trend-seeker", "weight": 1.0}])
+        took = "apology_call" if n < 5 else "voucher"
+        events += [
+            {"event_id": f"{customer}-d", "customer_id": customer, "ts": T0, "touchpoint": "doorstep",
+             "type": "delivery", "trigger": "delivery", "experience": "negative"},
+            {"event_id": f"{customer}-a", "customer_id": customer, "ts": T0 + DAY_MS, "touchpoint": took,
+             "type": "contact"},
+        ]
+        if n < 3:
+            events.append({"event_id": f"{customer}-s", "customer_id": customer, "ts": T0 + 5 * DAY_MS,
+                           "touchpoint": "web", "type": "switch", "competitor": "glamco"})
+    add_customer(store, "target", [{"persona": "trend-seeker", "weight": 0.8}])
+    events.append({"event_id": "t-d", "customer_id": "target", "ts": T0 + 30 * DAY_MS, "touchpoint": "doorstep",
+                   "type": "delivery", "trigger": "delivery", "csat": 1})
+    add_events(store, events)
+
+    actions = next_best_actions(store, "target")
+    assert [a.action for a in actions] == ["voucher", "apology_call"]
+    assert [a.score for a in actions] == [pytest.approx(5 / 6, abs=1e-4), pytest.approx(3 / 7, abs=1e-4)]
+    assert "inferred from CSAT 1" in actions[0].reason
+    assert "4 of 4 customers who are also trend-seeker" in actions[0].reason
+    assert "2 of 5" in actions[1].reason
+
+
+def test_the_outcome_is_inferred_when_the_event_has_none() -> None:
+    assert infer_experience("met", 1, None)[0] == "met"
+    assert infer_experience(None, 2, None)[0] == "negative"
+    assert infer_experience(None, 4, None)[0] == "met"
+    assert infer_experience(None, 5, None)[0] == "exceeded"
+    assert infer_experience(None, None, -0.7)[0] == "negative"
+    assert infer_experience(None, None, None) == (None, "")
+
+
+def test_an_unknown_customer_is_an_input_error(store: GraphStore) -> None:
+    with pytest.raises(InputError, match="'ghost'"):
+        next_best_actions(store, "ghost")

@@ -77,10 +77,10 @@ def _event(raw: Mapping[str, Any], customers: list[dict[str, Any]]) -> dict[str,
     event = {k: v for k, v in raw.items() if k not in ("event_id", "friction", "identities", "attributes")}
     event["id"] = raw["event_id"]
     event["ts"] = ms(raw["ts"])
-    if "customer_id" not in raw:  # the example resolves an email identity to its customer
-        email = raw["identities"]["email"]
+    if "customer_id" not in raw:  # an identity-only event belongs to the customer declaring that identity
+        seen = set(raw["identities"].items())
         event["customer_id"] = next(c["customer_id"] for c in customers
-                                    if (c.get("identities") or {}).get("email") == email)
+                                    if seen & set((c.get("identities") or {}).items()))
     if raw.get("friction"):
         event["frictions"] = list(raw["friction"])
     return event

@@ -1,0 +1,1 @@
+"""The journey dashboard (server-rendered pages, static assets, vendored chart library)."""

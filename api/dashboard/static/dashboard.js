@@ -1,0 +1,511 @@
+/* Customer Twin dashboard: each page asks the GraphQL API for what it shows and draws it with ECharts (SVG).
+   Text from the twin is always inserted as text nodes, never as HTML. One query per panel, so one failing
+   panel says why in place and the others still render. */
+(function () {
+  'use strict';
+
+  const STAGES = ['awareness', 'consideration', 'purchase', 'retention', 'advocacy'];
+  const COLOURS = { negative: '#dc2626', met: '#2563eb', exceeded: '#16a34a', none: '#94a3b8', friction: '#d97706' };
+  const charts = [];
+
+  // ---- small helpers ---------------------------------------------------------------------------------------------
+  function el(tag, attrs, ...children) {
+    const node = document.createElement(tag);
+    for (const [key, value] of Object.entries(attrs || {})) {
+      if (value === null || value === undefined || value === false) continue;
+      if (key === 'class') node.className = value;
+      else if (key.startsWith('on')) node.addEventListener(key.slice(2), value);
+      else node.setAttribute(key, value === true ? '' : String(value));
+    }
+    for (const child of children.flat()) {
+      if (child === null || child === undefined || child === false) continue;
+      node.append(child instanceof Node ? child : document.createTextNode(String(child)));
+    }
+    return node;
+  }
+  const $ = (selector) => document.querySelector(selector);
+  const pct = (x) => (x === null || x === undefined ? '–' : `${(100 * x).toFixed(1)}%`);
+  const num = (x, digits = 1) => (x === null || x === undefined ? '–' : Number(x).toFixed(digits));
+  const day = (iso) => (iso ? new Date(iso).toISOString().slice(0, 10) : '–');
+  const label = (item) => (item && (item.name || item.code)) || '–';
+  // ECharts tooltips render HTML: everything from the twin goes through esc() there
+  const esc = (text) => echarts.format.encodeHTML(String(text));
+
+  function status(message) {
+    const node = $('#status');
+    if (node) node.textContent = message;
+  }
+
+  function fail(target, error) {
+    const node = typeof target === 'string' ? $(target) : target;
+    if (node) node.replaceChildren(el('p', { class: 'error', role: 'alert' }, `Could not load this part: ${error.message}`));
+  }
+
+  async function gql(query, variables) {
+    const response = await fetch('/graphql', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
+      body: JSON.stringify({ query, variables: variables || {} }),
+    });
+    let body;
+    try {
+      body = await response.json();
+    } catch (_) {
+      throw new Error(`the API answered ${response.status} ${response.statusText}`);
+    }
+    if (body.errors && body.errors.length) throw new Error(body.errors.map((e) => e.message).join('; '));
+    if (!response.ok) throw new Error(`the API answered ${response.status}`);
+    return body.data;
+  }
+
+  function chart(target) {
+    const node = typeof target === 'string' ? $(target) : target;
+    const instance = echarts.init(node, null, { renderer: 'svg' });
+    charts.push(instance);
+    return instance;
+  }
+  window.addEventListener('resize', () => charts.forEach((c) => c.resize()));
+
+  // ---- home: personas at a glance --------------------------------------------------------------------------------
+  async function home() {
+    const cards = $('#persona-cards');
+    let personas;
+    try {
+      personas = (await gql('{ personas { code name description customers } }')).personas;
+    } catch (error) {
+      fail(cards, error);
+      return;
+    }
+    personas.sort((a, b) => b.customers - a.customers);
+    chart('#persona-chart').setOption({
+      grid: { left: 140, right: 30, top: 10, bottom: 30 },
+      xAxis: { type: 'value', name: 'customers' },
+      yAxis: { type: 'category', inverse: true, data: personas.map(label) },
+      tooltip: { trigger: 'axis' },
+      series: [{ type: 'bar', data: personas.map((p) => p.customers), itemStyle: { color: COLOURS.met },
+        label: { show: true, position: 'right' } }],
+    });
+    cards.replaceChildren(...personas.map((p) => el('li', { 'data-persona': p.code },
+      el('a', { class: 'title', href: `/personas/${encodeURIComponent(p.code)}` }, label(p)),
+      el('p', {}, p.description || ''),
+      el('p', { class: 'muted' }, `${p.customers} customers now`),
+      el('p', { class: 'top-friction muted' }, 'Top friction: …'))));
+    if (!personas.length) {
+      cards.replaceChildren(el('li', {}, 'No personas yet: load a catalog and some customers (dtc demo does both).'));
+      return;
+    }
+    // one request for every persona's top friction, through aliases
+    const vars = personas.map((_, i) => `$p${i}: String!`).join(', ');
+    const fields = personas.map((_, i) => `p${i}: frictionToCompetitors(persona: $p${i}, limit: 1) `
+      + '{ friction { code name } switched lift competitors { competitor { code name } count } }').join(' ');
+    const variables = Object.fromEntries(personas.map((p, i) => [`p${i}`, p.code]));
+    try {
+      const data = await gql(`query Top(${vars}) { ${fields} }`, variables);
+      personas.forEach((p, i) => {
+        const row = (data[`p${i}`] || [])[0];
+        const slot = cards.querySelector(`li[data-persona="${CSS.escape(p.code)}"] .top-friction`);
+        if (!slot) return;
+        slot.replaceChildren(row
+          ? el('span', {}, 'Top friction: ', el('span', { class: 'badge friction' }, label(row.friction)),
+            ` → ${row.switched} switched`, row.competitors[0] ? ` (mostly to ${label(row.competitors[0].competitor)})` : '',
+            row.lift ? `, lift ${num(row.lift)}` : '')
+          : 'No friction recorded for this persona yet.');
+      });
+    } catch (error) {
+      status(`Top frictions unavailable: ${error.message}`);
+    }
+  }
+
+  // ---- persona page ----------------------------------------------------------------------------------------------
+  async function personaPage(main) {
+    const code = main.dataset.persona;
+    await Promise.all([personaCard(code), journeyMap(code), frictions(code)]);
+  }
+
+  async function personaCard(code) {
+    try {
+      const { persona } = await gql(`query P($code: String!) { persona(code: $code) {
+        code name description customers goals pains insights { quadrant text } } }`, { code });
+      if (!persona) {
+        $('#persona-name').textContent = `No persona “${code}”`;
+        return;
+      }
+      $('#persona-name').textContent = label(persona);
+      document.title = `${label(persona)} · Customer Twin`;
+      $('#persona-description').textContent = persona.description || '';
+      $('#persona-count').textContent = `${persona.customers} customers show this persona now`;
+      $('#persona-goals').replaceChildren(...(persona.goals || []).map((g) => el('li', {}, g)));
+      $('#persona-pains').replaceChildren(...(persona.pains || []).map((g) => el('li', {}, g)));
+      for (const list of document.querySelectorAll('#empathy ul[data-quadrant]')) {
+        const items = (persona.insights || []).filter((i) => i.quadrant === list.dataset.quadrant);
+        list.replaceChildren(...(items.length ? items.map((i) => el('li', {}, i.text)) : [el('li', { class: 'muted' }, 'not recorded')]));
+      }
+    } catch (error) {
+      fail('#persona-description', error);
+    }
+  }
+
+  async function journeyMap(code) {
+    let stages;
+    try {
+      const data = await gql(`query J($code: String!) { journeyMap(persona: $code) { stages { stage touchpoints {
+        touchpoint { code name channel { code name } } interactions customers avgCsat negativeShare dropOff
+        topFrictions { friction { code name } count } } } } }`, { code });
+      stages = data.journeyMap.stages;
+    } catch (error) {
+      fail('#journey-map', error);
+      return;
+    }
+    const byStage = Object.fromEntries(stages.map((s) => [s.stage, s.touchpoints]));
+    const csat = [];
+    const negative = [];
+    const markers = [];
+    STAGES.forEach((stage, i) => {
+      const tps = byStage[stage] || [];
+      const scored = tps.filter((t) => t.avgCsat !== null && t.avgCsat !== undefined);
+      const weight = scored.reduce((s, t) => s + t.interactions, 0);
+      csat.push(weight ? +(scored.reduce((s, t) => s + t.avgCsat * t.interactions, 0) / weight).toFixed(2) : null);
+      const all = tps.reduce((s, t) => s + t.interactions, 0);
+      negative.push(all ? +(tps.reduce((s, t) => s + t.negativeShare * t.interactions, 0) / all).toFixed(3) : 0);
+      const frictionCounts = {};
+      tps.forEach((t) => t.topFrictions.forEach((f) => {
+        frictionCounts[label(f.friction)] = (frictionCounts[label(f.friction)] || 0) + f.count;
+      }));
+      const top = Object.entries(frictionCounts).sort((a, b) => b[1] - a[1])[0];
+      if (top) markers.push({ coord: [i, csat[i] === null ? 1 : csat[i]], value: top[0], count: top[1] });
+    });
+    chart('#emotion-chart').setOption({
+      grid: { left: 50, right: 60, top: 40, bottom: 30 },
+      tooltip: { trigger: 'axis' },
+      legend: { data: ['average CSAT', 'negative share'], top: 0 },
+      xAxis: { type: 'category', data: STAGES },
+      yAxis: [{ type: 'value', name: 'CSAT', min: 1, max: 5 },
+        { type: 'value', name: 'negative', min: 0, max: 1, axisLabel: { formatter: (v) => `${Math.round(v * 100)}%` } }],
+      series: [
+        { name: 'negative share', type: 'bar', yAxisIndex: 1, data: negative, itemStyle: { color: '#fecaca' }, barWidth: '35%' },
+        { name: 'average CSAT', type: 'line', smooth: true, data: csat, symbolSize: 9, lineStyle: { width: 3 },
+          itemStyle: { color: COLOURS.met },
+          markPoint: { symbol: 'pin', symbolSize: 44, itemStyle: { color: COLOURS.friction },
+            label: { formatter: '!', fontWeight: 'bold' },
+            data: markers.map((m) => ({ coord: m.coord, name: `${m.value} (${m.count})`, value: m.value })),
+            tooltip: { formatter: (p) => `Friction: ${esc(p.name)}` } } },
+      ],
+    });
+    const grid = $('#journey-map');
+    grid.replaceChildren(...STAGES.map((stage) => el('div', { class: 'stage' }, el('h3', {}, stage),
+      ...(byStage[stage] || []).slice().sort((a, b) => b.interactions - a.interactions).map((t) => el('div', {
+        class: `tp ${t.avgCsat === null ? '' : t.avgCsat < 3 ? 'low' : t.avgCsat >= 4 ? 'high' : ''}`,
+        'data-touchpoint': t.touchpoint.code,
+      }, el('strong', {}, label(t.touchpoint)),
+      `${label(t.touchpoint.channel)} · ${t.interactions} interactions · CSAT ${num(t.avgCsat)} · ${pct(t.negativeShare)} negative`,
+      t.dropOff !== null && t.dropOff !== undefined ? ` · drop-off ${pct(t.dropOff)}` : '',
+      ...t.topFrictions.slice(0, 2).map((f) => [' ', el('span', { class: 'badge friction', title: 'friction' },
+        `⚠ ${label(f.friction)} ×${f.count}`)]))))));
+  }
+
+  async function frictions(code) {
+    const tbody = $('#friction-table tbody');
+    let rows;
+    try {
+      rows = (await gql(`query F($code: String!) { frictionToCompetitors(persona: $code, limit: 10) {
+        friction { code name owner { code name } touchpoint { code name } } exposed switched rate baselineRate lift
+        ciLow ciHigh competitors { competitor { code name } count } } }`, { code })).frictionToCompetitors;
+    } catch (error) {
+      fail(tbody.parentElement.parentElement.querySelector('#friction-chart'), error);
+      tbody.replaceChildren();
+      return;
+    }
+    if (!rows.length) {
+      tbody.replaceChildren(el('tr', {}, el('td', { colspan: 6, class: 'muted' }, 'No friction hit by this persona yet.')));
+      return;
+    }
+    const select = (friction) => showAffected(code, rows.find((r) => r.friction.code === friction));
+    tbody.replaceChildren(...rows.map((r) => el('tr', { 'data-friction': r.friction.code },
+      el('th', { scope: 'row' }, el('button', { class: 'link friction-button', type: 'button', 'aria-pressed': 'false',
+        'aria-controls': 'affected-panel', onclick: () => select(r.friction.code) }, label(r.friction))),
+      el('td', { class: 'num' }, r.exposed), el('td', { class: 'num' }, r.switched),
+      el('td', { class: 'num' }, `${pct(r.rate)} (${pct(r.ciLow)}–${pct(r.ciHigh)})`),
+      el('td', { class: 'num' }, r.lift === null ? '–' : `×${num(r.lift)}`),
+      el('td', {}, r.competitors.slice(0, 3).map((c) => `${label(c.competitor)} ${c.count}`).join(', ')))));
+
+    const names = rows.map((r) => label(r.friction));
+    const bars = chart('#friction-chart');
+    bars.setOption({
+      grid: { left: 190, right: 70, top: 20, bottom: 40 },
+      tooltip: { trigger: 'item', formatter: (p) => {
+        const r = rows[p.dataIndex];
+        return `${esc(label(r.friction))}<br>${r.switched} of ${r.exposed} switched (${pct(r.rate)}, 95% CI ${pct(r.ciLow)}–${pct(r.ciHigh)})`
+          + `<br>baseline ${pct(r.baselineRate)}, lift ${r.lift === null ? '–' : num(r.lift)}`;
+      } },
+      xAxis: { type: 'value', name: 'switch rate', max: 1, axisLabel: { formatter: (v) => `${Math.round(v * 100)}%` } },
+      yAxis: { type: 'category', inverse: true, data: names },
+      series: [
+        { type: 'bar', data: rows.map((r, i) => ({ value: r.rate, itemStyle: { color: i === 0 ? COLOURS.negative : '#fca5a5' } })),
+          label: { show: true, position: 'right', formatter: (p) => (rows[p.dataIndex].lift === null ? ''
+            : `lift ×${num(rows[p.dataIndex].lift)}`) } },
+        { type: 'custom', name: '95% CI', data: rows.map((r, i) => [i, r.ciLow, r.ciHigh]), z: 5,
+          renderItem: (params, api) => {
+            const low = api.coord([api.value(1), api.value(0)]);
+            const high = api.coord([api.value(2), api.value(0)]);
+            const h = api.size([0, 1])[1] * 0.25;
+            const style = { stroke: '#0f172a', lineWidth: 1.5 };
+            return { type: 'group', children: [
+              { type: 'line', shape: { x1: low[0], y1: low[1], x2: high[0], y2: high[1] }, style },
+              { type: 'line', shape: { x1: low[0], y1: low[1] - h, x2: low[0], y2: low[1] + h }, style },
+              { type: 'line', shape: { x1: high[0], y1: high[1] - h, x2: high[0], y2: high[1] + h }, style },
+            ] };
+          } },
+      ],
+    });
+    bars.on('click', (p) => select(rows[p.dataIndex].friction.code));
+
+    const links = [];
+    const nodes = new Map();
+    rows.slice(0, 6).forEach((r) => {
+      const source = `⚠ ${label(r.friction)}`;
+      r.competitors.forEach((c) => {
+        const target = label(c.competitor);
+        nodes.set(source, { name: source, itemStyle: { color: COLOURS.friction } });
+        nodes.set(target, { name: target, itemStyle: { color: '#7c3aed' } });
+        links.push({ source, target, value: c.count });
+      });
+    });
+    const sankey = chart('#friction-sankey');
+    sankey.setOption({
+      tooltip: { trigger: 'item' },
+      series: [{ type: 'sankey', data: [...nodes.values()], links, left: 10, right: 110, top: 10, bottom: 10,
+        nodeGap: 10, emphasis: { focus: 'adjacency' }, lineStyle: { color: 'gradient', opacity: 0.4 },
+        label: { fontSize: 12 } }],
+    });
+    select(rows[0].friction.code);
+  }
+
+  async function showAffected(persona, row) {
+    if (!row) return;
+    for (const tr of document.querySelectorAll('#friction-table tbody tr')) {
+      const chosen = tr.dataset.friction === row.friction.code;
+      tr.classList.toggle('selected', chosen);
+      const button = tr.querySelector('button');
+      if (button) button.setAttribute('aria-pressed', String(chosen));
+    }
+    const list = $('#affected-list');
+    const hint = $('#affected-hint');
+    hint.textContent = `Loading customers who hit “${label(row.friction)}”…`;
+    try {
+      const { affectedCustomers } = await gql(`query A($persona: String!, $friction: String!) {
+        affectedCustomers(persona: $persona, friction: $friction, windowDays: 90, limit: 60) {
+          customerId firstHit competitor { code name } switchedAt } }`, { persona, friction: row.friction.code });
+      hint.textContent = `${row.exposed} customers hit “${label(row.friction)}” while showing this persona; `
+        + `${row.switched} switched within 90 days. ${affectedCustomers.length < row.exposed ? `First ${affectedCustomers.length}, switchers first.` : ''}`;
+      list.replaceChildren(...affectedCustomers.map((a) => el('li', { 'data-customer': a.customerId },
+        el('a', { href: `/customers/${encodeURIComponent(a.customerId)}` }, a.customerId),
+        ` hit ${day(a.firstHit)}`,
+        a.competitor ? [' → ', el('strong', {}, label(a.competitor)), ` ${day(a.switchedAt)}`] : '')));
+    } catch (error) {
+      hint.textContent = '';
+      fail(list, error);
+    }
+  }
+
+  // ---- customer twin page ----------------------------------------------------------------------------------------
+  async function customerPage(main) {
+    const id = main.dataset.customer;
+    await Promise.all([customerTwin(id), nextSteps(id), nextActions(id)]);
+  }
+
+  async function customerTwin(id) {
+    let customer;
+    try {
+      customer = (await gql(`query C($id: ID!) { customer(id: $id) { id relationshipStage
+        personaHistory { persona { code name } weight since until source }
+        switchedTo { competitor { code name } at }
+        journeys(first: 40) { totalCount edges { node { id startedAt endedAt interactions {
+          id at type outcome experience csat touchpoint { code name stage } channel { code name } frictions { code name } } } } } } }`,
+      { id })).customer;
+    } catch (error) {
+      fail('#journey-timeline', error);
+      return;
+    }
+    if (!customer) {
+      $('#customer-summary').textContent = `No customer with id “${id}”. Try sydney, or an id from a persona page.`;
+      return;
+    }
+    const journeys = customer.journeys.edges.map((e) => e.node);
+    const interactions = journeys.flatMap((j) => j.interactions.map((i) => ({ ...i, journey: j.id })));
+    const switched = customer.switchedTo.map((s) => `${label(s.competitor)} on ${day(s.at)}`).join(', ');
+    $('#customer-summary').textContent = `${customer.journeys.totalCount} journeys, ${interactions.length} interactions`
+      + ` shown; relationship stage: ${customer.relationshipStage || 'unknown'}.`
+      + (switched ? ` Switched to ${switched}.` : '');
+
+    const times = interactions.map((i) => Date.parse(i.at));
+    const start = Math.min(...times, ...customer.personaHistory.filter((p) => p.since).map((p) => Date.parse(p.since)));
+    const end = Math.max(...times, Date.now());
+    const history = customer.personaHistory;
+    const names = [...new Set(history.map((h) => label(h.persona)))];
+    chart('#persona-timeline').setOption({
+      grid: { left: 150, right: 30, top: 10, bottom: 30 },
+      tooltip: { formatter: (p) => `${esc(p.value[3])}: weight ${p.value[4]}, ${day(new Date(p.value[1]).toISOString())} → `
+        + `${p.value[5] ? day(new Date(p.value[2]).toISOString()) : 'now'} (${esc(p.value[6] || 'declared')})` },
+      xAxis: { type: 'time', min: Number.isFinite(start) ? start : undefined, max: end },
+      yAxis: { type: 'category', data: names },
+      series: [{ type: 'custom', data: history.map((h) => [names.indexOf(label(h.persona)),
+        h.since ? Date.parse(h.since) : start, h.until ? Date.parse(h.until) : end, label(h.persona), h.weight,
+        Boolean(h.until), h.source]),
+      encode: { x: [1, 2], y: 0 },
+      renderItem: (params, api) => {
+        const a = api.coord([api.value(1), api.value(0)]);
+        const b = api.coord([api.value(2), api.value(0)]);
+        const height = api.size([0, 1])[1] * 0.5;
+        return { type: 'rect', shape: { x: a[0], y: a[1] - height / 2, width: Math.max(2, b[0] - a[0]), height },
+          style: { fill: COLOURS.met, opacity: 0.25 + 0.75 * api.value(4) } };
+      } }],
+    });
+
+    const stageIndex = (i) => Math.max(0, STAGES.indexOf(i.touchpoint.stage));
+    chart('#journey-timeline').setOption({
+      grid: { left: 110, right: 30, top: 20, bottom: 60 },
+      tooltip: { trigger: 'item', formatter: (p) => {
+        const i = interactions[p.dataIndex];
+        return `${day(i.at)} ${esc(label(i.touchpoint))} (${esc(label(i.channel))})<br>${esc(i.type)}, `
+          + `${esc(i.experience || 'no rating')}${i.csat ? `, CSAT ${i.csat}` : ''}`
+          + `${i.frictions.length ? `<br>⚠ ${esc(i.frictions.map(label).join(', '))}` : ''}`;
+      } },
+      dataZoom: [{ type: 'slider', height: 18, bottom: 10 }],
+      xAxis: { type: 'time' },
+      yAxis: { type: 'category', data: STAGES },
+      series: [{ type: 'scatter', data: interactions.map((i) => ({
+        value: [i.at, stageIndex(i)],
+        symbolSize: i.frictions.length ? 16 : 11,
+        itemStyle: { color: COLOURS[i.experience] || COLOURS.none,
+          borderColor: i.frictions.length ? COLOURS.friction : '#fff', borderWidth: i.frictions.length ? 3 : 1 },
+      })) }],
+    });
+    $('#journey-list').replaceChildren(...journeys.map((j) => el('li', {},
+      el('strong', {}, `${day(j.startedAt)} → ${day(j.endedAt)}: `),
+      ...j.interactions.map((i) => el('span', { class: `chip ${i.experience || 'none'}`,
+        title: `${i.type}${i.frictions.length ? `, friction: ${i.frictions.map(label).join(', ')}` : ''}` },
+      `${i.frictions.length ? '⚠ ' : ''}${label(i.touchpoint)}`)))));
+  }
+
+  async function nextSteps(id) {
+    try {
+      const steps = (await gql(`query N($id: ID!) { nextSteps(customerId: $id, k: 5) {
+        touchpoint { code name stage } probability } }`, { id })).nextSteps;
+      if (!steps.length) {
+        $('#next-steps').replaceChildren(el('p', { class: 'muted' }, 'No prediction: too little history.'));
+        return;
+      }
+      chart('#next-steps').setOption({
+        grid: { left: 170, right: 50, top: 10, bottom: 30 },
+        xAxis: { type: 'value', max: 1, axisLabel: { formatter: (v) => `${Math.round(v * 100)}%` } },
+        yAxis: { type: 'category', inverse: true, data: steps.map((s) => label(s.touchpoint)) },
+        tooltip: { trigger: 'axis' },
+        series: [{ type: 'bar', data: steps.map((s) => +s.probability.toFixed(3)), itemStyle: { color: '#7c3aed' },
+          label: { show: true, position: 'right', formatter: (p) => pct(p.value) } }],
+      });
+    } catch (error) {
+      fail('#next-steps', error);
+    }
+  }
+
+  async function nextActions(id) {
+    const list = $('#next-actions');
+    try {
+      const actions = (await gql(`query B($id: ID!) { nextBestActions(customerId: $id) {
+        action { code name kind } reason } }`, { id })).nextBestActions;
+      list.replaceChildren(...(actions.length ? actions.map((a) => el('li', {}, el('strong', {}, label(a.action)),
+        a.action.kind ? ` (${a.action.kind})` : '', el('br'), el('span', { class: 'muted' }, a.reason)))
+        : [el('li', { class: 'muted' }, 'No action suggested right now.')]));
+    } catch (error) {
+      fail(list, error);
+    }
+  }
+
+  // ---- stakeholder map -------------------------------------------------------------------------------------------
+  async function stakeholderPage() {
+    let rows;
+    try {
+      rows = (await gql(`{ stakeholderMap { stakeholder { code name } support influence quadrant
+        touchpoints { code name } frictions { code name } } }`)).stakeholderMap;
+    } catch (error) {
+      fail('#stakeholder-chart', error);
+      return;
+    }
+    const quadrantColour = { champion: '#16a34a', supporter: '#0284c7', gatekeeper: '#dc2626', bystander: '#64748b' };
+    const corner = (text, x, y) => ({ type: 'text', left: x, top: y, style: { text, fill: '#94a3b8', fontSize: 13, fontWeight: 'bold' } });
+    chart('#stakeholder-chart').setOption({
+      grid: { left: 60, right: 30, top: 30, bottom: 50 },
+      graphic: [corner('GATEKEEPERS', 70, 36), corner('CHAMPIONS', '78%', 36), corner('BYSTANDERS', 70, '86%'),
+        corner('SUPPORTERS', '78%', '86%')],
+      tooltip: { formatter: (p) => {
+        const r = rows[p.dataIndex];
+        return `${esc(label(r.stakeholder))} (${esc(r.quadrant)})<br>support ${num(r.support, 2)}, influence ${num(r.influence, 2)}`
+          + `<br>owns ${r.frictions.length} frictions, ${r.touchpoints.length} touchpoints`;
+      } },
+      xAxis: { type: 'value', name: 'support', nameLocation: 'middle', nameGap: 28, min: 0, max: 1 },
+      yAxis: { type: 'value', name: 'influence', nameLocation: 'middle', nameGap: 38, min: 0, max: 1 },
+      series: [{ type: 'scatter',
+        data: rows.map((r) => ({ value: [r.support, r.influence], name: label(r.stakeholder),
+          symbolSize: 18 + 8 * r.frictions.length, itemStyle: { color: quadrantColour[r.quadrant] || '#64748b', opacity: 0.8 } })),
+        label: { show: true, position: 'right', formatter: (p) => p.name, color: '#0f172a' },
+        markLine: { silent: true, symbol: 'none', lineStyle: { color: '#94a3b8', type: 'dashed' },
+          data: [{ xAxis: 0.5 }, { yAxis: 0.5 }] } }],
+    });
+    rows.sort((a, b) => b.frictions.length - a.frictions.length || b.influence - a.influence);
+    $('#stakeholder-list').replaceChildren(...rows.map((r) => el('li', { 'data-stakeholder': r.stakeholder.code },
+      el('strong', {}, label(r.stakeholder)), ' ', el('span', { class: `badge quadrant-${r.quadrant}` }, r.quadrant),
+      el('br'),
+      r.frictions.length ? r.frictions.map((f) => [el('span', { class: 'badge friction' }, `⚠ ${label(f)}`), ' '])
+        : el('span', { class: 'muted' }, 'owns no friction'),
+      r.touchpoints.length ? el('div', { class: 'muted' }, `touchpoints: ${r.touchpoints.map(label).join(', ')}`) : '')));
+  }
+
+  // ---- semantic feedback search ----------------------------------------------------------------------------------
+  async function searchPage(main) {
+    const form = $('#search-form');
+    const select = $('#search-persona');
+    try {
+      const { personas } = await gql('{ personas { code name } }');
+      select.append(...personas.map((p) => el('option', { value: p.code }, label(p))));
+    } catch (error) {
+      status(`Personas unavailable: ${error.message}`);
+    }
+    const run = async () => {
+      const text = $('#search-text').value.trim();
+      const results = $('#search-results');
+      if (!text) return;
+      const url = new URL(window.location.href);
+      url.searchParams.set('q', text);
+      window.history.replaceState(null, '', url);
+      results.replaceChildren(el('li', { class: 'muted' }, 'Searching…'));
+      try {
+        const matches = (await gql(`query S($text: String!, $persona: String) {
+          similarFeedback(text: $text, k: 10, persona: $persona) { interactionId text score customerId } }`,
+        { text, persona: select.value || null })).similarFeedback;
+        results.replaceChildren(...(matches.length ? matches.map((m) => el('li', {},
+          el('blockquote', {}, `“${m.text}”`),
+          el('span', { class: 'muted' }, `similarity ${num(m.score, 2)}`,
+            m.customerId ? [' · ', el('a', { href: `/customers/${encodeURIComponent(m.customerId)}` }, m.customerId)] : '')))
+          : [el('li', { class: 'muted' }, 'Nothing similar yet.')]));
+      } catch (error) {
+        fail(results, error);
+      }
+    };
+    form.addEventListener('submit', (event) => { event.preventDefault(); run(); });
+    if (main.dataset.query) run();
+  }
+
+  // ---- start -----------------------------------------------------------------------------------------------------
+  document.addEventListener('DOMContentLoaded', async () => {
+    const main = document.querySelector('main');
+    const pages = { home, persona: personaPage, customer: customerPage, stakeholders: stakeholderPage, search: searchPage };
+    const page = pages[main.dataset.page];
+    if (!page) return;
+    document.body.dataset.state = 'loading';
+    try {
+      await page(main);
+    } finally {
+      document.body.dataset.state = 'ready';  // the browser tests wait for this
+    }
+  });
+}());

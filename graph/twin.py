@@ -238,12 +238,12 @@ def consents_of_customers(store: GraphStore, customer_ids: Sequence[str]) -> dic
     return _group(rows, "id", "k")
 
 
-def declared_relationship_stages(store: GraphStore, customer_ids: Sequence[str]) -> dict[str, str | None]:
-    """The relationship stage declared on each customer record (start/forward/backward/stop) or None."""
+def declared_relationship_stages(store: GraphStore, customer_ids: Sequence[str]) -> dict[str, str]:
+    """The relationship stage declared on each customer record (start/forward/backward/stop), where there is one."""
     rows = store.read(
         f"UNWIND $ids AS id MATCH (c:{Label.CUSTOMER.value} {{id: id}}) RETURN id, c.relationship_stage AS stage",
         {"ids": _unique(customer_ids)}, name="twin-relationship-stage")
-    return {r["id"]: r["stage"] for r in rows}
+    return {r["id"]: r["stage"] for r in rows if r["stage"]}
 
 
 # -- helpers ------------------------------------------------------------------------------------------------------

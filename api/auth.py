@@ -1,0 +1,135 @@
+"""Who is calling: API keys from DTC_API_KEYS (`key:role,…`) sent as `Authorization: Bearer KEY`.
+
+Roles: `admin` (everything, personal data, erasure), `analyst` and `frontend` (read the twin and its questions;
+frontend may also record events and set consent), `ingest` (post events only). Without keys the server runs open,
+every caller acting as admin, and only on a loopback address. Keys are compared in constant time and never logged;
+callers are known in logs and metrics by a short fingerprint of their key.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import ipaddress
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from api.errors import ErrorCode, forbidden, send_error
+from graph.errors import ConfigError
+
+log = logging.getLogger("dtc.api")
+
+ADMIN, ANALYST, FRONTEND, INGEST = "admin", "analyst", "frontend", "ingest"
+READERS = frozenset({ADMIN, ANALYST, FRONTEND})  # may query the twin
+EVENT_WRITERS = frozenset({ADMIN, FRONTEND, INGEST})  # may record events
+CONSENT_WRITERS = frozenset({ADMIN, FRONTEND})  # a consent banner in a frontend sets consent
+METRICS_READERS = frozenset({ADMIN, ANALYST})
+CALLER_KEY = "dtc.caller"  # where the middleware leaves the Caller in the ASGI scope
+
+
+@dataclass(frozen=True)
+class Caller:
+    role: str
+    fingerprint: str  # sha256 prefix of the key (or "open:<client>" in dev mode): safe to log and rate-limit on
+
+    def may(self, roles: frozenset[str]) -> bool:
+        return self.role in roles
+
+
+class KeyRing:
+    """The configured keys; `caller_for` finds a key's role in constant time per key."""
+
+    def __init__(self, api_keys: Mapping[str, str]) -> None:
+        self._digests = [(_digest(key), role) for key, role in api_keys.items()]
+
+    @property
+    def open(self) -> bool:
+        """No keys configured: development mode, everyone is admin (loopback only)."""
+        return not self._digests
+
+    def caller_for(self, authorization: str | None, client: str) -> Caller | None:
+        """The caller for an Authorization header value; None when it names no known key."""
+        if self.open:
+            return Caller(ADMIN, f"open:{client}")
+        if not authorization:
+            return None
+        scheme, _, token = authorization.strip().partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            return None
+        digest = _digest(token.strip())
+        role: str | None = None
+        for known, known_role in self._digests:  # no early exit: the time taken does not depend on which key matched
+            if hmac.compare_digest(digest, known):
+                role = known_role
+        return Caller(role, digest.hex()[:12]) if role else None
+
+
+def _digest(key: str) -> bytes:
+    return hashlib.sha256(key.encode()).digest()
+
+
+def require(caller: Caller | None, roles: frozenset[str], action: str) -> Caller:
+    """The caller, when its role is among `roles`; else a FORBIDDEN error naming the action and the roles."""
+    if caller is None or not caller.may(roles):
+        role = caller.role if caller else "anonymous"
+        raise forbidden(f"The {role} role may not {action}; it needs one of: {', '.join(sorted(roles))}.")
+    return caller
+
+
+def is_loopback(host: str) -> bool:
+    if host in ("localhost", "ip6-localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def check_bind(host: str, keys: KeyRing) -> None:
+    """Refuse to serve an open API (no keys) anywhere but on loopback; warn about open dev mode there."""
+    if keys.open and not is_loopback(host):
+        raise ConfigError(
+            f"Refusing to serve on {host} without API keys: set DTC_API_KEYS='key:role,…' "
+            "(roles admin, analyst, frontend, ingest) or bind to 127.0.0.1."
+        )
+    if keys.open:
+        log.warning("DTC_API_KEYS is not set: the API runs OPEN in development mode on %s; every caller is admin.",
+                    host)
+
+
+class AuthMiddleware:
+    """Authenticate HTTP calls to the protected paths (401 for no key or an unknown key) and leave the Caller in
+    the scope. WebSockets pass through with whatever their upgrade headers prove: browsers cannot set headers
+    there, so GraphQL checks the key sent in `connection_init` instead."""
+
+    def __init__(self, app: ASGIApp, keys: KeyRing, protected: tuple[str, ...]) -> None:
+        self.app, self.keys, self.protected = app, keys, protected
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] not in ("http", "websocket"):
+            await self.app(scope, receive, send)
+            return
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
+        client = (scope.get("client") or ("unknown", 0))[0]
+        caller = self.keys.caller_for(headers.get("authorization"), client)
+        scope[CALLER_KEY] = caller
+        path: str = scope["path"]
+        guarded = any(path == p or path.startswith(p + "/") for p in self.protected)
+        if scope["type"] == "http" and guarded and caller is None and not _asks_for_ide(scope, headers):
+            await _unauthenticated(send, "authorization" in headers)
+            return
+        await self.app(scope, receive, send)
+
+
+def _asks_for_ide(scope: Scope, headers: Mapping[str, str]) -> bool:
+    """A browser GET of /graphql gets the GraphiQL page (static HTML); the key goes in its headers panel."""
+    return bool(scope["method"] == "GET" and "text/html" in headers.get("accept", "") and not scope.get("query_string"))
+
+
+async def _unauthenticated(send: Send, had_key: bool) -> None:
+    message = ("The API key is not known; check the key, or ask an admin for one." if had_key else
+               "This API needs a key: send 'Authorization: Bearer <key>'.")
+    await send_error(send, 401, message, ErrorCode.UNAUTHENTICATED, [(b"www-authenticate", b'Bearer realm="dtc"')])

@@ -1,0 +1,108 @@
+"""What every resolver can reach: the app's store and settings, the caller, this request's DataLoaders and id."""
+
+from __future__ import annotations
+
+import secrets
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import strawberry
+from starlette.concurrency import run_in_threadpool
+
+from api.auth import Caller
+from api.limits import Limits
+from api.loaders import Loaders
+from api.metrics import Metrics
+from graph.settings import Settings
+from graph.store import GraphStore
+
+if TYPE_CHECKING:
+    from graph.embeddings import Embedder
+    from ingest.contracts import Event
+    from ingest.sink import EventSink
+
+T = TypeVar("T")
+
+
+@dataclass
+class AppState:
+    """Opened once by the app's lifespan and shared by every request."""
+
+    settings: Settings
+    store: GraphStore
+    limits: Limits
+    metrics: Metrics
+    dev_mode: bool  # no API keys: every caller acts as admin
+    _embedder: Embedder | None = None
+    _sink: EventSink | None = None
+    _sink_lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def redis_url(self) -> str | None:
+        """The Redis server that carries the event stream and live updates."""
+        return self.settings.redis_url or self.store.redis_url()
+
+    def record_events(self, events: Sequence[Event]) -> int:
+        """Apply valid events the way the stream worker does, then tell live subscribers; returns events ingested.
+        Writes are serialised: journey linking plans from the graph as it is, so two at once could disagree."""
+        from api.subscriptions import publish_applied
+
+        with self._sink_lock:
+            if self._sink is None:
+                from ingest.identity import identity_key
+                from ingest.sink import EventSink
+
+                gap_ms = int(self.settings.journey_gap_days * 24 * 3600 * 1000)
+                self._sink = EventSink(self.store, identity_key(self.settings), gap_ms)
+            applied = self._sink.apply(events)
+        publish_applied(self.redis_url(), self.settings.graph_name, applied.interactions)
+        return applied.ingested
+
+    def embedder(self) -> Embedder:
+        """The sentence embedder (the model itself loads on first use, in a worker thread, once per process)."""
+        if self._embedder is None:
+            from graph.embeddings import embedder_from
+
+            self._embedder = embedder_from(self.settings)
+        return self._embedder
+
+
+@dataclass
+class Context:
+    app: AppState
+    caller: Caller | None
+    loaders: Loaders
+    request_id: str = field(default_factory=lambda: secrets.token_hex(6))
+    connection_params: dict[str, Any] | None = None  # set by graphql-transport-ws on connection_init
+
+    @property
+    def store(self) -> GraphStore:
+        return self.app.store
+
+    @property
+    def settings(self) -> Settings:
+        return self.app.settings
+
+    @property
+    def metrics(self) -> Metrics:
+        return self.app.metrics
+
+    @property
+    def may_see_pii(self) -> bool:
+        return self.caller is not None and self.caller.role in self.app.settings.pii_roles | {"admin"}
+
+    def actor(self, caller: Caller) -> str:
+        """How the audit trail names this caller: the role and the key's fingerprint, never the key."""
+        return f"api:{caller.role}:{caller.fingerprint}"
+
+    async def call(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """Run a synchronous graph/ function off the event loop (the store port blocks)."""
+        return await run_in_threadpool(fn, *args, **kwargs)
+
+
+def new_context(app: AppState, caller: Caller | None) -> Context:
+    return Context(app=app, caller=caller, loaders=Loaders(app.store))
+
+
+Info = strawberry.Info[Context, None]

@@ -1,0 +1,225 @@
+# mypy: disable-error-code="untyped-decorator"
+"""The twin's read side: a customer's twin, personas, and the questions frontends ask."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import strawberry
+from strawberry.scalars import JSON
+
+from api.auth import ADMIN, READERS, require
+from api.context import Info
+from api.errors import bad_input
+from api.limits import MAX_PAGE, page_size
+from api.types.analytics import (
+    CompetitorCount,
+    FeedbackMatch,
+    FrictionCount,
+    FrictionImpact,
+    JourneyMap,
+    JourneyPaths,
+    JourneyStage,
+    KindCount,
+    NextStep,
+    PathStep,
+    PathVariant,
+    RecommendedAction,
+    StakeholderPosition,
+    Stats,
+    TouchpointExperience,
+)
+from api.types.catalog import Persona
+from api.types.pagination import PageInfo, decode_cursor, encode_cursor
+from api.types.scalars import to_ms
+from api.types.twin import Customer, CustomerConnection, CustomerEdge
+from graph import twin
+
+
+def _positive(name: str, value: int, maximum: int | None = None) -> int:
+    if value < 1 or (maximum is not None and value > maximum):
+        bound = f"1 to {maximum}" if maximum else "1 or more"
+        raise bad_input(f"{name}: {value} is out of range; give {bound}.")
+    return value
+
+
+def _period(since: datetime | None, until: datetime | None) -> tuple[int | None, int | None]:
+    start, end = to_ms(since), to_ms(until)
+    if start is not None and end is not None and start >= end:
+        raise bad_input(f"since ({since}) must be before until ({until}).")
+    return start, end
+
+
+def _persona_code(code: str) -> str:
+    if not code.strip():
+        raise bad_input("persona: give a persona code such as `trend-seeker` (the `personas` query lists them).")
+    return code.strip()
+
+
+@strawberry.type(description="Read the twin: customers, personas, and the questions about their experience.")
+class Query:
+    @strawberry.field(description="One customer's twin by id; null when the twin holds no such customer.")
+    async def customer(self, info: Info, id: strawberry.ID) -> Customer | None:
+        require(info.context.caller, READERS, "read customers")
+        row = await info.context.loaders.customers.load(str(id))
+        return Customer.of(row) if row else None
+
+    @strawberry.field(description="Customers in id order, a page at a time; with `persona`, only customers showing "
+                                  "it at `at` (default now).")
+    async def customers(self, info: Info, persona: str | None = None, at: datetime | None = None,
+                        first: int | None = 20, after: str | None = None, last: int | None = None,
+                        before: str | None = None) -> CustomerConnection:
+        require(info.context.caller, READERS, "list customers")
+        if last is not None and first == 20:
+            first = None
+        size = page_size(first, last)
+        page = await info.context.call(
+            twin.customers_page, info.context.store, persona=persona, at=to_ms(at),
+            first=size if last is None else None, after=_customer_key(after, "after"),
+            last=size if last is not None else None, before=_customer_key(before, "before"))
+        edges = [CustomerEdge(cursor=encode_cursor("customer", c["id"]), node=Customer.of(c)) for c in page.customers]
+        return CustomerConnection(
+            edges=edges, total_count=page.total,
+            page_info=PageInfo(has_next_page=page.has_next, has_previous_page=page.has_previous,
+                               start_cursor=edges[0].cursor if edges else None,
+                               end_cursor=edges[-1].cursor if edges else None))
+
+    @strawberry.field(description="Every persona, by code, with how many customers show it now.")
+    async def personas(self, info: Info) -> list[Persona]:
+        require(info.context.caller, READERS, "read personas")
+        codes = await info.context.call(twin.all_persona_codes, info.context.store)
+        rows = await info.context.loaders.personas.load_many([(c, None) for c in codes])
+        return [Persona.of(r) for r in rows if r]
+
+    @strawberry.field(description="One persona by code; null when there is no such persona.")
+    async def persona(self, info: Info, code: str) -> Persona | None:
+        require(info.context.caller, READERS, "read personas")
+        row = await info.context.loaders.personas.load((code, None))
+        return Persona.of(row) if row else None
+
+    @strawberry.field(description="Which frictions lead a persona's customers to competitors: per friction, the "
+                                  "customers exposed while showing the persona, how many switched within "
+                                  "`windowDays` of their first hit, the rate against the baseline, and where "
+                                  "they went.")
+    async def friction_to_competitors(self, info: Info, persona: str, window_days: int = 90,
+                                      since: datetime | None = None, until: datetime | None = None,
+                                      min_exposed: int = 1, limit: int = 10) -> list[FrictionImpact]:
+        require(info.context.caller, READERS, "ask frictionToCompetitors")
+        from graph.analytics.friction import friction_to_competitors
+
+        start, end = _period(since, until)
+        rows = await info.context.call(
+            friction_to_competitors, info.context.store, _persona_code(persona),
+            window_days=_positive("windowDays", window_days, 3650), since=start, until=end,
+            min_exposed=_positive("minExposed", min_exposed), limit=_positive("limit", limit, MAX_PAGE))
+        return [FrictionImpact(
+            friction_code=r["friction"], exposed=r["exposed"], switched=r["switched"], rate=r["rate"],
+            baseline_rate=r["baselineRate"], lift=r["lift"], ci_low=r["ciLow"], ci_high=r["ciHigh"],
+            competitors=[CompetitorCount(competitor_code=c["competitor"], count=c["count"]) for c in r["competitors"]],
+        ) for r in rows]
+
+    @strawberry.field(description="A persona's journey map: for each stage, its touchpoints with volume, CSAT, "
+                                  "effort, negative share, top frictions and drop-off, over the period.")
+    async def journey_map(self, info: Info, persona: str, since: datetime | None = None,
+                          until: datetime | None = None) -> JourneyMap:
+        require(info.context.caller, READERS, "ask journeyMap")
+        from graph.analytics.journey_map import journey_map
+
+        start, end = _period(since, until)
+        code = _persona_code(persona)
+        stages = await info.context.call(journey_map, info.context.store, code, start, end)
+        return JourneyMap(persona_code=code, stages=[JourneyStage(stage=s["stage"], touchpoints=[
+            TouchpointExperience(
+                touchpoint_code=t["touchpoint"], interactions=t["interactions"], customers=t["customers"],
+                avg_csat=t["avgCsat"], avg_ces=t["avgCes"], negative_share=t["negativeShare"],
+                top_frictions=[FrictionCount(friction_code=f["friction"], count=f["count"]) for f in t["topFrictions"]],
+                drop_off=t["dropOff"])
+            for t in s["touchpoints"]]) for s in stages])
+
+    @strawberry.field(description="A persona's most frequent journey paths and the directly-follows graph between "
+                                  "touchpoints (process mining).")
+    async def journey_paths(self, info: Info, persona: str, limit: int = 10) -> JourneyPaths:
+        require(info.context.caller, READERS, "ask journeyPaths")
+        from graph.analytics.paths import journey_paths
+
+        paths = await info.context.call(journey_paths, info.context.store, _persona_code(persona),
+                                        _positive("limit", limit, MAX_PAGE))
+        return JourneyPaths(
+            variants=[PathVariant(touchpoint_codes=list(v["variant"]), journeys=v["journeys"], share=v["share"])
+                      for v in paths["variants"]],
+            steps=[PathStep(source_code=e["source"], target_code=e["target"], count=e["count"],
+                            median_seconds=float(e["medianMs"]) / 1000) for e in paths["edges"]])
+
+    @strawberry.field(description="The customer's most likely next steps (touchpoints, switches, churn), best first.")
+    async def next_steps(self, info: Info, customer_id: strawberry.ID, k: int = 3) -> list[NextStep]:
+        require(info.context.caller, READERS, "ask nextSteps")
+        from graph.prediction import next_steps
+
+        steps = await info.context.call(next_steps, info.context.store, str(customer_id), _positive("k", k, 50))
+        return [NextStep(step=s.touchpoint, probability=s.probability) for s in steps]
+
+    @strawberry.field(description="Next-best actions for the customer, given their latest experiences and consents.")
+    async def next_best_actions(self, info: Info, customer_id: strawberry.ID) -> list[RecommendedAction]:
+        require(info.context.caller, READERS, "ask nextBestActions")
+        from graph.actions import next_best_actions
+
+        actions: list[Any] = await info.context.call(next_best_actions, info.context.store, str(customer_id))
+        return [RecommendedAction(action_code=_get(a, "action"), reason=str(_get(a, "reason"))) for a in actions]
+
+    @strawberry.field(description="The stakeholder map: each department by support and influence, its quadrant, "
+                                  "the touchpoints and frictions it owns, and the switches they led to.")
+    async def stakeholder_map(self, info: Info) -> list[StakeholderPosition]:
+        require(info.context.caller, READERS, "read the stakeholder map")
+        from graph.analytics.stakeholders import stakeholder_map
+
+        rows = await info.context.call(stakeholder_map, info.context.store)
+        return [StakeholderPosition(
+            stakeholder_code=r["stakeholder"], stakeholder_name=r["name"], support=r["support"],
+            influence=r["influence"], quadrant=r["quadrant"], switches=r["switches"],
+            touchpoint_codes=list(r["touchpoints"]), friction_codes=list(r["frictions"])) for r in rows]
+
+    @strawberry.field(description="Verbatims closest in meaning to `text` (semantic search), optionally only those "
+                                  "given by customers while showing `persona`.")
+    async def similar_feedback(self, info: Info, text: str, k: int = 5,
+                               persona: str | None = None) -> list[FeedbackMatch]:
+        require(info.context.caller, READERS, "search feedback")
+        from graph.feedback import similar_feedback
+
+        if not text.strip():
+            raise bad_input("text: give some words to compare the verbatims with.")
+        matches = await info.context.call(similar_feedback, info.context.store, info.context.app.embedder(), text,
+                                          _positive("k", k, MAX_PAGE), persona)
+        return [FeedbackMatch(interaction_id=strawberry.ID(m.interaction_id), text=m.text, score=m.score,
+                              customer_id=None if m.customer_id is None else strawberry.ID(m.customer_id))
+                for m in matches]
+
+    @strawberry.field(description="How big the twin's graph is: nodes per label and relationships per type.")
+    async def stats(self, info: Info) -> Stats:
+        require(info.context.caller, READERS, "read stats")
+        found = await info.context.call(info.context.store.stats)
+        return Stats(store=found["store"], total_nodes=found["total_nodes"],
+                     total_relationships=found["total_relationships"],
+                     nodes=[KindCount(kind=k, count=v) for k, v in found["nodes"].items()],
+                     relationships=[KindCount(kind=k, count=v) for k, v in found["relationships"].items()])
+
+    @strawberry.field(description="Everything the twin holds about one person, personal data included (the right "
+                                  "of access); admin only, and audited. Null when the twin holds nothing.")
+    async def customer_export(self, info: Info, id: strawberry.ID) -> JSON | None:
+        caller = require(info.context.caller, frozenset({ADMIN}), "export a customer's data")
+        from graph.privacy import export_customer
+        from ingest.erasure import subject_key
+
+        key = await info.context.call(subject_key, info.context.settings)
+        exported = await info.context.call(export_customer, info.context.store, str(id),
+                                           actor=info.context.actor(caller), subject_key=key)
+        return JSON(exported) if exported else None
+
+
+def _customer_key(cursor: str | None, argument: str) -> str | None:
+    key = decode_cursor("customer", cursor, argument)
+    return None if key is None else str(key)
+
+
+def _get(item: Any, name: str) -> Any:
+    return item[name] if isinstance(item, dict) else getattr(item, name)

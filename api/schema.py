@@ -1,0 +1,35 @@
+"""The GraphQL schema: Query, Mutation and Subscription with the API's error policy and limits."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import strawberry
+from strawberry.extensions import AddValidationRules, MaxTokensLimiter, SchemaExtension
+
+from api.errors import ErrorCodes
+from api.limits import Limits, complexity_rule
+from api.resolvers.mutation import Mutation
+from api.resolvers.query import Query
+from api.subscriptions import Subscription
+from api.types.scalars import DATETIME
+
+
+def build_schema(limits: Limits | None = None) -> strawberry.Schema:
+    limits = limits or Limits()
+    rule = complexity_rule(limits)
+
+    def tokens() -> SchemaExtension:
+        return MaxTokensLimiter(max_token_count=limits.max_tokens)
+
+    def complexity() -> SchemaExtension:
+        return AddValidationRules([rule])
+
+    # ErrorCodes first: extensions unwind in reverse, so it sees the errors of all the others
+    return strawberry.Schema(query=Query, mutation=Mutation, subscription=Subscription,
+                             scalar_overrides={datetime: DATETIME}, extensions=[ErrorCodes, tokens, complexity])
+
+
+def sdl() -> str:
+    """The schema in SDL, as `dtc schema` prints it and api/schema.graphql holds it."""
+    return build_schema().as_str() + "\n"

@@ -1,0 +1,200 @@
+"""The catalog (reference data, ../shared/contracts/catalog.schema.json) from a YAML or JSON file into the graph.
+
+Loading a catalog again upserts by code: an entry the events had created on the fly (`auto = true`) becomes a
+catalog entry (`auto = false`), and relationships that changed (a touchpoint moved to another channel) are replaced.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from ruamel.yaml import YAML
+from ruamel.yaml.error import YAMLError
+
+from graph.errors import InputError
+from graph.ontology import EXPERIENCES, STAGES, Label, Rel
+from graph.store import GraphStore
+
+L, R = Label, Rel
+SECTIONS = ("personas", "channels", "touchpoints", "stakeholders", "frictions", "triggers", "actions", "competitors")
+ACTION_KINDS = ("service", "product", "content", "contact")
+MARKETING_KINDS = ("product", "content")  # actions that need marketing consent
+QUADRANTS = ("think", "feel", "say", "do")
+
+_STAGES = f"UNWIND $rows AS s MERGE (x:{L.STAGE} {{name: s.name}}) SET x.order = s.order"
+_STAKEHOLDERS = f"""
+UNWIND $rows AS s MERGE (x:{L.STAKEHOLDER} {{code: s.code}})
+SET x.name = s.name, x.support = s.support, x.influence = s.influence, x.concerns = s.concerns
+"""
+_CHANNELS = f"""
+UNWIND $rows AS c MERGE (x:{L.CHANNEL} {{code: c.code}}) SET x.name = c.name, x.kind = c.kind, x.auto = false
+"""
+_TOUCHPOINTS = f"""
+UNWIND $rows AS t
+MERGE (x:{L.TOUCHPOINT} {{code: t.code}})
+SET x.name = t.name, x.channel = t.channel, x.stage = t.stage, x.owner = t.owner, x.auto = false
+WITH x, t
+OPTIONAL MATCH (x)-[old:{R.ON}|{R.IN_STAGE}]->() DELETE old
+WITH x, t
+OPTIONAL MATCH (:{L.STAKEHOLDER})-[owns:{R.OWNS}]->(x) DELETE owns
+WITH DISTINCT x, t
+MERGE (c:{L.CHANNEL} {{code: t.channel}}) ON CREATE SET c.auto = true
+MERGE (x)-[:{R.ON}]->(c)
+FOREACH (name IN CASE WHEN t.stage IS NULL THEN [] ELSE [t.stage] END |
+  MERGE (s:{L.STAGE} {{name: name}}) MERGE (x)-[:{R.IN_STAGE}]->(s))
+FOREACH (code IN CASE WHEN t.owner IS NULL THEN [] ELSE [t.owner] END |
+  MERGE (o:{L.STAKEHOLDER} {{code: code}}) MERGE (o)-[:{R.OWNS}]->(x))
+"""
+_PERSONAS = f"""
+UNWIND $rows AS p
+MERGE (x:{L.PERSONA} {{code: p.code}})
+SET x.name = p.name, x.description = p.description, x.goals = p.goals, x.pains = p.pains, x.auto = false
+WITH x, p
+OPTIONAL MATCH (x)-[:{R.HAS_INSIGHT}]->(old:{L.INSIGHT}) DETACH DELETE old
+WITH DISTINCT x, p
+UNWIND p.insights AS i
+MERGE (n:{L.INSIGHT} {{id: i.id}}) SET n.persona = p.code, n.quadrant = i.quadrant, n.text = i.text
+MERGE (x)-[:{R.HAS_INSIGHT}]->(n)
+"""
+_FRICTIONS = f"""
+UNWIND $rows AS f
+MERGE (x:{L.FRICTION_POINT} {{code: f.code}})
+SET x.name = f.name, x.description = f.description, x.touchpoint = f.touchpoint, x.owner = f.owner, x.auto = false
+WITH x, f
+OPTIONAL MATCH (x)-[old:{R.OCCURS_AT}]->() DELETE old
+WITH x, f
+OPTIONAL MATCH (:{L.STAKEHOLDER})-[owns:{R.OWNS}]->(x) DELETE owns
+WITH DISTINCT x, f
+FOREACH (code IN CASE WHEN f.touchpoint IS NULL THEN [] ELSE [f.touchpoint] END |
+  MERGE (t:{L.TOUCHPOINT} {{code: code}}) ON CREATE SET t.auto = true MERGE (x)-[:{R.OCCURS_AT}]->(t))
+FOREACH (code IN CASE WHEN f.owner IS NULL THEN [] ELSE [f.owner] END |
+  MERGE (o:{L.STAKEHOLDER} {{code: code}}) MERGE (o)-[:{R.OWNS}]->(x))
+"""
+_TRIGGERS = f"""
+UNWIND $rows AS t MERGE (x:{L.TRIGGER_EVENT} {{code: t.code}})
+SET x.name = t.name, x.description = t.description, x.auto = false
+"""
+_ACTIONS = f"""
+UNWIND $rows AS a
+MERGE (x:{L.ACTION} {{code: a.code}})
+SET x.name = a.name, x.kind = a.kind, x.trigger = a.trigger, x.when = a.when, x.description = a.description,
+    x.purpose = a.purpose
+WITH x, a
+OPTIONAL MATCH (:{L.TRIGGER_EVENT})-[old:{R.SUGGESTS}]->(x) DELETE old
+WITH DISTINCT x, a
+FOREACH (code IN CASE WHEN a.trigger IS NULL THEN [] ELSE [a.trigger] END |
+  MERGE (t:{L.TRIGGER_EVENT} {{code: code}}) ON CREATE SET t.auto = true
+  MERGE (t)-[:{R.SUGGESTS} {{when: a.when}}]->(x))
+"""
+_COMPETITORS = f"""
+UNWIND $rows AS c MERGE (x:{L.COMPETITOR} {{code: c.code}}) SET x.name = c.name, x.auto = false
+"""
+
+
+def load_yaml(text: str) -> Any:
+    """YAML 1.2 (ruamel): PyYAML's YAML 1.1 scanner rejects plain text such as `[Will it suit me?]`."""
+    return YAML(typ="safe", pure=True).load(text)
+
+
+def read_catalog(path: Path) -> dict[str, list[dict[str, Any]]]:
+    """The catalog file, checked against the catalog contract; InputError lists every problem with its place."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as e:
+        raise InputError(f"Cannot read the catalog {path}: {e.strerror}; check the path.") from e
+    try:
+        data = json.loads(text) if path.suffix.lower() == ".json" else load_yaml(text)
+    except (json.JSONDecodeError, YAMLError) as e:
+        raise InputError(f"The catalog {path} is not valid {'JSON' if path.suffix == '.json' else 'YAML'}: "
+                         f"{e}") from e
+    data = data or {}
+    if not isinstance(data, Mapping):
+        raise InputError(f"The catalog {path} must be a mapping with sections such as personas and touchpoints.")
+    problems: list[str] = []
+    unknown = sorted(set(data) - set(SECTIONS))
+    if unknown:
+        problems.append(f"unknown section {', '.join(unknown)} (known: {', '.join(SECTIONS)})")
+    catalog: dict[str, list[dict[str, Any]]] = {}
+    for section in SECTIONS:
+        entries = data.get(section) or []
+        if not isinstance(entries, list):
+            problems.append(f"{section} must be a list")
+            continue
+        catalog[section] = []
+        for n, entry in enumerate(entries, start=1):
+            where = f"{section}[{n}]"
+            if not isinstance(entry, Mapping) or not isinstance(entry.get("code"), str) or not entry["code"].strip():
+                problems.append(f"{where} needs a code")
+                continue
+            catalog[section].append(dict(entry))
+            _check_entry(section, where, entry, problems)
+    if problems:
+        raise InputError(f"The catalog {path} breaks the catalog contract: " + "; ".join(problems) + ".")
+    return catalog
+
+
+def _check_entry(section: str, where: str, entry: Mapping[str, Any], problems: list[str]) -> None:
+    needs_name = section in ("personas", "stakeholders", "frictions", "triggers", "actions")
+    if needs_name and not entry.get("name"):
+        problems.append(f"{where} ({entry['code']}) needs a name")
+    if section == "touchpoints":
+        if not entry.get("channel"):
+            problems.append(f"{where} ({entry['code']}) needs a channel")
+        if entry.get("stage") is not None and entry["stage"] not in STAGES:
+            problems.append(f"{where}.stage {entry['stage']!r} is not one of {', '.join(STAGES)}")
+    if section == "channels" and entry.get("kind") is not None and entry["kind"] not in ("digital", "physical"):
+        problems.append(f"{where}.kind {entry['kind']!r} is not digital or physical")
+    if section == "stakeholders":
+        for score in ("support", "influence"):
+            value = entry.get(score)
+            if value is not None and (not isinstance(value, int | float) or not 0 <= value <= 1):
+                problems.append(f"{where}.{score} {value!r} is outside 0..1")
+    if section == "actions":
+        if entry.get("kind") is not None and entry["kind"] not in ACTION_KINDS:
+            problems.append(f"{where}.kind {entry['kind']!r} is not one of {', '.join(ACTION_KINDS)}")
+        if entry.get("when") is not None and entry["when"] not in EXPERIENCES:
+            problems.append(f"{where}.when {entry['when']!r} is not one of {', '.join(EXPERIENCES)}")
+    if section == "personas" and entry.get("empathy") is not None:
+        empathy = entry["empathy"]
+        if not isinstance(empathy, Mapping) or set(empathy) - set(QUADRANTS):
+            problems.append(f"{where}.empathy must have only the quadrants {', '.join(QUADRANTS)}")
+
+
+def load_catalog(store: GraphStore, path: Path) -> dict[str, int]:
+    """Upsert the catalog into the graph; entries per section."""
+    catalog = read_catalog(path)
+    write = store.write
+    write(_STAGES, {"rows": [{"name": s, "order": n} for n, s in enumerate(STAGES, start=1)]}, name="catalog")
+    write(_STAKEHOLDERS, {"rows": [_pick(s, "code", "name", "support", "influence", "concerns")
+                                   for s in catalog["stakeholders"]]}, name="catalog")
+    write(_CHANNELS, {"rows": [_pick(c, "code", "name", "kind") for c in catalog["channels"]]}, name="catalog")
+    write(_TOUCHPOINTS, {"rows": [_pick(t, "code", "name", "channel", "stage", "owner")
+                                  for t in catalog["touchpoints"]]}, name="catalog")
+    personas = []
+    for p in catalog["personas"]:
+        row = _pick(p, "code", "name", "description", "goals", "pains")
+        empathy = p.get("empathy") or {}
+        row["insights"] = [{"id": f"{p['code']}:{quadrant}:{n}", "quadrant": quadrant, "text": str(text)}
+                           for quadrant in QUADRANTS for n, text in enumerate(empathy.get(quadrant) or [], start=1)]
+        personas.append(row)
+    write(_PERSONAS, {"rows": personas}, name="catalog")
+    write(_FRICTIONS, {"rows": [_pick(f, "code", "name", "description", "touchpoint", "owner")
+                                for f in catalog["frictions"]]}, name="catalog")
+    write(_TRIGGERS, {"rows": [_pick(t, "code", "name", "description") for t in catalog["triggers"]]}, name="catalog")
+    actions = []
+    for a in catalog["actions"]:
+        row = _pick(a, "code", "name", "kind", "trigger", "when", "description")
+        row["purpose"] = "marketing" if a.get("kind") in MARKETING_KINDS else "service"
+        actions.append(row)
+    write(_ACTIONS, {"rows": actions}, name="catalog")
+    write(_COMPETITORS, {"rows": [_pick(c, "code", "name") for c in catalog["competitors"]]}, name="catalog")
+    return {section: len(entries) for section, entries in catalog.items()}
+
+
+def _pick(entry: Mapping[str, Any], *names: str) -> dict[str, Any]:
+    row = {name: entry.get(name) for name in names}
+    row["code"] = str(entry["code"]).strip()
+    return row

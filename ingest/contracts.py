@@ -1,0 +1,392 @@
+"""Validation of events and customer records against ../shared/contracts (event and customer schemas).
+
+Each validator returns the normalised record, or None and a list of precise reasons a person can act on
+("csat 9 is outside 1..5"). Timestamps become epoch milliseconds; unknown top-level event keys go to `attributes`.
+The checks are written out by hand rather than through a JSON-Schema engine: ingest runs them on every row, and
+hand-written checks are several times faster and give better messages.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from datetime import datetime
+from typing import Any
+
+from graph.ontology import EXPERIENCES, RELATIONSHIP_STAGES, STAGES
+from ingest.identity import normalise
+
+OUTCOMES = ("success", "failure", "abandoned")
+EVENT_FIELDS = frozenset({
+    "event_id", "customer_id", "identities", "ts", "session_id", "channel", "touchpoint", "stage", "type",
+    "outcome", "experience", "csat", "ces", "nps", "sentiment", "text", "friction", "trigger", "competitor",
+    "product", "value", "currency", "attributes",
+})
+NUMBER_FIELDS = {"csat": (1, 5), "ces": (1, 7), "nps": (0, 10), "sentiment": (-1, 1), "value": (None, None)}
+MAX_ID = 200
+MAX_TEXT = 10_000
+_CURRENCY = re.compile(r"[A-Z]{3}")
+_PII_FIELD = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,63}")
+_RFC3339 = re.compile(r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?([Zz]|[+-]\d{2}:?\d{2})")
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """One valid interaction event, normalised (ts in epoch ms, codes stripped, absent values None)."""
+
+    event_id: str
+    ts: int
+    channel: str
+    touchpoint: str
+    type: str
+    customer_id: str | None = None
+    identities: Mapping[str, str] = field(default_factory=dict)
+    session_id: str | None = None
+    stage: str | None = None
+    outcome: str | None = None
+    experience: str | None = None
+    csat: float | None = None
+    ces: float | None = None
+    nps: int | None = None
+    sentiment: float | None = None
+    text: str | None = None
+    friction: tuple[str, ...] = ()
+    trigger: str | None = None
+    competitor: str | None = None
+    product: str | None = None
+    value: float | None = None
+    currency: str | None = None
+    attributes: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class PersonaClaim:
+    persona: str
+    weight: float
+    since: int | None
+    until: int | None
+    source: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ConsentClaim:
+    purpose: str
+    granted: bool
+    ts: int | None
+    source: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class CustomerRecord:
+    """One valid customer record of a customer file."""
+
+    customer_id: str
+    identities: Mapping[str, str] = field(default_factory=dict)
+    pii: Mapping[str, str | int | float | None] = field(default_factory=dict)
+    attributes: Mapping[str, Any] = field(default_factory=dict)
+    relationship_stage: str | None = None
+    personas: tuple[PersonaClaim, ...] = ()
+    consents: tuple[ConsentClaim, ...] = ()
+
+
+def parse_ts(value: Any, name: str = "ts") -> tuple[int | None, str | None]:
+    """(epoch ms, None) for an RFC 3339 date-time with an offset, else (None, reason)."""
+    if not isinstance(value, str) or not _RFC3339.fullmatch(value.strip()):
+        return None, f"{name} {_show(value)} is not an RFC 3339 date-time with an offset, e.g. 2024-05-01T10:00:00Z"
+    try:
+        parsed = datetime.fromisoformat(value.strip())
+    except ValueError:
+        return None, f"{name} {_show(value)} is not a real date and time"
+    return int(parsed.timestamp() * 1000), None
+
+
+def validate_event(obj: Any) -> tuple[Event | None, list[str]]:
+    """The normalised event, or None with every reason the object breaks the event contract."""
+    if not isinstance(obj, Mapping):
+        return None, [f"an event must be a JSON object, not {type(obj).__name__}"]
+    errors: list[str] = []
+    event_id = _code(obj, "event_id", errors, required=True, max_len=MAX_ID)
+    customer_id = _code(obj, "customer_id", errors, max_len=MAX_ID)
+    identities = _identities(obj.get("identities"), errors)
+    if customer_id is None and not identities and "customer_id" not in obj and "identities" not in obj:
+        errors.append("customer_id or identities is required")
+    elif customer_id is None and identities and not any(normalise(k, v) for k, v in identities.items()):
+        errors.append(f"identities {_show(dict(identities))} hold no usable identifier (blocked or malformed "
+                      "values such as test@example.com are ignored); add a customer_id or a real identifier")
+    ts: int | None = None
+    if obj.get("ts") is None:
+        errors.append("ts is missing")
+    else:
+        ts, reason = parse_ts(obj["ts"])
+        if reason:
+            errors.append(reason)
+    channel = _code(obj, "channel", errors, required=True)
+    touchpoint = _code(obj, "touchpoint", errors, required=True)
+    type_ = _code(obj, "type", errors, required=True)
+    stage = _choice(obj, "stage", STAGES, errors)
+    outcome = _choice(obj, "outcome", OUTCOMES, errors)
+    experience = _choice(obj, "experience", EXPERIENCES, errors)
+    numbers = {name: _number(obj, name, low, high, errors) for name, (low, high) in NUMBER_FIELDS.items()}
+    nps = numbers["nps"]
+    if nps is not None and nps != int(nps):
+        errors.append(f"nps {_show(obj['nps'])} must be a whole number 0..10")
+    text = _text(obj, "text", errors, MAX_TEXT)
+    friction = _friction(obj.get("friction"), errors)
+    trigger = _code(obj, "trigger", errors)
+    competitor = _code(obj, "competitor", errors)
+    product = _code(obj, "product", errors)
+    session_id = _code(obj, "session_id", errors, max_len=MAX_ID)
+    currency = obj.get("currency")
+    if currency is not None and not (isinstance(currency, str) and _CURRENCY.fullmatch(currency)):
+        errors.append(f"currency {_show(currency)} is not a three-letter upper-case code such as EUR")
+    attributes = obj.get("attributes")
+    if attributes is not None and not isinstance(attributes, Mapping):
+        errors.append(f"attributes must be an object, not {_show(attributes)}")
+    if type_ == "switch" and competitor is None and not any("competitor" in e for e in errors):
+        errors.append("a 'switch' event needs a competitor (the code of the competitor the customer left for)")
+    if errors:
+        return None, errors
+    extra = {k: v for k, v in obj.items() if k not in EVENT_FIELDS}
+    merged = {**extra, **(attributes or {})}
+    assert event_id is not None and ts is not None and channel and touchpoint and type_  # checked above
+    return Event(
+        event_id=event_id, ts=ts, channel=channel, touchpoint=touchpoint, type=type_, customer_id=customer_id,
+        identities=identities, session_id=session_id, stage=stage, outcome=outcome, experience=experience,
+        csat=numbers["csat"], ces=numbers["ces"], nps=None if nps is None else int(nps),
+        sentiment=numbers["sentiment"], text=text, friction=friction, trigger=trigger, competitor=competitor,
+        product=product, value=numbers["value"], currency=currency, attributes=merged,
+    ), []
+
+
+def validate_customer(obj: Any) -> tuple[CustomerRecord | None, list[str]]:
+    """The normalised customer record, or None with every reason it breaks the customer contract."""
+    if not isinstance(obj, Mapping):
+        return None, [f"a customer must be a JSON object, not {type(obj).__name__}"]
+    errors: list[str] = []
+    customer_id = _code(obj, "customer_id", errors, required=True, max_len=MAX_ID)
+    identities = _identities(obj.get("identities"), errors, allow_empty=True)
+    pii: dict[str, str | int | float | None] = {}
+    raw_pii = obj.get("pii")
+    if raw_pii is not None:
+        if not isinstance(raw_pii, Mapping):
+            errors.append(f"pii must be an object, not {_show(raw_pii)}")
+        else:
+            for name, value in raw_pii.items():
+                if not _PII_FIELD.fullmatch(str(name)):
+                    errors.append(f"pii field {_show(name)} must be letters, digits and _ (e.g. name, email)")
+                elif value is not None and (isinstance(value, bool) or not isinstance(value, str | int | float)):
+                    errors.append(f"pii.{name} must be a string, number or null")
+                else:
+                    pii[str(name)] = value
+    attributes = obj.get("attributes")
+    if attributes is not None and not isinstance(attributes, Mapping):
+        errors.append(f"attributes must be an object, not {_show(attributes)}")
+    stage = _choice(obj, "relationship_stage", RELATIONSHIP_STAGES, errors)
+    personas = _personas(obj.get("personas"), errors)
+    consents = _consents(obj.get("consents"), errors)
+    if errors:
+        return None, errors
+    assert customer_id is not None
+    return CustomerRecord(customer_id, identities, pii, dict(attributes or {}), stage, personas, consents), []
+
+
+def from_csv_row(row: Mapping[str, str | None]) -> dict[str, Any]:
+    """An event object from a CSV row with the contract's column names: empty cells are absent, numbers parsed,
+    `friction` split on ';', `identities.<kind>` and `attributes.<name>` columns nested."""
+    obj: dict[str, Any] = {}
+    for column, raw in row.items():
+        if column is None or raw is None:
+            continue
+        value = raw.strip()
+        if value == "":
+            continue
+        if column.startswith("identities."):
+            obj.setdefault("identities", {})[column.removeprefix("identities.")] = value
+        elif column.startswith("attributes."):
+            obj.setdefault("attributes", {})[column.removeprefix("attributes.")] = value
+        elif column == "friction":
+            obj["friction"] = [f.strip() for f in value.split(";") if f.strip()]
+        elif column in NUMBER_FIELDS:
+            obj[column] = _csv_number(value)
+        else:
+            obj[column] = value
+    return obj
+
+
+def event_to_json(event: Event) -> dict[str, Any]:
+    """The event back in contract form (ts as RFC 3339 UTC), e.g. to append it to the stream."""
+    from datetime import UTC
+
+    out: dict[str, Any] = {"event_id": event.event_id}
+    for f in fields(Event):
+        name, value = f.name, getattr(event, f.name)
+        if name == "event_id" or value is None or value == () or value == {}:
+            continue
+        if name == "ts":
+            value = datetime.fromtimestamp(value / 1000, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+        elif name == "friction":
+            value = list(value)
+        elif name in ("identities", "attributes"):
+            value = dict(value)
+        out[name] = value
+    return out
+
+
+# -- field checks ---------------------------------------------------------------------------------------------
+def _show(value: Any) -> str:
+    text = json.dumps(value, ensure_ascii=False, default=str) if not isinstance(value, str) else repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _code(obj: Mapping[str, Any], name: str, errors: list[str], *, required: bool = False,
+          max_len: int = MAX_ID) -> str | None:
+    value = obj.get(name)
+    if value is None:
+        if required:
+            errors.append(f"{name} is missing")
+        return None
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        errors.append(f"{name} must be a string, not {_show(value)}")
+        return None
+    text = str(value).strip()
+    if not text:
+        errors.append(f"{name} is empty")
+        return None
+    if len(text) > max_len:
+        errors.append(f"{name} is {len(text)} characters long; the limit is {max_len}")
+        return None
+    return text
+
+
+def _text(obj: Mapping[str, Any], name: str, errors: list[str], max_len: int) -> str | None:
+    value = obj.get(name)
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        errors.append(f"{name} must be a string, not {_show(value)}")
+        return None
+    if len(value) > max_len:
+        errors.append(f"{name} is {len(value)} characters long; the limit is {max_len}")
+        return None
+    return value if value.strip() else None
+
+
+def _choice(obj: Mapping[str, Any], name: str, allowed: tuple[str, ...], errors: list[str]) -> str | None:
+    value = obj.get(name)
+    if value is None:
+        return None
+    if value not in allowed:
+        errors.append(f"{name} {_show(value)} is not one of {', '.join(allowed)}")
+        return None
+    return str(value)
+
+
+def _number(obj: Mapping[str, Any], name: str, low: float | None, high: float | None,
+            errors: list[str]) -> float | None:
+    value = obj.get(name)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        errors.append(f"{name} {_show(value)} is not a number")
+        return None
+    if low is not None and high is not None and not low <= value <= high:
+        errors.append(f"{name} {_show(value)} is outside {low}..{high}")
+        return None
+    return value
+
+
+def _csv_number(value: str) -> Any:
+    try:
+        number = float(value)
+    except ValueError:
+        return value  # left as text: validation names it
+    return int(number) if number.is_integer() and "." not in value and "e" not in value.lower() else number
+
+
+def _identities(value: Any, errors: list[str], *, allow_empty: bool = False) -> dict[str, str]:
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping) or (not value and not allow_empty):
+        errors.append("identities must be an object with at least one identifier, e.g. {\"email\": \"…\"}")
+        return {}
+    found: dict[str, str] = {}
+    for kind, raw in value.items():
+        if not isinstance(raw, str | int) or isinstance(raw, bool) or not str(raw).strip():
+            errors.append(f"identities.{kind} must be a non-empty string")
+            continue
+        if not re.fullmatch(r"[a-z][a-z0-9_]{0,31}", str(kind)):
+            errors.append(f"identity kind {_show(kind)} must be a lower-case word such as email or device_id")
+            continue
+        found[str(kind)] = str(raw)
+    return found
+
+
+def _friction(value: Any, errors: list[str]) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        value = [v for v in value.split(";")]
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+        errors.append(f"friction must be a list of friction codes, not {_show(value)}")
+        return ()
+    codes = tuple(v.strip() for v in value)
+    if len(set(codes)) != len(codes):
+        errors.append(f"friction lists a code twice: {_show(value)}")
+        return ()
+    return codes
+
+
+def _personas(value: Any, errors: list[str]) -> tuple[PersonaClaim, ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        errors.append("personas must be a list of {persona, weight, since, until, source}")
+        return ()
+    claims: list[PersonaClaim] = []
+    for n, item in enumerate(value, start=1):
+        if not isinstance(item, Mapping) or not isinstance(item.get("persona"), str) or not item["persona"].strip():
+            errors.append(f"personas[{n}] needs a persona code")
+            continue
+        weight = item.get("weight", 1)
+        if isinstance(weight, bool) or not isinstance(weight, int | float) or not 0 <= weight <= 1:
+            errors.append(f"personas[{n}].weight {_show(weight)} is outside 0..1")
+            continue
+        bounds: dict[str, int | None] = {"since": None, "until": None}
+        for bound in bounds:
+            if item.get(bound) is not None:
+                bounds[bound], reason = parse_ts(item[bound], f"personas[{n}].{bound}")
+                if reason:
+                    errors.append(reason)
+        source = item.get("source")
+        claims.append(PersonaClaim(item["persona"].strip(), float(weight), bounds["since"], bounds["until"],
+                                   str(source) if source is not None else None))
+    return tuple(claims)
+
+
+def _consents(value: Any, errors: list[str]) -> tuple[ConsentClaim, ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        errors.append("consents must be a list of {purpose, granted, ts, source}")
+        return ()
+    claims: list[ConsentClaim] = []
+    for n, item in enumerate(value, start=1):
+        if not isinstance(item, Mapping) or not isinstance(item.get("purpose"), str) or not item["purpose"].strip():
+            errors.append(f"consents[{n}] needs a purpose")
+            continue
+        if not isinstance(item.get("granted"), bool):
+            errors.append(f"consents[{n}].granted must be true or false")
+            continue
+        ts: int | None = None
+        if item.get("ts") is not None:
+            ts, reason = parse_ts(item["ts"], f"consents[{n}].ts")
+            if reason:
+                errors.append(reason)
+                continue
+        source = item.get("source")
+        claims.append(ConsentClaim(item["purpose"].strip(), item["granted"], ts,
+                                   str(source) if source is not None else None))
+    return tuple(claims)

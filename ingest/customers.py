@@ -1,0 +1,117 @@
+"""The customer file (../shared/contracts/customer.schema.json) into the graph.
+
+Re-ingesting a customer updates it: attributes merge key by key, personal data goes to `pii_<field>` properties,
+personas are upserted by (customer, persona, since) and consents by (customer, purpose, ts). Identities are hashed
+and resolved with the merge rule of `ingest.identity`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Sequence
+from typing import Any
+
+from graph.ontology import PII_PREFIX, Label, Rel
+from graph.store import GraphStore
+from ingest import identity
+from ingest.contracts import CustomerRecord
+from ingest.sink import identity_owners, known_customers, merge_customer
+
+L, R = Label, Rel
+
+_ATTRIBUTES = f"UNWIND $ids AS cid MATCH (c:{L.CUSTOMER} {{id: cid}}) RETURN cid, c.attributes AS attributes"
+_CUSTOMERS = f"""
+UNWIND $rows AS r
+MERGE (c:{L.CUSTOMER} {{id: r.id}}) ON CREATE SET c.created_ts = $now
+SET c.updated_ts = $now, c.attributes = r.attributes, c += r.pii
+FOREACH (stage IN CASE WHEN r.stage IS NULL THEN [] ELSE [r.stage] END | SET c.relationship_stage = stage)
+WITH count(*) AS _
+UNWIND $identities AS idn
+MATCH (c:{L.CUSTOMER} {{id: idn.customer_id}})
+MERGE (x:{L.IDENTITY} {{key: idn.key}}) ON CREATE SET x.kind = idn.kind, x.hash = idn.hash
+MERGE (x)-[:{R.IDENTIFIES}]->(c)
+WITH count(*) AS _
+UNWIND $shows AS s
+MATCH (c:{L.CUSTOMER} {{id: s.customer_id}})
+MERGE (p:{L.PERSONA} {{code: s.persona}}) ON CREATE SET p.auto = true
+WITH c, p, s
+OPTIONAL MATCH (c)-[old:{R.SHOWS}]->(p) WHERE coalesce(old.since, -1) = coalesce(s.since, -1)
+WITH c, p, s, collect(old) AS found
+FOREACH (_ IN CASE WHEN size(found) = 0 THEN [1] ELSE [] END |
+  CREATE (c)-[:{R.SHOWS} {{weight: s.weight, since: s.since, until: s.until, source: s.source}}]->(p))
+FOREACH (r IN found | SET r.weight = s.weight, r.until = s.until, r.source = s.source)
+WITH count(*) AS _
+UNWIND $consents AS k
+MATCH (c:{L.CUSTOMER} {{id: k.customer_id}})
+MERGE (x:{L.CONSENT} {{id: k.id}})
+SET x.customer_id = k.customer_id, x.purpose = k.purpose, x.granted = k.granted, x.ts = k.ts, x.source = k.source
+MERGE (c)-[:{R.GAVE}]->(x)
+RETURN count(*) AS n
+"""
+
+
+def consent_id(customer_id: str, purpose: str, ts: int | None) -> str:
+    return f"{customer_id}:{purpose}:{ts if ts is not None else 'undated'}"
+
+
+def write_customers(store: GraphStore, records: Sequence[CustomerRecord], secret: bytes, now: int) -> int:
+    """Upsert one batch of customer records; returns how many customers the graph did not have before."""
+    latest = {r.customer_id: r for r in records}  # a customer twice in one batch: the last record wins
+    ids = sorted(latest)
+    refs_of = {cid: identity.refs(secret, latest[cid].identities) for cid in ids}
+    keys = sorted({r.key for refs in refs_of.values() for r in refs})
+    owner_of_key = identity_owners(store, keys) if keys else {}
+    known = known_customers(store, sorted(set(ids) | set(owner_of_key.values())))
+    graph = identity.IdentityGraph(owner=dict(owner_of_key))
+    for cid, customer in known.items():
+        graph.kinds[cid] = Counter(customer.identity_kinds)
+        if customer.merged_into:
+            graph.merged_into[cid] = customer.merged_into
+    attach: dict[str, identity.IdentityRef] = {}
+    merges: list[tuple[str, str]] = []
+    for cid in ids:
+        if refs_of[cid]:
+            resolution = graph.resolve(cid, refs_of[cid])
+            merges += [(loser, resolution.customer_id) for loser in resolution.merged]
+            attach.update((ref.key, ref) for ref in resolution.attach)
+    for loser, winner in merges:
+        merge_customer(store, loser, winner, now)
+
+    existing = {row["cid"]: row["attributes"] for row in store.read(_ATTRIBUTES, {"ids": ids}, name="customers")}
+    rows, shows, consents = [], [], []
+    for cid in ids:
+        record = latest[cid]
+        attributes = _merged_attributes(existing.get(cid), record.attributes)
+        rows.append({"id": cid, "stage": record.relationship_stage, "attributes": attributes,
+                     "pii": {f"{PII_PREFIX}{k}": v for k, v in record.pii.items()}})
+        target = graph.current(cid)
+        seen: set[tuple[str, int | None]] = set()
+        for claim in record.personas:
+            if (claim.persona, claim.since) not in seen:
+                seen.add((claim.persona, claim.since))
+                shows.append({"customer_id": target, "persona": claim.persona, "weight": claim.weight,
+                              "since": claim.since, "until": claim.until, "source": claim.source})
+        for consent in record.consents:
+            consents.append({"id": consent_id(target, consent.purpose, consent.ts), "customer_id": target,
+                             "purpose": consent.purpose, "granted": consent.granted, "ts": consent.ts,
+                             "source": consent.source})
+    identities = [{"key": key, "kind": ref.kind, "hash": ref.hash, "customer_id": graph.current(graph.owner[key])}
+                  for key, ref in sorted(attach.items())]
+    store.write(_CUSTOMERS, {"now": now, "rows": rows, "identities": identities, "shows": shows,
+                             "consents": list({c["id"]: c for c in consents}.values())}, name="customers")
+    return len(set(ids) - set(known))
+
+
+def _merged_attributes(stored: Any, incoming: dict[str, Any] | Any) -> str | None:
+    """The stored attributes JSON with the incoming keys laid over it (attributes merge; they never vanish)."""
+    merged: dict[str, Any] = {}
+    if isinstance(stored, str) and stored:
+        try:
+            loaded = json.loads(stored)
+        except json.JSONDecodeError:
+            loaded = {}
+        if isinstance(loaded, dict):
+            merged.update(loaded)
+    merged.update(dict(incoming or {}))
+    return json.dumps(merged, sort_keys=True, ensure_ascii=False, default=str) if merged else None

@@ -9,7 +9,9 @@
 //   limit: int = 1000             at most this many interactions (the earliest first)
 // mode: read
 
-MATCH (:Customer {id: $id})-[:PERFORMED]->(i:Interaction)
+MATCH (c:Customer {id: $id})
+WITH c  // start from the customer's key: otherwise FalkorDB scans every Interaction to apply the period filter
+MATCH (c)-[:PERFORMED]->(i:Interaction)
 WHERE ($since IS NULL OR i.ts >= $since) AND ($until IS NULL OR i.ts < $until)
 RETURN i.id AS id, i.ts AS at, i.type AS type, i.channel AS channel, i.touchpoint AS touchpoint, i.stage AS stage,
        i.outcome AS outcome, i.experience AS experience, i.csat AS csat, i.ces AS ces, i.nps AS nps,

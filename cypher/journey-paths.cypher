@@ -22,14 +22,15 @@ WITH j, inc.seq AS seq, i
 ORDER BY j.id, seq
 WITH j, collect(i.touchpoint) AS variant, collect(i.ts) AS times
 WITH variant, [k IN range(0, size(variant) - 2) | [variant[k], variant[k + 1], times[k + 1] - times[k]]] AS steps
-WITH collect(variant) AS variants, collect(steps) AS stepLists
-WITH stepLists, variants, size(variants) AS journeys
-UNWIND variants AS variant
-WITH stepLists, journeys, variant, count(*) AS times
+// one row per variant first, so no grouping key below ever holds the whole data set
+WITH variant, count(*) AS times, collect(steps) AS stepLists
 ORDER BY times DESC, variant
-LIMIT $limit
-WITH stepLists, collect({variant: variant, journeys: times, share: toFloat(times) / journeys}) AS variants
-UNWIND (CASE WHEN size(stepLists) = 0 THEN [[]] ELSE stepLists END) AS steps
+WITH collect({variant: variant, journeys: times}) AS ranked, collect(stepLists) AS stepListsByVariant,
+     sum(times) AS journeys
+WITH [v IN ranked[0..$limit] | {variant: v.variant, journeys: v.journeys, share: toFloat(v.journeys) / journeys}]
+       AS variants, stepListsByVariant
+UNWIND stepListsByVariant AS stepLists
+UNWIND stepLists AS steps
 UNWIND (CASE WHEN size(steps) = 0 THEN [null] ELSE steps END) AS step
 WITH variants, step[0] AS source, step[1] AS target, step[2] AS gap
 WITH variants, source, target, count(gap) AS times, percentileCont(gap, 0.5) AS medianMs

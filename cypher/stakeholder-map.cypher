@@ -9,33 +9,37 @@
 //   windowDays: int = 90          days after a customer's first hit of a friction in which a switch counts
 // mode: read
 
+// switches each friction preceded, counted once for all stakeholders; only switchers' interactions are read
+OPTIONAL MATCH (switcher:Customer)-[:SWITCHED_TO]->(:Competitor)
+WITH DISTINCT switcher
+OPTIONAL MATCH (switcher)-[:PERFORMED]->(i:Interaction)-[:HIT]->(f:FrictionPoint)
+WITH switcher, f, min(i.ts) AS firstHit
+OPTIONAL MATCH (switcher)-[sw:SWITCHED_TO]->(:Competitor)
+WHERE sw.ts > firstHit AND sw.ts <= firstHit + $windowDays * 86400000
+WITH f, count(DISTINCT CASE WHEN sw IS NOT NULL THEN switcher END) AS switches
+WITH collect(CASE WHEN f IS NOT NULL THEN [f.code, switches] END) AS switchesByFriction
 MATCH (s:Stakeholder)
 OPTIONAL MATCH (s)-[:OWNS]->(t:Touchpoint)
-WITH s, t
+WITH switchesByFriction, s, t
 ORDER BY t.code
-WITH s, collect(t.code) AS touchpoints
+WITH switchesByFriction, s, collect(t.code) AS touchpoints
 OPTIONAL MATCH (s)-[:OWNS]->(owned:FrictionPoint)
-WITH s, touchpoints, collect(owned.code) AS ownedFrictions
+WITH switchesByFriction, s, touchpoints, collect(owned.code) AS ownedFrictions
 OPTIONAL MATCH (s)-[:OWNS]->(:Touchpoint)<-[:OCCURS_AT]-(located:FrictionPoint)
-WITH s, touchpoints, ownedFrictions, collect(located.code) AS locatedFrictions
-WITH s, touchpoints, ownedFrictions + locatedFrictions AS codes
+WITH switchesByFriction, s, touchpoints, ownedFrictions, collect(located.code) AS locatedFrictions
+WITH switchesByFriction, s, touchpoints, ownedFrictions + locatedFrictions AS codes
 UNWIND (CASE WHEN size(codes) = 0 THEN [null] ELSE codes END) AS code
-WITH DISTINCT s, touchpoints, code
-// switches each friction preceded: only switchers' interactions are read
-OPTIONAL MATCH (c:Customer)-[:PERFORMED]->(i:Interaction)-[:HIT]->(:FrictionPoint {code: code})
-WHERE (c)-[:SWITCHED_TO]->(:Competitor)
-WITH s, touchpoints, code, c, min(i.ts) AS firstHit
-OPTIONAL MATCH (c)-[sw:SWITCHED_TO]->(:Competitor)
-WHERE sw.ts > firstHit AND sw.ts <= firstHit + $windowDays * 86400000
-WITH s, touchpoints, code, count(DISTINCT CASE WHEN sw IS NOT NULL THEN c END) AS switches
+WITH DISTINCT switchesByFriction, s, touchpoints, code
+WITH s, touchpoints, code,
+     reduce(n = 0, pair IN switchesByFriction | CASE WHEN pair[0] = code THEN pair[1] ELSE n END) AS switches
 ORDER BY switches DESC, code
 WITH s, touchpoints,
      collect(CASE WHEN code IS NOT NULL THEN {friction: code, switches: switches} END) AS frictions,
-     toInteger(sum(switches)) AS switches
+     sum(CASE WHEN code IS NOT NULL THEN switches ELSE 0 END) AS switches
 RETURN s.code AS stakeholder, s.name AS name, s.support AS support, s.influence AS influence,
        CASE WHEN s.support >= 0.5 AND s.influence >= 0.5 THEN 'champion'
             WHEN s.support >= 0.5 THEN 'supporter'
             WHEN s.influence >= 0.5 THEN 'gatekeeper'
             ELSE 'bystander' END AS quadrant,
-       touchpoints, [f IN frictions | f.friction] AS frictions, frictions AS frictionSwitches, switches
+       touchpoints, [f IN frictions | f.friction] AS frictions, frictions AS frictionSwitches, toInteger(switches) AS switches
 ORDER BY switches DESC, coalesce(influence, 0) DESC, stakeholder

@@ -89,6 +89,12 @@ def _load(source: str) -> SentenceTransformer:
         ) from e
     location = _packaged_default() if source == DEFAULT_MODEL else source
     try:
+        from transformers.utils import logging as transformers_logging
+
+        transformers_logging.disable_progress_bar()  # a "Loading weights" bar on stderr would garble CLI output
+    except ImportError:
+        pass
+    try:
         return SentenceTransformer(location, device="cpu")
     except (OSError, ValueError) as e:
         raise ConfigError(

@@ -1,0 +1,317 @@
+"""Dynamic personas: score every customer against every persona and keep the history of model assignments.
+
+Scoring (documented in docs/intelligence.md) has two parts, each turned into shares over the personas by a softmax:
+
+- behaviour: a recency-weighted profile of the customer's interactions up to `at` (channel mix, stage mix, friction
+  hits, value, recency; half-life `HALF_LIFE_DAYS`) compared by cosine with each persona's prototype, the
+  weighted mean profile of customers *declared* (or assigned by a rule) to that persona;
+- text: the recency-weighted mean embedding of the customer's verbatims compared by cosine with the persona's
+  description and empathy-map insights.
+
+weight = mean of the available parts' shares. A weight of at least `MIN_WEIGHT` makes an assignment
+`SHOWS {weight, since: at, source: 'model:<embedding model>'}`; when a persona's weight moves by `MATERIAL_CHANGE` or
+more (or falls below `MIN_WEIGHT`) the open model assignment gets `until = at` and a new one starts, so the history
+stays in the graph and a customer can show several personas at once. Declared and rule assignments are read as
+exemplars and never changed. Customers whose latest `profiling` consent is refused are not scored, and their open
+model assignments are closed.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import numpy.typing as npt
+
+from graph.embeddings import Embedder
+from graph.ontology import EMBEDDING_VECTOR_PROPERTY, STAGES, Label, Rel
+from graph.store import GraphStore
+
+HALF_LIFE_DAYS = 90.0
+MIN_WEIGHT = 0.25
+MATERIAL_CHANGE = 0.1
+BEHAVIOUR_TEMPERATURE = 0.1
+TEXT_TEMPERATURE = 0.05  # sentence similarities spread less than behaviour profiles do
+VALUE_SCALE = 100.0  # currency units at which spending counts as 63% of "high value"
+CUSTOMER_PAGE = 500
+DAY_MS = 86_400_000
+Vector = npt.NDArray[np.float64]
+
+
+@dataclass(frozen=True)
+class Activity:
+    """One interaction as the scorer sees it."""
+
+    ts: int
+    channel: str | None = None
+    stage: str | None = None
+    frictions: tuple[str, ...] = ()
+    value: float | None = None
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """The codes that span the behaviour profile."""
+
+    channels: tuple[str, ...]
+    frictions: tuple[str, ...]
+    stages: tuple[str, ...] = STAGES
+
+
+@dataclass
+class AssignReport:
+    source: str
+    at: int
+    personas: int = 0
+    customers: int = 0  # customers scored
+    refused_profiling: int = 0  # customers skipped because their latest profiling consent is refused
+    opened: int = 0  # assignments written
+    closed: int = 0  # earlier model assignments given an `until`
+    unchanged: int = 0  # open model assignments left as they were
+    parts: tuple[str, ...] = ()  # the scoring parts available: behaviour, text
+    exemplars: dict[str, int] = field(default_factory=dict)  # persona -> declared/rule customers behind its prototype
+    seconds: float = 0.0
+
+
+# -- scoring (pure) ------------------------------------------------------------------------------------------------
+def recency_weight(ts: int, at: int, half_life_days: float = HALF_LIFE_DAYS) -> float:
+    return float(0.5 ** (max(0, at - ts) / (half_life_days * DAY_MS)))
+
+
+def behaviour_profile(activities: Sequence[Activity], at: int, vocabulary: Vocabulary) -> Vector:
+    """Channel mix, stage mix, friction hits (each block unit length), value and recency, recency-weighted."""
+    channels = np.zeros(len(vocabulary.channels))
+    stages = np.zeros(len(vocabulary.stages))
+    frictions = np.zeros(len(vocabulary.frictions))
+    spent = 0.0
+    for a in activities:
+        w = recency_weight(a.ts, at)
+        if a.channel in vocabulary.channels:
+            channels[vocabulary.channels.index(a.channel)] += w
+        if a.stage in vocabulary.stages:
+            stages[vocabulary.stages.index(a.stage)] += w
+        for code in a.frictions:
+            if code in vocabulary.frictions:
+                frictions[vocabulary.frictions.index(code)] += w
+        spent += w * max(0.0, a.value or 0.0)
+    latest = max((a.ts for a in activities), default=None)
+    scalars = np.array([1.0 - math.exp(-spent / VALUE_SCALE),
+                        recency_weight(latest, at) if latest is not None else 0.0])
+    return np.concatenate([_unit(channels), _unit(stages), _unit(frictions), scalars])
+
+
+def mean_direction(vectors: Iterable[tuple[Vector, float]]) -> Vector | None:
+    """The weighted mean of vectors, scaled to unit length; None when there is nothing to average."""
+    total: Vector | None = None
+    for vector, weight in vectors:
+        total = vector * weight if total is None else total + vector * weight
+    if total is None or not np.any(total):
+        return None
+    return _unit(total)
+
+
+def shares(similarities: Mapping[str, float], temperature: float) -> dict[str, float]:
+    """Softmax of similarities: how much of the customer each persona explains, summing to 1."""
+    if not similarities:
+        return {}
+    top = max(similarities.values())
+    raw = {p: math.exp((s - top) / temperature) for p, s in similarities.items()}
+    total = sum(raw.values())
+    return {p: v / total for p, v in raw.items()}
+
+
+def persona_weights(behaviour: Vector | None, prototypes: Mapping[str, Vector], text: Vector | None,
+                    persona_texts: Mapping[str, Vector]) -> dict[str, float]:
+    """The mean of the behaviour and text shares that can be computed for this customer."""
+    parts = []
+    if behaviour is not None and np.any(behaviour) and prototypes:
+        parts.append(shares({p: _cosine(behaviour, v) for p, v in prototypes.items()}, BEHAVIOUR_TEMPERATURE))
+    if text is not None and persona_texts:
+        parts.append(shares({p: _cosine(text, v) for p, v in persona_texts.items()}, TEXT_TEMPERATURE))
+    if not parts:
+        return {}
+    personas = set().union(*parts)
+    return {p: round(sum(part.get(p, 0.0) for part in parts) / len(parts), 3) for p in personas}
+
+
+def changes(open_weights: Mapping[str, float], new_weights: Mapping[str, float]) -> tuple[list[str], dict[str, float]]:
+    """(personas whose open model assignment ends, assignments to start) for one customer."""
+    close: list[str] = []
+    start: dict[str, float] = {}
+    for persona in sorted(set(open_weights) | set(new_weights)):
+        new = new_weights.get(persona, 0.0)
+        keeps = new >= MIN_WEIGHT
+        if persona in open_weights:
+            if keeps and abs(new - open_weights[persona]) < MATERIAL_CHANGE:
+                continue
+            close.append(persona)
+        if keeps:
+            start[persona] = new
+    return close, start
+
+
+def _unit(vector: Vector) -> Vector:
+    norm = float(np.linalg.norm(vector))
+    return vector / norm if norm > 0 else vector
+
+
+def _cosine(a: Vector, b: Vector) -> float:
+    denominator = float(np.linalg.norm(a) * np.linalg.norm(b))
+    return float(a @ b) / denominator if denominator > 0 else 0.0
+
+
+# -- reading and writing the graph ---------------------------------------------------------------------------------
+def assign_personas(store: GraphStore, embedder: Embedder, at: int | None = None) -> AssignReport:
+    """Score every customer with interactions up to `at` (epoch ms, default now) and update model assignments.
+
+    Uses the embeddings already stored (run `enrich` first for the text part)."""
+    started = time.perf_counter()
+    at = int(time.time() * 1000) if at is None else at
+    report = AssignReport(source=f"model:{embedder.name}", at=at)
+    params = {"at": at, "model": embedder.name}
+    vocabulary = Vocabulary(
+        channels=tuple(r["code"] for r in store.read(_CHANNELS, name="personas-vocabulary")),
+        frictions=tuple(r["code"] for r in store.read(_FRICTIONS, name="personas-vocabulary")))
+    personas = [r["code"] for r in store.read(_PERSONAS, name="personas-list")]
+    report.personas = len(personas)
+    if len(personas) < 2:
+        report.seconds = time.perf_counter() - started
+        return report  # shares between fewer than two personas say nothing
+
+    persona_texts = {p: v for p, v in _persona_text_vectors(store, params).items() if p in personas}
+    exemplars = store.read(_EXEMPLARS, params, name="personas-exemplars")
+    exemplar_ids = sorted({r["customer"] for r in exemplars})
+    activities = _activities(store, exemplar_ids, at)
+    prototypes: dict[str, Vector] = {}
+    for persona in personas:
+        members = [(behaviour_profile(activities.get(r["customer"], []), at, vocabulary), float(r["weight"]))
+                   for r in exemplars if r["persona"] == persona and r["customer"] in activities]
+        report.exemplars[persona] = len(members)
+        prototype = mean_direction(members)
+        if prototype is not None:
+            prototypes[persona] = prototype
+    # a part counts only when every persona has it, so shares compare like with like
+    if len(prototypes) < len(personas):
+        prototypes = {}
+    if len(persona_texts) < len(personas):
+        persona_texts = {}
+    report.parts = tuple(name for name, part in (("behaviour", prototypes), ("text", persona_texts)) if part)
+
+    customer_ids = [r["id"] for r in store.read(_CUSTOMERS, params, name="personas-customers")]
+    for page_start in range(0, len(customer_ids), CUSTOMER_PAGE):
+        page = customer_ids[page_start:page_start + CUSTOMER_PAGE]
+        page_params = {**params, "ids": page}
+        refused = {r["customer"] for r in store.read(_REFUSED_PROFILING, page_params, name="personas-consent")}
+        open_rows = store.read(_OPEN_MODEL, page_params, name="personas-open")
+        page_activities = _activities(store, [c for c in page if c not in refused], at)
+        texts = _customer_text_vectors(store, page, at, embedder.name) if persona_texts else {}
+        to_close: list[dict[str, str]] = []
+        to_open: list[dict[str, object]] = []
+        for customer in page:
+            open_weights = {r["persona"]: float(r["weight"]) for r in open_rows if r["customer"] == customer}
+            if customer in refused:
+                report.refused_profiling += 1
+                to_close += [{"customer": customer, "persona": p} for p in open_weights]
+                continue
+            behaviour = (behaviour_profile(page_activities[customer], at, vocabulary)
+                         if customer in page_activities else None)
+            weights = persona_weights(behaviour, prototypes, texts.get(customer), persona_texts)
+            if not weights:
+                continue
+            report.customers += 1
+            close, start = changes(open_weights, weights)
+            report.unchanged += len(open_weights) - len(close)
+            to_close += [{"customer": customer, "persona": p} for p in close]
+            to_open += [{"customer": customer, "persona": p, "weight": w} for p, w in start.items()]
+        if to_close:
+            store.write(_CLOSE, {"rows": to_close, "at": at}, name="personas-close")
+        if to_open:
+            store.write(_OPEN, {"rows": to_open, "at": at, "source": report.source}, name="personas-open")
+        report.closed += len(to_close)
+        report.opened += len(to_open)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _activities(store: GraphStore, customer_ids: Sequence[str], at: int) -> dict[str, list[Activity]]:
+    found: dict[str, list[Activity]] = {}
+    for start in range(0, len(customer_ids), CUSTOMER_PAGE):
+        rows = store.read(_ACTIVITIES, {"ids": list(customer_ids[start:start + CUSTOMER_PAGE]), "at": at},
+                          name="personas-activities")
+        for r in rows:
+            found.setdefault(r["customer"], []).append(Activity(
+                int(r["ts"]), r["channel"], r["stage"], tuple(r["frictions"] or ()),
+                float(r["value"]) if isinstance(r["value"], int | float) else None))
+    return found
+
+
+def _customer_text_vectors(store: GraphStore, customer_ids: Sequence[str], at: int,
+                           model: str) -> dict[str, Vector]:
+    by_customer: dict[str, list[tuple[Vector, float]]] = {}
+    params = {"ids": list(customer_ids), "at": at, "model": model}
+    for r in store.read(_CUSTOMER_TEXTS, params, name="personas-texts"):
+        by_customer.setdefault(r["customer"], []).append(
+            (np.asarray(r["vector"], dtype=np.float64), recency_weight(int(r["ts"]), at)))
+    return {c: v for c, vectors in by_customer.items() if (v := mean_direction(vectors)) is not None}
+
+
+def _persona_text_vectors(store: GraphStore, params: Mapping[str, object]) -> dict[str, Vector]:
+    by_persona: dict[str, list[tuple[Vector, float]]] = {}
+    for r in store.read(_PERSONA_TEXTS, params, name="personas-persona-texts"):
+        by_persona.setdefault(r["persona"], []).append((np.asarray(r["vector"], dtype=np.float64), 1.0))
+    return {p: v for p, vectors in by_persona.items() if (v := mean_direction(vectors)) is not None}
+
+
+_C, _P, _I, _E = Label.CUSTOMER.value, Label.PERSONA.value, Label.INTERACTION.value, Label.EMBEDDING.value
+_SHOWS, _PERFORMED, _EMBEDS = Rel.SHOWS.value, Rel.PERFORMED.value, Rel.EMBEDS.value
+_VECTOR = EMBEDDING_VECTOR_PROPERTY
+_CHANNELS = f"MATCH (c:{Label.CHANNEL.value}) RETURN c.code AS code ORDER BY code"
+_FRICTIONS = f"MATCH (f:{Label.FRICTION_POINT.value}) RETURN f.code AS code ORDER BY code"
+_PERSONAS = f"MATCH (p:{_P}) RETURN p.code AS code ORDER BY code"
+_VALID_AT = "s.weight > 0 AND (s.since IS NULL OR s.since <= $at) AND (s.until IS NULL OR $at < s.until)"
+_EXEMPLARS = (
+    f"MATCH (c:{_C})-[s:{_SHOWS}]->(p:{_P}) WHERE {_VALID_AT} "
+    "AND (coalesce(s.source, 'declared') = 'declared' OR s.source STARTS WITH 'rule:') "
+    "RETURN c.id AS customer, p.code AS persona, max(s.weight) AS weight"
+)
+_CUSTOMERS = (
+    f"MATCH (c:{_C}) WHERE c.merged_into IS NULL AND (c)-[:{_PERFORMED}]->(:{_I}) "
+    "RETURN c.id AS id ORDER BY id"
+)
+_ACTIVITIES = (
+    f"UNWIND $ids AS id MATCH (:{_C} {{id: id}})-[:{_PERFORMED}]->(i:{_I}) WHERE i.ts <= $at "
+    "RETURN id AS customer, i.ts AS ts, i.channel AS channel, i.stage AS stage, i.frictions AS frictions, "
+    "i.value AS value"
+)
+_CUSTOMER_TEXTS = (
+    f"UNWIND $ids AS id MATCH (:{_C} {{id: id}})-[:{_PERFORMED}]->(i:{_I})"
+    f"<-[:{_EMBEDS}]-(e:{_E} {{model: $model}}) WHERE i.ts <= $at "
+    f"RETURN id AS customer, i.ts AS ts, e.{_VECTOR} AS vector"
+)
+_PERSONA_TEXTS = (
+    f"MATCH (p:{_P})<-[:{_EMBEDS}]-(e:{_E} {{model: $model}}) RETURN p.code AS persona, e.{_VECTOR} AS vector "
+    f"UNION ALL MATCH (p:{_P})-[:{Rel.HAS_INSIGHT.value}]->(:{Label.INSIGHT.value})<-[:{_EMBEDS}]-"
+    f"(e:{_E} {{model: $model}}) RETURN p.code AS persona, e.{_VECTOR} AS vector"
+)
+_REFUSED_PROFILING = (
+    f"UNWIND $ids AS id MATCH (:{_C} {{id: id}})-[:{Rel.GAVE.value}]->(k:{Label.CONSENT.value}) "
+    "WHERE k.purpose = 'profiling' AND k.ts <= $at "
+    "WITH id, k ORDER BY k.ts DESC, k.granted ASC "
+    "WITH id, collect(k.granted)[0] AS granted WHERE granted = false RETURN id AS customer"
+)
+_OPEN_MODEL = (
+    f"UNWIND $ids AS id MATCH (:{_C} {{id: id}})-[s:{_SHOWS}]->(p:{_P}) "
+    "WHERE s.source STARTS WITH 'model:' AND s.until IS NULL "
+    "RETURN id AS customer, p.code AS persona, s.weight AS weight"
+)
+_CLOSE = (
+    f"UNWIND $rows AS row MATCH (:{_C} {{id: row.customer}})-[s:{_SHOWS}]->(:{_P} {{code: row.persona}}) "
+    "WHERE s.source STARTS WITH 'model:' AND s.until IS NULL SET s.until = $at"
+)
+_OPEN = (
+    f"UNWIND $rows AS row MATCH (c:{_C} {{id: row.customer}}) MATCH (p:{_P} {{code: row.persona}}) "
+    f"CREATE (c)-[:{_SHOWS} {{weight: row.weight, since: $at, source: $source}}]->(p)"
+)

@@ -91,7 +91,7 @@ def _load(source: str) -> SentenceTransformer:
     try:
         from transformers.utils import logging as transformers_logging
 
-        transformers_logging.disable_progress_bar()  # a "Loading weights" bar on stderr would garble CLI output
+        transformers_logging.disable_progress_bar()  # type: ignore[no-untyped-call]  # keeps CLI output clean
     except ImportError:
         pass
     try:

@@ -64,8 +64,9 @@ def twin(store: GraphStore) -> GraphStore:
 
 
 def _history(store: GraphStore, customer: str) -> list[dict[str, Any]]:
-    return store.read("MATCH (:Customer {id: $id})-[s:SHOWS]->(p:Persona) RETURN p.code AS persona, s.weight AS weight, "
-                      "s.since AS since, s.until AS until, s.source AS source ORDER BY since, persona", {"id": customer})
+    return store.read("MATCH (:Customer {id: $id})-[s:SHOWS]->(p:Persona) RETURN p.code AS persona, "
+                      "s.weight AS weight, s.since AS since, s.until AS until, s.source AS source "
+                      "ORDER BY since, persona", {"id": customer})
 
 
 def test_a_customer_moves_from_bargain_hunter_to_salon_regular(twin: GraphStore, embedder: Embedder) -> None:

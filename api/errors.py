@@ -77,10 +77,9 @@ async def send_error(send: Send, status: int, message: str, code: ErrorCode,
 def classify(error: GraphQLError) -> ErrorCode:
     """The code for any error a GraphQL operation produced."""
     original = error.original_error
-    if isinstance(original, ApiError):
-        return original.code
-    if isinstance(error, ApiError):
-        return error.code
+    for candidate in (original, error):
+        if isinstance(candidate, ApiError):
+            return candidate.code
     if isinstance(original, StoreUnavailableError):
         return ErrorCode.STORE_UNAVAILABLE
     if isinstance(original, InputError | NamedQueryError):
@@ -88,14 +87,10 @@ def classify(error: GraphQLError) -> ErrorCode:
     if isinstance(error, GraphQLSyntaxError):
         # graphql-core aborts parsing past the token limit with a syntax error; it is a size refusal, not a typo
         return ErrorCode.QUERY_TOO_COMPLEX if "tokens" in error.message else ErrorCode.GRAPHQL_PARSE_FAILED
-    if original is None:
-        if error.message.startswith("Variable '$") or "got invalid value" in error.message:
+    if error.path is None:  # raised before any resolver ran: the request itself is at fault
+        if error.message.startswith("Variable '$") or "Expected value of type" in error.message:
             return ErrorCode.BAD_USER_INPUT
-        if error.path is None:
-            return ErrorCode.GRAPHQL_VALIDATION_FAILED
-        return ErrorCode.INTERNAL_SERVER_ERROR
-    if isinstance(original, ValueError) and error.path is None:
-        return ErrorCode.BAD_USER_INPUT  # a scalar (DateTime) refused a literal while the query was validated
+        return ErrorCode.GRAPHQL_VALIDATION_FAILED
     return ErrorCode.INTERNAL_SERVER_ERROR
 
 

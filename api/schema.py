@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 
 import strawberry
+from graphql import GraphQLError
 from strawberry.extensions import AddValidationRules, MaxTokensLimiter, SchemaExtension
+from strawberry.types import ExecutionContext
 
 from api.errors import ErrorCodes
 from api.limits import Limits, complexity_rule
@@ -13,6 +15,11 @@ from api.resolvers.mutation import Mutation
 from api.resolvers.query import Query
 from api.subscriptions import Subscription
 from api.types.scalars import DATETIME
+
+
+class TwinSchema(strawberry.Schema):
+    def process_errors(self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None) -> None:
+        """Expected errors are the caller's business; internal ones are logged by ErrorCodes with the request id."""
 
 
 def build_schema(limits: Limits | None = None) -> strawberry.Schema:
@@ -26,8 +33,8 @@ def build_schema(limits: Limits | None = None) -> strawberry.Schema:
         return AddValidationRules([rule])
 
     # ErrorCodes first: extensions unwind in reverse, so it sees the errors of all the others
-    return strawberry.Schema(query=Query, mutation=Mutation, subscription=Subscription,
-                             scalar_overrides={datetime: DATETIME}, extensions=[ErrorCodes, tokens, complexity])
+    return TwinSchema(query=Query, mutation=Mutation, subscription=Subscription,
+                      scalar_overrides={datetime: DATETIME}, extensions=[ErrorCodes, tokens, complexity])
 
 
 def sdl() -> str:

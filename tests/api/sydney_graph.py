@@ -29,7 +29,7 @@ def load_example(store: GraphStore, examples: Path) -> None:
     emails = {c["identities"]["email"]: c["customer_id"] for c in customers if "email" in c.get("identities", {})}
     for e in events:
         e.setdefault("customer_id", emails.get(e.get("identities", {}).get("email", "")))
-    write_events(store, events)
+    write_events(store, events, {t["code"]: t.get("stage") for t in catalog["touchpoints"]})
 
 
 def _quote_empathy(text: str) -> str:
@@ -95,7 +95,7 @@ def _customers(store: GraphStore, customers: list[dict[str, Any]]) -> None:
                          "purpose": k["purpose"], "granted": k["granted"], "ts": ts})
 
 
-def write_events(store: GraphStore, events: list[dict[str, Any]]) -> None:
+def write_events(store: GraphStore, events: list[dict[str, Any]], stages: dict[str, str | None] | None = None) -> None:
     """Write events with their journeys (split by the 30-day gap), in the shape ingest writes them."""
     by_customer: dict[str, list[dict[str, Any]]] = {}
     for e in events:
@@ -122,6 +122,7 @@ def write_events(store: GraphStore, events: list[dict[str, Any]]) -> None:
                     "props": {k: v for k, v in {
                         "ts": e["ts_ms"], "type": e["type"], "customer_id": customer_id, "journey_id": jid,
                         "channel": e["channel"], "touchpoint": e["touchpoint"], "outcome": e.get("outcome"),
+                        "stage": e.get("stage") or (stages or {}).get(e["touchpoint"]),
                         "experience": e.get("experience"), "csat": e.get("csat"), "ces": e.get("ces"),
                         "nps": e.get("nps"), "sentiment": e.get("sentiment"), "text": e.get("text"),
                         "value": e.get("value"), "currency": e.get("currency"), "frictions": e.get("friction"),

@@ -74,7 +74,11 @@ class PersonMatcher:
         """True when `value` (parsed JSON, or text) holds one of the person's events; with `free_text`, also when
         unstructured text holds one of their ids or PII values as a whole token."""
         if isinstance(value, dict):
-            return self.is_their_event(value) or any(self.mentions(v, free_text=free_text) for v in value.values())
+            if self.is_their_event(value):
+                return True
+            if _names_a_person(value):  # someone else's event: its free text may quote anyone
+                return False
+            return any(self.mentions(v, free_text=free_text) for v in value.values())
         if isinstance(value, list):
             return any(self.mentions(v, free_text=free_text) for v in value)
         if isinstance(value, str):
@@ -83,6 +87,15 @@ class PersonMatcher:
                 return self.mentions(parsed, free_text=free_text)
             return free_text and any(self._token(n).search(value) for n in self._needles())
         return False
+
+    def holds_their_value(self, value: Any) -> bool:
+        """True when some string in `value` is exactly one of their ids or PII values."""
+        if isinstance(value, dict):
+            return any(self.holds_their_value(v) for v in value.values())
+        if isinstance(value, list):
+            return any(self.holds_their_value(v) for v in value)
+        needles = {n.strip().lower() for n in self.customer_ids | self.targets.pii_values}
+        return isinstance(value, str) and value.strip().lower() in needles
 
     def _needles(self) -> list[str]:
         return sorted(n for n in self.customer_ids | self.targets.pii_values if len(n) >= 3)
@@ -105,9 +118,15 @@ class ScrubReport:
 
 def scrub_outside_graph(settings: Settings, redis_url: str | None, matcher: PersonMatcher) -> ScrubReport:
     """Remove the person's events from the stream, the rejects files and the checkpoints."""
+    rows_removed = 0
+    for path in rejects_files(settings):
+        removed = scrub_lines(path, matcher)
+        if removed:
+            rows_removed += len(removed)
+            _shift_rejects_sizes(checkpoint_files(settings), path, removed)
     return ScrubReport(
         stream_entries_deleted=scrub_stream(redis_url or settings.redis_url, stream_key(settings), matcher),
-        reject_rows_removed=sum(scrub_lines(path, matcher) for path in rejects_files(settings)),
+        reject_rows_removed=rows_removed,
         checkpoint_files_changed=sum(scrub_checkpoint(path, matcher) for path in checkpoint_files(settings)),
     )
 
@@ -170,13 +189,36 @@ def checkpoint_files(settings: Settings) -> list[Path]:
     return sorted(p for p in folder.rglob("*") if p.is_file()) if folder.is_dir() else []
 
 
-def scrub_lines(path: Path, matcher: PersonMatcher) -> int:
-    """Drop the lines of a line-oriented file (JSONL, CSV, text) that hold the person; returns how many."""
+def scrub_lines(path: Path, matcher: PersonMatcher) -> list[tuple[int, int]]:
+    """Drop the lines of a line-oriented file (JSONL, CSV, text) that hold the person; returns the (byte offset,
+    byte length) each dropped line had."""
     lines = path.read_text(encoding="utf-8", errors="replace").splitlines(keepends=True)
-    kept = [line for line in lines if not matcher.mentions(line.strip())]
-    if len(kept) != len(lines):
+    kept: list[str] = []
+    removed: list[tuple[int, int]] = []
+    offset = 0
+    for line in lines:
+        size = len(line.encode("utf-8"))
+        if matcher.mentions(line.strip()):
+            removed.append((offset, size))
+        else:
+            kept.append(line)
+        offset += size
+    if removed:
         _rewrite(path, "".join(kept))
-    return len(lines) - len(kept)
+    return removed
+
+
+def _shift_rejects_sizes(checkpoints: list[Path], rejects: Path, removed: list[tuple[int, int]]) -> None:
+    """An ingest checkpoint vouches for the first `rejects_size` bytes of its rejects file (a resumed run cuts the
+    file back to them): after rows were dropped, that boundary moves back by the bytes dropped before it."""
+    for path in checkpoints:
+        document = _json(path.read_text(encoding="utf-8", errors="replace"))
+        if not isinstance(document, dict) or document.get("rejects_path") != str(rejects):
+            continue
+        size = document.get("rejects_size")
+        if isinstance(size, int):
+            document["rejects_size"] = size - sum(length for start, length in removed if start + length <= size)
+            _rewrite(path, json.dumps(document))
 
 
 def scrub_checkpoint(path: Path, matcher: PersonMatcher) -> int:
@@ -188,7 +230,7 @@ def scrub_checkpoint(path: Path, matcher: PersonMatcher) -> int:
     if not matcher.mentions(document):
         return 0
     cleaned = _without_their_events(document, matcher)
-    if cleaned is None or matcher.mentions(cleaned):
+    if cleaned is None or matcher.holds_their_value(cleaned):
         path.unlink()
         return 1
     _rewrite(path, json.dumps(cleaned))
@@ -204,6 +246,10 @@ def _without_their_events(value: Any, matcher: PersonMatcher) -> Any:
     if isinstance(value, list):
         return [c for v in value if (c := _without_their_events(v, matcher)) is not None or v is None]
     return value
+
+
+def _names_a_person(value: dict[str, Any]) -> bool:
+    return "customer_id" in value or "identities" in value
 
 
 def _rewrite(path: Path, text: str) -> None:

@@ -66,3 +66,13 @@ def shared_data() -> Path:
 def embedder() -> Embedder:
     """The real default embedding model (all-MiniLM-L6-v2, packaged), loaded once for the whole session."""
     return Embedder()
+
+
+@pytest.fixture
+def sydney_twin(store: FalkorDBStore, store_settings: Settings, examples: Path) -> FalkorDBStore:
+    """The Sydney example (two customers, seven events) loaded through the real ingest path into the test's graph."""
+    from ingest.batch import ingest_files
+
+    ingest_files(store, store_settings, catalog=examples / "catalog.yaml", customers=[examples / "customers.jsonl"],
+                 events=[examples / "events.jsonl"])
+    return store

@@ -123,7 +123,8 @@ def _load_by_ingest(store: GraphStore, data: Path, settings: Settings) -> None:
     from ingest import batch
 
     ingest_files: Callable[..., Any] = batch.ingest_files
-    ingest_files(settings, [data / "catalog.yaml", data / "customers.jsonl", data / "events.jsonl"])
+    ingest_files(store, settings, catalog=data / "catalog.yaml", customers=[data / "customers.jsonl"],
+                 events=[data / "events.jsonl"])
 
 
 LOADERS = {"hand-made": _load_by_hand, "ingest": _load_by_ingest}
@@ -148,9 +149,12 @@ def test_friction_to_competitors_equals_the_python_recomputation(store: GraphSto
 
 
 def test_the_sydney_example_through_the_cli(store: GraphStore, store_settings: Settings, examples: Path,
-                                            capsys: pytest.CaptureFixture[str]) -> None:
+                                            capsys: pytest.CaptureFixture[str],
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
     _load_by_ingest(store, examples, store_settings)
     from dtc.cli import main
+
+    monkeypatch.setenv("DTC_GRAPH_NAME", store_settings.graph_name)  # the CLI reads the graph name from the env
 
     argv = ["--store", store_settings.graph_url, "cypher", "run", "friction-to-competitors",
             "--param", "persona=trend-seeker", "--json"]

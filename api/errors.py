@@ -90,6 +90,8 @@ def classify(error: GraphQLError) -> ErrorCode:
     if error.path is None:  # raised before any resolver ran: the request itself is at fault
         if error.message.startswith("Variable '$") or "Expected value of type" in error.message:
             return ErrorCode.BAD_USER_INPUT
+        if error.message.startswith("Maximum introspection depth"):  # graphql-core's own guard
+            return ErrorCode.QUERY_TOO_COMPLEX
         return ErrorCode.GRAPHQL_VALIDATION_FAILED
     return ErrorCode.INTERNAL_SERVER_ERROR
 

@@ -17,7 +17,7 @@
       else if (key.startsWith('on')) node.addEventListener(key.slice(2), value);
       else node.setAttribute(key, value === true ? '' : String(value));
     }
-    for (const child of children.flat()) {
+    for (const child of children.flat(Infinity)) {
       if (child === null || child === undefined || child === false) continue;
       node.append(child instanceof Node ? child : document.createTextNode(String(child)));
     }
@@ -238,11 +238,12 @@
           + `<br>baseline ${pct(r.baselineRate)}, lift ${r.lift === null ? '–' : num(r.lift)}`;
       } },
       xAxis: { type: 'value', name: 'switch rate', max: 1, axisLabel: { formatter: (v) => `${Math.round(v * 100)}%` } },
-      yAxis: { type: 'category', inverse: true, data: names },
+      yAxis: [{ type: 'category', inverse: true, data: names },
+        { type: 'category', inverse: true, position: 'right', axisLine: { show: false }, axisTick: { show: false },
+          data: rows.map((r) => (r.lift === null ? '' : `lift ×${num(r.lift)}`)),
+          axisLabel: { fontWeight: 'bold', color: '#0f172a' } }],
       series: [
-        { type: 'bar', data: rows.map((r, i) => ({ value: r.rate, itemStyle: { color: i === 0 ? COLOURS.negative : '#fca5a5' } })),
-          label: { show: true, position: 'right', formatter: (p) => (rows[p.dataIndex].lift === null ? ''
-            : `lift ×${num(rows[p.dataIndex].lift)}`) } },
+        { type: 'bar', data: rows.map((r, i) => ({ value: r.rate, itemStyle: { color: i === 0 ? COLOURS.negative : '#fca5a5' } })) },
         { type: 'custom', name: '95% CI', data: rows.map((r, i) => [i, r.ciLow, r.ciHigh]), z: 5,
           renderItem: (params, api) => {
             const low = api.coord([api.value(1), api.value(0)]);
@@ -370,8 +371,8 @@
           + `${esc(i.experience || 'no rating')}${i.csat ? `, CSAT ${i.csat}` : ''}`
           + `${i.frictions.length ? `<br>⚠ ${esc(i.frictions.map(label).join(', '))}` : ''}`;
       } },
-      dataZoom: [{ type: 'slider', height: 18, bottom: 10 }],
-      xAxis: { type: 'time' },
+      dataZoom: [{ type: 'slider', height: 18, bottom: 10, labelFormatter: (v) => day(new Date(v).toISOString()) }],
+      xAxis: { type: 'time', axisLabel: { formatter: (v) => day(new Date(v).toISOString()), hideOverlap: true } },
       yAxis: { type: 'category', data: STAGES },
       series: [{ type: 'scatter', data: interactions.map((i) => ({
         value: [i.at, stageIndex(i)],
@@ -480,19 +481,30 @@
       results.replaceChildren(el('li', { class: 'muted' }, 'Searching…'));
       try {
         const matches = (await gql(`query S($text: String!, $persona: String) {
-          similarFeedback(text: $text, k: 10, persona: $persona) { interactionId text score customerId } }`,
+          similarFeedback(text: $text, k: 200, persona: $persona) { interactionId text score customerId } }`,
         { text, persona: select.value || null })).similarFeedback;
-        results.replaceChildren(...(matches.length ? matches.map((m) => el('li', {},
-          el('blockquote', {}, `“${m.text}”`),
-          el('span', { class: 'muted' }, `similarity ${num(m.score, 2)}`,
-            m.customerId ? [' · ', el('a', { href: `/customers/${encodeURIComponent(m.customerId)}` }, m.customerId)] : '')))
+        // verbatims repeat across customers: one entry per distinct text, best score first, with who said it
+        const groups = new Map();
+        for (const m of matches) {
+          const group = groups.get(m.text) || { text: m.text, score: m.score, customers: [] };
+          group.score = Math.max(group.score, m.score);
+          if (m.customerId && !group.customers.includes(m.customerId)) group.customers.push(m.customerId);
+          groups.set(m.text, group);
+        }
+        const distinct = [...groups.values()].sort((a, b) => b.score - a.score).slice(0, 10);
+        results.replaceChildren(...(distinct.length ? distinct.map((g) => el('li', {},
+          el('blockquote', {}, `“${g.text}”`),
+          el('span', { class: 'muted' }, `similarity ${num(g.score, 2)}`,
+            g.customers.length ? [` · said by ${g.customers.length}${matches.length >= 200 ? '+' : ''}: `,
+              g.customers.slice(0, 6).map((c, i) => [i ? ', ' : '',
+                el('a', { href: `/customers/${encodeURIComponent(c)}` }, c)])] : '')))
           : [el('li', { class: 'muted' }, 'Nothing similar yet.')]));
       } catch (error) {
         fail(results, error);
       }
     };
     form.addEventListener('submit', (event) => { event.preventDefault(); run(); });
-    if (main.dataset.query) run();
+    if (main.dataset.query) await run();
   }
 
   // ---- start -----------------------------------------------------------------------------------------------------

@@ -23,7 +23,7 @@ from graph.ontology import EMBEDDING_VECTOR_PROPERTY, Label, Rel
 from graph.store import GraphStore
 
 MAX_K = 100
-CLUSTER_THRESHOLD = 0.6  # cosine similarity at which two complaints are taken to describe the same problem
+CLUSTER_THRESHOLD = 0.5  # cosine similarity at which two complaints are taken to describe the same problem
 MIN_CLUSTER_SIZE = 3  # interactions a candidate friction needs before it is worth a person's look
 MAX_VERBATIMS = 3000  # the most recent uncoded negative verbatims clustered in one run (memory grows with the square)
 

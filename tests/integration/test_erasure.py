@@ -9,7 +9,6 @@ import signal
 from pathlib import Path
 from typing import Any
 
-import pytest
 from redis import Redis
 
 from graph.analytics.friction import friction_to_competitors
@@ -177,7 +176,6 @@ def test_erase_scrubs_the_stream_rejects_and_checkpoints(sydney_twin: FalkorDBSt
     assert "streamEntriesDeleted=2" in entry["detail"]
 
 
-@pytest.mark.slow
 def test_erasure_survives_a_crash_right_after_it_answers(tmp_path: Path, examples: Path) -> None:
     """SIGKILL the embedded server the moment erase returns: the erasure is on disk, and after the append-only file
     is rewritten no file of the server holds her email any more."""

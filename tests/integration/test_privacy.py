@@ -119,3 +119,27 @@ def test_audit_log_reads_the_latest_entries_in_time_order(store: GraphStore) -> 
     assert [e["subject"] for e in audit_log(store, subject="customer:1")] == ["customer:1"]
     with pytest.raises(InputError, match="needs the actor"):
         audit(store, " ", "export", "customer:1")
+
+
+ANALYTICS_RULE = """
+MATCH (c:Customer)
+OPTIONAL MATCH (c)-[:GAVE]->(k:Consent)
+WITH c, [k IN collect(k) WHERE k.purpose = 'analytics'] AS decisions
+WITH c, reduce(latest = null, k IN decisions |
+       CASE WHEN latest IS NULL OR k.ts >= latest.ts THEN k ELSE latest END) AS latest
+WHERE latest IS NULL OR latest.granted
+RETURN c.id AS id ORDER BY id
+"""
+
+
+def test_the_documented_analytics_rule_counts_a_customer_unless_the_latest_decision_refuses(
+        sydney_twin: GraphStore) -> None:
+    """The Cypher of docs/privacy.md: no decision counts, a refusal excludes, a later grant brings them back."""
+    sydney_twin.write("CREATE (:Customer {id: 'pat'})")
+    assert [r["id"] for r in sydney_twin.read(ANALYTICS_RULE)] == ["alex", "pat", "sydney"]
+
+    set_consent(sydney_twin, "sydney", "analytics", False, actor="t", source="web", subject_key=KEY, ts=T0)
+    set_consent(sydney_twin, "alex", "analytics", False, actor="t", source="web", subject_key=KEY, ts=T0)
+    set_consent(sydney_twin, "alex", "analytics", True, actor="t", source="web", subject_key=KEY, ts=T0 + 1)
+
+    assert [r["id"] for r in sydney_twin.read(ANALYTICS_RULE)] == ["alex", "pat"]

@@ -17,6 +17,7 @@ from graph.privacy import audit_log, compact_history, customer_ref, export_custo
 from graph.settings import Settings
 from graph.store import GraphStore, open_store
 from ingest.erasure import erase_everywhere
+from ingest.identity import refs
 from ingest.scrub import stream_key
 
 SYDNEY_TRACES = ["sydney@example.com", '"sydney"', "sydney:", "did not suit me at all", "waited 40 minutes", "Sydney"]
@@ -144,7 +145,12 @@ def test_erase_scrubs_the_stream_rejects_and_checkpoints(sydney_twin: FalkorDBSt
                   "touchpoint": "checkout", "type": "view"}
     alex_quoting_her = {"event_id": "e10", "customer_id": "alex", "ts": "2024-04-03T10:00:00Z", "channel": "web",
                         "touchpoint": "checkout", "type": "feedback", "text": "I met Sydney at the salon."}
-    for event in (hers_by_email, hers_by_id, alex_quoting_her):
+    [phone] = refs(KEY, {"phone": "+61 400 123 456"})  # an identity the graph knows only hashed
+    sydney_twin.write("MATCH (c:Customer {id: 'sydney'}) CREATE (:Identity {key: $key, kind: 'phone', hash: $hash})"
+                      "-[:IDENTIFIES]->(c)", {"key": phone.key, "hash": phone.hash})
+    hers_by_phone = {"event_id": "e12", "identities": {"phone": "+61 (400) 123-456"}, "ts": "2024-04-04T10:00:00Z",
+                     "channel": "web", "touchpoint": "checkout", "type": "view"}
+    for event in (hers_by_email, hers_by_id, alex_quoting_her, hers_by_phone):
         redis.xadd(stream, {"event": json.dumps(event)})
     state = store_settings.state_dir
     (state / "checkpoints").mkdir(parents=True, exist_ok=True)
@@ -171,9 +177,9 @@ def test_erase_scrubs_the_stream_rejects_and_checkpoints(sydney_twin: FalkorDBSt
     assert [json.loads(line)["line"] for line in rejects.read_text().splitlines()] == [5]
     assert json.loads(offsets.read_text())["line"] == 7  # no event data: untouched
     assert json.loads(pending.read_text())["pending"] == [alex_quoting_her]
-    assert report["elsewhere"] == {"streamEntriesDeleted": 2, "rejectRowsRemoved": 2, "checkpointFilesChanged": 1}
+    assert report["elsewhere"] == {"streamEntriesDeleted": 3, "rejectRowsRemoved": 2, "checkpointFilesChanged": 1}
     [entry] = audit_log(sydney_twin, action="erase")
-    assert "streamEntriesDeleted=2" in entry["detail"]
+    assert "streamEntriesDeleted=3" in entry["detail"]
 
 
 def test_erasure_survives_a_crash_right_after_it_answers(tmp_path: Path, examples: Path) -> None:

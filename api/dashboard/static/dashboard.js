@@ -481,7 +481,7 @@
       results.replaceChildren(el('li', { class: 'muted' }, 'Searching…'));
       try {
         const matches = (await gql(`query S($text: String!, $persona: String) {
-          similarFeedback(text: $text, k: 200, persona: $persona) { interactionId text score customerId } }`,
+          similarFeedback(text: $text, k: 100, persona: $persona) { interactionId text score customerId } }`,
         { text, persona: select.value || null })).similarFeedback;
         // verbatims repeat across customers: one entry per distinct text, best score first, with who said it
         const groups = new Map();
@@ -495,7 +495,7 @@
         results.replaceChildren(...(distinct.length ? distinct.map((g) => el('li', {},
           el('blockquote', {}, `“${g.text}”`),
           el('span', { class: 'muted' }, `similarity ${num(g.score, 2)}`,
-            g.customers.length ? [` · said by ${g.customers.length}${matches.length >= 200 ? '+' : ''}: `,
+            g.customers.length ? [` · said by ${g.customers.length}${matches.length >= 100 ? '+' : ''}: `,
               g.customers.slice(0, 6).map((c, i) => [i ? ', ' : '',
                 el('a', { href: `/customers/${encodeURIComponent(c)}` }, c)])] : '')))
           : [el('li', { class: 'muted' }, 'Nothing similar yet.')]));

@@ -63,7 +63,7 @@ def customers(n_customers: int, per_customer: int, seed: int) -> Iterator[dict[s
                              "until": None})
         events: list[dict[str, Any]] = []
         journeys: list[dict[str, Any]] = []
-        count = max(1, int(rng.gauss(per_customer, 3)))
+        count = max(1, round(rng.gauss(per_customer, 3)))
         t = START + rng.randrange(0, 500) * DAY_MS
         n_journeys = rng.randint(1, 3)
         for j in range(n_journeys):

@@ -455,9 +455,9 @@ def make_durable(store: GraphStore) -> None:
     try:
         local, _ = store.redis().execute_command("WAITAOF", 1, 0, DURABILITY_TIMEOUT_MS)  # type: ignore[no-untyped-call]
     except redis.ResponseError as e:
-        if "appendonly" in str(e).lower():
-            log.warning("The FalkorDB server at %s runs without an append-only file; the erasure is durable only "
-                        "once the server next saves its data.", store.url)
+        if "appendonly" in str(e).lower() or "unknown command" in str(e).lower():
+            log.warning("The FalkorDB server at %s cannot confirm an fsync (no append-only file, or a Redis older "
+                        "than 7.2); the erasure is durable once the server next saves its data.", store.url)
             return
         raise StoreError(f"FalkorDB could not confirm the erasure is on disk: {e}") from e
     if int(local) < 1:

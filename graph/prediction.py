@@ -8,6 +8,9 @@ the target's weight for that persona). The persona counts are smoothed towards t
 `PRIOR_STRENGTH` pseudo-observations, so thin persona data falls back to everybody's behaviour:
 
     p(t | s) = (persona_count(s, t) + PRIOR_STRENGTH * p_all(t | s)) / (persona_total(s) + PRIOR_STRENGTH)
+
+A state nobody ever left answers with where all observed transitions lead; a customer without interactions gets
+the touchpoints journeys begin with.
 """
 
 from __future__ import annotations
@@ -121,7 +124,14 @@ def next_steps(store: GraphStore, customer_id: str, k: int = 3, at: int | None =
         for r in (store.read(_FROM_START_PERSONA if anchor is None else _FROM_STATE_PERSONA, params,
                              name="next-steps-persona") if personas else [])
         if r["target"] is not None)
-    return top_steps(blended_distribution(by_persona, everyone, state), k)
+    distribution = blended_distribution(by_persona, everyone, state)
+    if not distribution:
+        # the current state was never left in the data: answer with where interactions lead in general
+        anywhere = transition_graph((state, r["target"], float(r["n"]))
+                                    for r in store.read(_ANY_NEXT, params, name="next-steps-any")
+                                    if r["target"] is not None)
+        distribution = next_distribution(anywhere, state)
+    return top_steps(distribution, k)
 
 
 _I, _C = Label.INTERACTION.value, Label.CUSTOMER.value
@@ -154,6 +164,7 @@ _FROM_STATE_PERSONA = (
     f"MATCH (c)-[s:{Rel.SHOWS.value}]->(p:{Label.PERSONA.value}) WHERE p.code IN $personas AND {_VALID_AT_A} "
     f"RETURN {_STATE_B} AS target, p.code AS persona, sum(s.weight) AS weight"
 )
+_ANY_NEXT = f"MATCH (a:{_I})-[:{Rel.NEXT.value}]->(b:{_I}) WHERE b.ts <= $at RETURN {_STATE_B} AS target, count(*) AS n"
 # how journeys begin: the first interaction of each journey (no NEXT leads to it)
 _FROM_START = f"MATCH (b:{_I}) WHERE b.ts <= $at AND NOT ()-[:{Rel.NEXT.value}]->(b) "
 _FROM_START_ALL = _FROM_START + f"RETURN {_STATE_B} AS target, count(*) AS n"

@@ -99,3 +99,9 @@ def test_a_customer_without_interactions_gets_how_journeys_begin(generated: Grap
 def test_an_unknown_customer_is_an_input_error(store: GraphStore) -> None:
     with pytest.raises(InputError, match="'nobody'"):
         next_steps(store, "nobody")
+
+
+def test_a_state_nobody_left_answers_with_where_interactions_lead_in_general(generated: GraphStore) -> None:
+    _target(generated, "explorer", "loyal", "brand_new_kiosk")
+    steps = next_steps(generated, "explorer", k=2)
+    assert len(steps) == 2 and steps[0].probability >= steps[1].probability > 0

@@ -6,7 +6,7 @@ from datetime import datetime
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import AddValidationRules, MaxTokensLimiter, SchemaExtension
+from strawberry.extensions import AddValidationRules, MaxTokensLimiter, ParserCache, SchemaExtension, ValidationCache
 from strawberry.types import ExecutionContext
 
 from api.errors import ErrorCodes
@@ -15,6 +15,8 @@ from api.resolvers.mutation import Mutation
 from api.resolvers.query import Query
 from api.subscriptions import Subscription
 from api.types.scalars import DATETIME
+
+CACHED_DOCUMENTS = 256
 
 
 class TwinSchema(strawberry.Schema):
@@ -32,9 +34,17 @@ def build_schema(limits: Limits | None = None) -> strawberry.Schema:
     def complexity() -> SchemaExtension:
         return AddValidationRules([rule])
 
-    # ErrorCodes first: extensions unwind in reverse, so it sees the errors of all the others
+    def parsed() -> SchemaExtension:
+        return ParserCache(maxsize=CACHED_DOCUMENTS)
+
+    def validated() -> SchemaExtension:
+        return ValidationCache(maxsize=CACHED_DOCUMENTS)
+
+    # ErrorCodes first: extensions unwind in reverse, so it sees the errors of all the others. Frontends send the
+    # same few documents over and over: parsing and validating (limits included) each once saves most of the cost.
     return TwinSchema(query=Query, mutation=Mutation, subscription=Subscription,
-                      scalar_overrides={datetime: DATETIME}, extensions=[ErrorCodes, tokens, complexity])
+                      scalar_overrides={datetime: DATETIME},
+                      extensions=[ErrorCodes, tokens, parsed, complexity, validated])
 
 
 def sdl() -> str:

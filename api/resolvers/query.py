@@ -35,6 +35,9 @@ from api.types.pagination import PageInfo, decode_cursor, encode_cursor
 from api.types.scalars import to_ms
 from api.types.twin import Customer, CustomerConnection, CustomerEdge
 from graph import twin
+from graph.analytics.friction import FrictionImpactRow, friction_to_competitors
+from graph.ontology import Label
+from graph.store import GraphStore, Row
 
 
 def _positive(name: str, value: int, maximum: int | None = None) -> int:
@@ -106,13 +109,23 @@ class Query:
                                       since: datetime | None = None, until: datetime | None = None,
                                       min_exposed: int = 1, limit: int = 10) -> list[FrictionImpact]:
         require(info.context.caller, READERS, "ask frictionToCompetitors")
-        from graph.analytics.friction import friction_to_competitors
-
         start, end = _period(since, until)
-        rows = await info.context.call(
-            friction_to_competitors, info.context.store, _persona_code(persona),
-            window_days=_positive("windowDays", window_days, 3650), since=start, until=end,
-            min_exposed=_positive("minExposed", min_exposed), limit=_positive("limit", limit, MAX_PAGE))
+        code, window, least, most = (_persona_code(persona), _positive("windowDays", window_days, 3650),
+                                     _positive("minExposed", min_exposed), _positive("limit", limit, MAX_PAGE))
+
+        def answer(store: GraphStore) -> tuple[list[FrictionImpactRow], dict[str, Row], dict[str, Row]]:
+            # the rows and the catalog entries they name in one trip to a worker thread: the frictions and
+            # competitors are then primed into the loaders instead of costing two more hops each
+            rows = friction_to_competitors(store, code, window_days=window, since=start, until=end,
+                                           min_exposed=least, limit=most)
+            frictions = twin.nodes_by_keys(store, Label.FRICTION_POINT, [r["friction"] for r in rows])
+            competitors = twin.nodes_by_keys(store, Label.COMPETITOR,
+                                             [c["competitor"] for r in rows for c in r["competitors"]])
+            return rows, frictions, competitors
+
+        rows, frictions, competitors = await info.context.call(answer, info.context.store)
+        info.context.loaders.frictions.prime_many(dict(frictions))
+        info.context.loaders.competitors.prime_many(dict(competitors))
         return [FrictionImpact(
             friction_code=r["friction"], exposed=r["exposed"], switched=r["switched"], rate=r["rate"],
             baseline_rate=r["baselineRate"], lift=r["lift"], ci_low=r["ciLow"], ci_high=r["ciHigh"],

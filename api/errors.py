@@ -96,35 +96,42 @@ def classify(error: GraphQLError) -> ErrorCode:
     return ErrorCode.INTERNAL_SERVER_ERROR
 
 
+def with_codes(errors: list[GraphQLError], context: object) -> list[GraphQLError]:
+    """The errors with their `extensions.code` (each error rewritten once), counted in the metrics."""
+    request_id = getattr(context, "request_id", "-")
+    metrics = getattr(context, "metrics", None)
+    rewritten = []
+    for error in errors:
+        if (error.extensions or {}).get("requestId"):
+            rewritten.append(error)  # already done
+            continue
+        error = _rewrite(error, request_id)
+        if metrics is not None:
+            metrics.graphql_error((error.extensions or {}).get("code", "UNKNOWN"))
+        rewritten.append(error)
+    return rewritten
+
+
 class ErrorCodes(SchemaExtension):
-    """Give every error its `extensions.code`; replace internal errors by a message naming the request id."""
+    """Give every error of an operation its `extensions.code`; internal errors become a message naming the
+    request id (the details go to the log)."""
 
     def on_operation(self) -> Iterator[None]:
         yield
         result = self.execution_context.result
         errors = getattr(result, "errors", None)
-        if result is None or not errors:
-            return
-        context = self.execution_context.context
-        request_id = getattr(context, "request_id", "-")
-        rewritten = [self._rewrite(e, request_id) for e in errors]
-        result.errors = rewritten
-        metrics = getattr(context, "metrics", None)
-        if metrics is not None:
-            for e in rewritten:
-                metrics.graphql_error((e.extensions or {}).get("code", "UNKNOWN"))
+        if result is not None and errors:
+            result.errors = with_codes(errors, self.execution_context.context)
 
-    @staticmethod
-    def _rewrite(error: GraphQLError, request_id: str) -> GraphQLError:
-        code = classify(error)
-        message = error.message
-        if code is ErrorCode.INTERNAL_SERVER_ERROR:
-            log.error("request %s: internal error at %s", request_id, error.path,
-                      exc_info=error.original_error or error)
-            message = f"Internal error; the server logged it under request id {request_id}."
-        elif code is ErrorCode.STORE_UNAVAILABLE:
-            log.warning("request %s: %s", request_id, error.message)
-            message = "The graph store is unavailable; retry in a moment."
-        return GraphQLError(message, nodes=error.nodes, source=error.source, positions=error.positions,
-                            path=error.path, extensions={**(error.extensions or {}), "code": code.value,
-                                                         "requestId": request_id})
+
+def _rewrite(error: GraphQLError, request_id: str) -> GraphQLError:
+    code = classify(error)
+    message = error.message
+    if code is ErrorCode.INTERNAL_SERVER_ERROR:
+        log.error("request %s: internal error at %s", request_id, error.path, exc_info=error.original_error or error)
+        message = f"Internal error; the server logged it under request id {request_id}."
+    elif code is ErrorCode.STORE_UNAVAILABLE:
+        log.warning("request %s: %s", request_id, error.message)
+        message = "The graph store is unavailable; retry in a moment."
+    return GraphQLError(message, nodes=error.nodes, source=error.source, positions=error.positions, path=error.path,
+                        extensions={**(error.extensions or {}), "code": code.value, "requestId": request_id})

@@ -340,7 +340,8 @@
 
     const times = interactions.map((i) => Date.parse(i.at));
     const start = Math.min(...times, ...customer.personaHistory.filter((p) => p.since).map((p) => Date.parse(p.since)));
-    const end = Math.max(...times, Date.now());
+    // the axis ends with the customer's last interaction (or the last persona change), not at today's date
+    const end = Math.max(...times, ...customer.personaHistory.filter((p) => p.until).map((p) => Date.parse(p.until)));
     const history = customer.personaHistory;
     const names = [...new Set(history.map((h) => label(h.persona)))];
     chart('#persona-timeline').setOption({

@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import json
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any, Protocol
+from queue import Full, Queue
+from typing import IO, Any, Protocol, TypeVar
 
 from graph.settings import Settings
 from graph.store import GraphStore
@@ -27,7 +29,7 @@ from ingest.checkpoint import Checkpoint, Checkpoints
 from ingest.contracts import CustomerRecord, Event, from_csv_row, validate_customer, validate_event
 from ingest.customers import write_customers
 from ingest.identity import identity_key
-from ingest.sink import Applied, EventSink, existing_events
+from ingest.sink import Applied, EventSink, WriterLock, event_exists
 from ingest.sources import STDIN, SourceRow, read_rows
 
 EXIT_OK, EXIT_FATAL, EXIT_USAGE, EXIT_REJECTS = 0, 1, 2, 3
@@ -174,6 +176,56 @@ class RejectsFile:
 
 
 RowReader = Callable[[str, int, int], Iterator[SourceRow]]
+T = TypeVar("T")
+PREFETCH = 2  # batches read and validated ahead while the graph writes the current one
+
+
+@dataclass
+class Chunk:
+    """One batch of an input file: its valid events, its bad rows, and where it ends."""
+
+    end: int
+    line: int
+    events: list[Event] = field(default_factory=list)
+    rejected: list[tuple[SourceRow, list[str]]] = field(default_factory=list)
+    read: int = 0
+    last: bool = False
+
+
+def prefetch(items: Iterator[T], depth: int = PREFETCH) -> Iterator[T]:
+    """`items`, produced by a background thread up to `depth` ahead: parsing and validation of the next batches
+    overlap with the graph writing the current one (the store works in its own process)."""
+    queue: Queue[tuple[bool, Any]] = Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def produce() -> None:
+        try:
+            for item in items:
+                while not stop.is_set():
+                    try:
+                        queue.put((True, item), timeout=0.1)
+                        break
+                    except Full:
+                        continue
+                if stop.is_set():
+                    return
+            queue.put((False, None))
+        except BaseException as e:  # handed to the consumer, which raises it
+            queue.put((False, e))
+
+    worker = threading.Thread(target=produce, name="ingest-prefetch", daemon=True)
+    worker.start()
+    try:
+        while True:
+            ok, item = queue.get()
+            if not ok:
+                if item is not None:
+                    raise item
+                return
+            yield item
+    finally:
+        stop.set()
+        worker.join(timeout=5)
 
 
 class IngestJob:
@@ -185,7 +237,7 @@ class IngestJob:
         self.settings = settings
         self.secret = identity_key(settings)
         gap_days = journey_gap_days if journey_gap_days is not None else settings.journey_gap_days
-        self.sink = EventSink(store, self.secret, int(gap_days * DAY_MS))
+        self.sink = EventSink(store, self.secret, int(gap_days * DAY_MS), lock=writer_lock(store, settings))
         self.batch_size = max(1, batch_size)
         self.rejects_override = rejects
         self.progress = progress
@@ -262,39 +314,41 @@ class IngestJob:
             counts.setdefault(name, 0)
             setattr(self.report, name, getattr(self.report, name) + counts[name])
         self.progress.start(Path(source).name, path.stat().st_size if path else None)
-        batch: list[Event] = []
-        end = checkpoint.offset if checkpoint else 0
-        line = checkpoint.line if checkpoint else 1
-        for row in self._read_rows(source, checkpoint.offset if checkpoint else 0,
-                                   checkpoint.line if checkpoint else 1):
-            if row.end != end and len(batch) >= self.batch_size:  # cut batches between input rows only
-                self._commit(batch, checkpoint, counts, end, line, rejects)
-            end, line = row.end, row.line + 1 + row.text.count("\n")
-            counts["read"] += 1
-            self.report.read += 1
+        start = (checkpoint.offset, checkpoint.line) if checkpoint else (0, 1)
+        for chunk in prefetch(self._chunks(source, *start)):
+            counts["read"] += chunk.read
+            counts["rejected"] += len(chunk.rejected)
+            self.report.read += chunk.read
+            self.report.rejected += len(chunk.rejected)
+            for row, errors in chunk.rejected:
+                rejects.write(row, errors)
+            self._count(self.sink.apply(chunk.events) if chunk.events else Applied())
+            if checkpoint is not None:  # the graph write committed: the rows up to chunk.end are done
+                checkpoint.offset, checkpoint.line, checkpoint.done = chunk.end, chunk.line, chunk.last
+                checkpoint.counts = dict(counts)
+                if chunk.events:
+                    checkpoint.last_event_id = chunk.events[-1].event_id
+                checkpoint.rejects_path = str(rejects.path)
+                checkpoint.rejects_size = rejects.size()
+                self.checkpoints.save(checkpoint)
+            self.progress.advance(chunk.end)
+
+    def _chunks(self, source: str, offset: int, line: int) -> Iterator[Chunk]:
+        """Validated batches of the file from `offset`, cut between input rows only; the last one has last=True."""
+        chunk = Chunk(end=offset, line=line)
+        for row in self._read_rows(source, offset, line):
+            if row.end != chunk.end and len(chunk.events) >= self.batch_size:
+                yield chunk
+                chunk = Chunk(end=chunk.end, line=chunk.line)
+            chunk.end, chunk.line = row.end, row.line + 1 + row.text.count("\n")
+            chunk.read += 1
             event, errors = validate_event(row.obj) if row.error is None else (None, [row.error])
             if event is None:
-                counts["rejected"] += 1
-                self.report.rejected += 1
-                rejects.write(row, errors)
+                chunk.rejected.append((row, errors))
             else:
-                batch.append(event)
-        self._commit(batch, checkpoint, counts, end, line, rejects, done=True)
-
-    def _commit(self, batch: list[Event], checkpoint: Checkpoint | None, counts: dict[str, int], end: int,
-                line: int, rejects: RejectsFile, done: bool = False) -> None:
-        applied = self.sink.apply(batch) if batch else Applied()
-        self._count(applied)
-        if checkpoint is not None:
-            checkpoint.offset, checkpoint.line, checkpoint.done = end, line, done
-            checkpoint.counts = dict(counts)
-            if batch:
-                checkpoint.last_event_id = batch[-1].event_id
-            checkpoint.rejects_path = str(rejects.path)
-            checkpoint.rejects_size = rejects.size()
-            self.checkpoints.save(checkpoint)
-        self.progress.advance(end)
-        batch.clear()
+                chunk.events.append(event)
+        chunk.last = True
+        yield chunk
 
     def _count(self, applied: Applied) -> None:
         self.report.ingested += applied.ingested
@@ -306,7 +360,17 @@ class IngestJob:
     def _still_in_graph(self, checkpoint: Checkpoint) -> bool:
         if checkpoint.last_event_id is None:
             return checkpoint.offset == 0 or checkpoint.counts.get("read", 0) == checkpoint.counts.get("rejected", 0)
-        return bool(existing_events(self.store, [checkpoint.last_event_id]))
+        return event_exists(self.store, checkpoint.last_event_id)
+
+
+def writer_lock(store: GraphStore, settings: Settings) -> WriterLock:
+    """The lock writers of this graph share: in the store's own Redis (embedded FalkorDB), else DTC_REDIS_URL."""
+    url = store.redis_url() or settings.redis_url
+    if url is None:
+        return WriterLock(None, settings.graph_name)
+    import redis
+
+    return WriterLock(redis.Redis.from_url(url), settings.graph_name)
 
 
 def ingest_files(store: GraphStore, settings: Settings, *, catalog: Path | None = None,

@@ -65,10 +65,12 @@ class LinkPlan:
     included: list[tuple[str, str, int]] = field(default_factory=list)  # (interaction id, journey id, seq)
     reseq: list[tuple[str, str, int]] = field(default_factory=list)  # (interaction id, journey id, new seq)
     next_added: list[tuple[str, str]] = field(default_factory=list)
-    created: int = 0  # journeys that did not exist before
+    created: set[str] = field(default_factory=set)  # ids of journeys that did not exist before
+    expected_size: dict[str, int] = field(default_factory=dict)  # journey id -> size the plan assumed it had
 
     def add(self, other: LinkPlan) -> None:
-        self.created += other.created
+        self.created |= other.created
+        self.expected_size.update(other.expected_size)
         self.dropped += other.dropped
         self.next_removed += other.next_removed
         self.unincluded += other.unincluded
@@ -109,6 +111,8 @@ def extend(customer_id: str, session_id: str | None, tail: Tail | None, arriving
     if tail is not None and ordered and not tail.last < ordered[0]:
         raise ValueError(f"{ordered[0].id} is not newer than the track's last event {tail.last.id}; use relink()")
     plan = LinkPlan()
+    if tail is not None:
+        plan.expected_size[tail.journey_id] = tail.size
     current = tail
     touched: dict[str, Journey] = {}
     for p in ordered:
@@ -120,7 +124,7 @@ def extend(customer_id: str, session_id: str | None, tail: Tail | None, arriving
         else:
             current = Tail(journey_id(customer_id, session_id, p), p.ts, 1, p)
             seq = 1
-            plan.created += 1
+            plan.created.add(current.journey_id)
         plan.included.append((p.id, current.journey_id, seq))
         touched[current.journey_id] = Journey(current.journey_id, customer_id, session_id, current.start_ts,
                                               p.ts, seq)
@@ -149,13 +153,15 @@ def relink(customer_id: str, session_id: str | None, linked: Sequence[Point], ar
     plan = LinkPlan()
     new_ids = {journey.id for journey, _ in new}
     plan.dropped = sorted(set(old_members) - new_ids)
-    plan.created = len(new_ids - set(old_members))
+    plan.created = new_ids - set(old_members)
     new_next: set[tuple[str, str]] = set()
     for journey, members in new:
         old_journey = old_members.get(journey.id)
         if old_journey is None or [p.id for p in old_journey] != [p.id for p in members] \
                 or old_journey[0].ts != journey.start_ts:
             plan.journeys.append(journey)
+            if old_journey is not None:
+                plan.expected_size[journey.id] = len(old_journey)
         for seq, p in enumerate(members, 1):
             was = old_place.get(p.id)
             if was is None or was[0] in plan.dropped:

@@ -1,21 +1,31 @@
-"""Every write and read the ingest jobs make, as `UNWIND $rows` queries through the store port.
+"""The event sink: plans each batch of valid events from what the graph holds, then writes it in ONE query.
 
-One batch of events is written by ONE query (`write_batch`): new customers, identities, journey changes, the
-interactions with all their relationships, INCLUDES and NEXT. A query is atomic on both engines, so a job killed
-between batches leaves the graph exactly as after the previous batch, and the re-run converges. Only catalog codes
-(idempotent MERGE) and identity merges (which mark the survivor for relinking) are separate queries.
+The batch query creates the new customers, identities, journey changes, the interactions with all their
+relationships, INCLUDES and NEXT. A query is atomic on both engines, so a job killed between batches leaves the graph
+exactly as after the previous batch, and the re-run converges. Only catalog codes (idempotent MERGE) and identity
+merges (after which the survivor's journeys are relinked) are separate queries.
+
+Speed comes from asking the graph little: customers and the newest journey of each track (its tail) are cached
+between batches, and duplicates are caught by the unique constraint on Interaction.id instead of a lookup. The
+cache is checked, not trusted: the batch query fails on purpose (and rolls back) when a cached journey or customer
+is not what the plan assumed, and the batch is then planned again from fresh reads. Writers of one graph take
+turns through a lock in the store's Redis, and a generation counter tells each writer when another one wrote.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import socket
 import time
-from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence
+import uuid
+from collections import Counter, OrderedDict
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Generic, TypeVar
 
-from graph.errors import InputError
+from graph.errors import InputError, QueryError, StoreError
 from graph.ontology import STAGES, Label, Rel
 from graph.store import GraphStore
 from ingest import identity, linking
@@ -23,6 +33,13 @@ from ingest.contracts import Event
 from ingest.linking import LinkPlan, Point, Tail
 
 L, R = Label, Rel
+K = TypeVar("K")
+V = TypeVar("V")
+CACHE_SIZE = 200_000  # customers and track tails remembered between batches (bounded: memory stays flat)
+READ_CHUNK = 5000
+LOCK_TTL_MS = 600_000
+_GUARD_FAILED = ("division by zero", "/ by zero")
+_DUPLICATE = ("unique constraint violation", "already exists with label")
 
 # -- catalog codes an event refers to: created on the fly with auto = true --------------------------------------
 _ENSURE_CODES = f"""
@@ -53,7 +70,36 @@ UNWIND $products AS code MERGE (x:{L.PRODUCT} {{code: code}}) ON CREATE SET x.au
 RETURN count(*) AS n
 """
 
-# -- the batch: one atomic query ------------------------------------------------------------------------------
+def _create_interactions(param: str, after_existing: bool) -> str:
+    """One UNWIND stage creating interactions with PERFORMED, AT and INCLUDES; with `after_existing`, also the NEXT
+    from the interaction already in the graph that precedes each one (its `prev`). A NEXT between two interactions
+    of the same batch is created in a later stage: a MATCH in the same stage may not see the CREATE of other rows."""
+    previous = f"OPTIONAL MATCH (a:{L.INTERACTION} {{id: e.prev}})" if after_existing else ""
+    missing_previous = " OR a IS NULL" if after_existing else ""
+    carry = ", a" if after_existing else ""
+    next_link = f", (a)-[:{R.NEXT}]->(i)" if after_existing else ""
+    return f"""
+UNWIND ${param} AS e
+OPTIONAL MATCH (c:{L.CUSTOMER} {{id: e.customer_id}})
+OPTIONAL MATCH (t:{L.TOUCHPOINT} {{code: e.touchpoint}})
+OPTIONAL MATCH (j:{L.JOURNEY} {{id: e.journey_id}})
+{previous}
+WITH e, c, t, j{carry}, 1 / CASE WHEN c IS NULL OR t IS NULL OR j IS NULL OR c.merged_into IS NOT NULL{missing_previous}
+                      THEN 0 ELSE 1 END AS fresh
+CREATE (c)-[:{R.PERFORMED}]->(i:{L.INTERACTION} {{
+         id: e.id, ts: e.ts, type: e.type, customer_id: e.customer_id, journey_id: e.journey_id,
+         session_id: e.session_id, channel: e.channel, touchpoint: e.touchpoint, stage: coalesce(e.stage, t.stage),
+         outcome: e.outcome, experience: e.experience, csat: e.csat, ces: e.ces, nps: e.nps, sentiment: e.sentiment,
+         text: e.text, value: e.value, currency: e.currency, frictions: e.frictions, trigger: e.trigger,
+         competitor: e.competitor, product: e.product, attributes: e.attributes}})-[:{R.AT}]->(t),
+       (j)-[:{R.INCLUDES} {{seq: e.seq}}]->(i){next_link}"""
+
+
+_CREATE_LINKED = _create_interactions("events_after_existing", after_existing=True)
+_CREATE_FIRST = _create_interactions("events", after_existing=False)
+
+# -- the batch: one atomic query. `1 / CASE … ELSE 0 END` fails the whole query when the plan's assumptions about the
+# graph (from the cache) no longer hold; nothing is written then, and the batch is planned again from fresh reads.
 _WRITE_BATCH = f"""
 UNWIND $customers AS cid
 MERGE (c:{L.CUSTOMER} {{id: cid}}) ON CREATE SET c.created_ts = $now, c.updated_ts = $now
@@ -72,28 +118,33 @@ WITH count(*) AS _
 UNWIND $unincluded AS pair
 MATCH (:{L.JOURNEY} {{id: pair[1]}})-[r:{R.INCLUDES}]->(:{L.INTERACTION} {{id: pair[0]}}) DELETE r
 WITH count(*) AS _
-UNWIND $journeys AS jr
-MATCH (c:{L.CUSTOMER} {{id: jr.customer_id}})
-MERGE (j:{L.JOURNEY} {{id: jr.id}})
-SET j.customer_id = jr.customer_id, j.session_id = jr.session_id, j.start_ts = jr.start_ts,
-    j.end_ts = jr.end_ts, j.size = jr.size
-MERGE (c)-[:{R.TOOK}]->(j)
+UNWIND $new_journeys AS jr
+OPTIONAL MATCH (c:{L.CUSTOMER} {{id: jr.customer_id}})
+WITH c, jr, 1 / CASE WHEN c IS NULL THEN 0 ELSE 1 END AS fresh
+CREATE (c)-[:{R.TOOK}]->(j:{L.JOURNEY} {{id: jr.id}})
+SET j.customer_id = jr.customer_id, j.session_id = jr.session_id, j.start_ts = jr.start_ts, j.end_ts = jr.end_ts,
+    j.size = jr.size
 WITH count(*) AS _
-UNWIND $events AS e
-MATCH (c:{L.CUSTOMER} {{id: e.p.customer_id}})
-MATCH (t:{L.TOUCHPOINT} {{code: e.p.touchpoint}})
-MATCH (j:{L.JOURNEY} {{id: e.p.journey_id}})
-CREATE (c)-[:{R.PERFORMED}]->(i:{L.INTERACTION})-[:{R.AT}]->(t)
-SET i = e.p, i.stage = coalesce(e.p.stage, t.stage)
-CREATE (j)-[:{R.INCLUDES} {{seq: e.seq}}]->(i)
-FOREACH (code IN coalesce(e.p.frictions, []) |
+UNWIND $updated_journeys AS jr
+OPTIONAL MATCH (j:{L.JOURNEY} {{id: jr.id}})
+WITH j, jr, 1 / CASE WHEN j IS NULL OR j.size <> jr.expected_size THEN 0 ELSE 1 END AS fresh
+SET j.start_ts = jr.start_ts, j.end_ts = jr.end_ts, j.size = jr.size
+WITH count(*) AS _
+{_CREATE_LINKED}
+WITH count(*) AS _
+{_CREATE_FIRST}
+WITH count(*) AS _
+UNWIND $extras AS x
+MATCH (i:{L.INTERACTION} {{id: x.id}})
+FOREACH (code IN coalesce(x.frictions, []) |
   MERGE (f:{L.FRICTION_POINT} {{code: code}}) CREATE (i)-[:{R.HIT}]->(f))
-FOREACH (code IN CASE WHEN e.p.trigger IS NULL THEN [] ELSE [e.p.trigger] END |
-  MERGE (g:{L.TRIGGER_EVENT} {{code: code}}) CREATE (i)-[:{R.TRIGGERED} {{experience: e.p.experience}}]->(g))
-FOREACH (code IN CASE WHEN e.p.product IS NULL THEN [] ELSE [e.p.product] END |
+FOREACH (code IN CASE WHEN x.trigger IS NULL THEN [] ELSE [x.trigger] END |
+  MERGE (g:{L.TRIGGER_EVENT} {{code: code}}) CREATE (i)-[:{R.TRIGGERED} {{experience: x.experience}}]->(g))
+FOREACH (code IN CASE WHEN x.product IS NULL THEN [] ELSE [x.product] END |
   MERGE (p:{L.PRODUCT} {{code: code}}) CREATE (i)-[:{R.ABOUT}]->(p))
-FOREACH (code IN CASE WHEN e.p.type = 'switch' THEN [e.p.competitor] ELSE [] END |
-  MERGE (k:{L.COMPETITOR} {{code: code}}) CREATE (c)-[:{R.SWITCHED_TO} {{ts: e.p.ts, event_id: e.p.id}}]->(k))
+FOREACH (code IN CASE WHEN x.switched_to IS NULL THEN [] ELSE [x.switched_to] END |
+  MERGE (k:{L.COMPETITOR} {{code: code}}) MERGE (c:{L.CUSTOMER} {{id: x.customer_id}})
+  CREATE (c)-[:{R.SWITCHED_TO} {{ts: x.ts, event_id: x.id}}]->(k))
 WITH count(*) AS _
 UNWIND $included AS inc
 MATCH (j:{L.JOURNEY} {{id: inc[1]}})
@@ -114,7 +165,8 @@ RETURN count(*) AS n
 
 # -- identity merge: move everything of the loser to the survivor ----------------------------------------------
 _MERGE_CUSTOMER = f"""
-MATCH (l:{L.CUSTOMER} {{id: $loser}}) MATCH (s:{L.CUSTOMER} {{id: $survivor}})
+MERGE (l:{L.CUSTOMER} {{id: $loser}}) ON CREATE SET l.created_ts = $now
+MERGE (s:{L.CUSTOMER} {{id: $survivor}}) ON CREATE SET s.created_ts = $now
 SET l.merged_into = s.id, l.updated_ts = $now, s.updated_ts = $now
 WITH count(*) AS _
 MATCH (x:{L.IDENTITY})-[r:{R.IDENTIFIES}]->(:{L.CUSTOMER} {{id: $loser}}) MATCH (s:{L.CUSTOMER} {{id: $survivor}})
@@ -138,8 +190,10 @@ RETURN count(*) AS n
 """
 
 # -- reads ----------------------------------------------------------------------------------------------------
-_EXISTING_EVENTS = f"""
-UNWIND $ids AS id MATCH (i:{L.INTERACTION} {{id: id}}) RETURN i.id AS id, i.journey_id AS jid, i.customer_id AS cid
+_NEW_OR_UNLINKED = f"""
+UNWIND $ids AS id OPTIONAL MATCH (i:{L.INTERACTION} {{id: id}})
+WITH id, i WHERE i IS NULL OR i.journey_id IS NULL
+RETURN collect(CASE WHEN i IS NULL THEN id END) AS new, collect(i.customer_id) AS unlinked
 """
 _CUSTOMERS = f"""
 UNWIND $ids AS cid MATCH (c:{L.CUSTOMER} {{id: cid}})
@@ -150,112 +204,456 @@ _IDENTITY_OWNERS = f"""
 UNWIND $keys AS k MATCH (:{L.IDENTITY} {{key: k}})-[:{R.IDENTIFIES}]->(c:{L.CUSTOMER})
 RETURN k AS key, c.id AS cid
 """
-_GAP_TAILS = f"""
+_TRACKS = f"""
 UNWIND $ids AS cid
-MATCH (j:{L.JOURNEY} {{customer_id: cid}}) WHERE j.session_id IS NULL
-WITH cid, max(j.end_ts) AS end_ts, collect(j.id) AS ids
-MATCH (j:{L.JOURNEY} {{customer_id: cid}}) WHERE j.session_id IS NULL AND j.end_ts = end_ts
-MATCH (j)-[r:{R.INCLUDES}]->(last:{L.INTERACTION}) WHERE r.seq = j.size
-RETURN cid, j.id AS jid, j.start_ts AS start_ts, j.size AS size, last.id AS last_id, last.ts AS last_ts, ids
+MATCH (j:{L.JOURNEY} {{customer_id: cid}})
+WITH cid, collect(j) AS js
+WITH cid, js, [x IN js WHERE x.session_id IS NULL] AS gaps
+WITH cid, js, gaps, reduce(m = -1, x IN gaps | CASE WHEN x.end_ts > m THEN x.end_ts ELSE m END) AS last_end
+RETURN cid, all(x IN js WHERE x.id STARTS WITH cid + ':') AS clean,
+       [x IN gaps WHERE x.end_ts = last_end | x.id][0] AS gap_jid
 """
-_SESSION_TAILS = f"""
+_JOURNEY_TAILS = f"""
 UNWIND $ids AS jid
 MATCH (j:{L.JOURNEY} {{id: jid}})-[r:{R.INCLUDES}]->(last:{L.INTERACTION}) WHERE r.seq = j.size
-RETURN jid, j.customer_id AS cid, j.start_ts AS start_ts, j.size AS size, last.id AS last_id, last.ts AS last_ts
+RETURN jid, j.start_ts AS start_ts, j.size AS size, last.id AS last_id, last.ts AS last_ts
+"""
+_RECENT_JOURNEYS = f"""
+UNWIND $rows AS r
+MATCH (i:{L.INTERACTION} {{customer_id: r.cid}}) WHERE i.ts >= r.from_ts AND i.session_id IS NULL
+RETURN DISTINCT r.cid AS cid, i.journey_id AS jid, CASE WHEN i.journey_id IS NULL THEN i.id END AS loose_id,
+       CASE WHEN i.journey_id IS NULL THEN i.ts END AS loose_ts
+"""
+_JOURNEY_MEMBERS = f"""
+UNWIND $ids AS jid MATCH (:{L.JOURNEY} {{id: jid}})-[:{R.INCLUDES}]->(i:{L.INTERACTION})
+RETURN jid, i.id AS id, i.ts AS ts, i.session_id AS sid
 """
 _HISTORY = f"""
 UNWIND $ids AS cid MATCH (i:{L.INTERACTION} {{customer_id: cid}})
 RETURN cid, i.id AS id, i.ts AS ts, i.session_id AS sid, i.journey_id AS jid
 """
 
-READ_CHUNK = 5000
+
+class StaleCache(StoreError):
+    """The graph changed under the cached state a batch was planned from; plan again from fresh reads."""
+
+
+class Duplicates(StoreError):
+    """A batch held events already in the graph; plan again, reading which ones."""
+
+
+class LRU(Generic[K, V]):
+    """A bounded mapping that forgets the least recently used entries."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._items: OrderedDict[K, V] = OrderedDict()
+
+    def get(self, key: K) -> tuple[bool, V | None]:
+        if key in self._items:
+            self._items.move_to_end(key)
+            return True, self._items[key]
+        return False, None
+
+    def put(self, key: K, value: V) -> None:
+        self._items[key] = value
+        self._items.move_to_end(key)
+        if len(self._items) > self.size:
+            self._items.popitem(last=False)
+
+    def clear(self) -> None:
+        self._items.clear()
 
 
 @dataclass
-class BatchWrite:
-    """Everything one batch changes; `write_batch` applies it in one query."""
+class Applied:
+    """What one batch changed."""
 
-    customers: list[str] = field(default_factory=list)
-    identities: list[dict[str, str]] = field(default_factory=list)
-    events: list[dict[str, Any]] = field(default_factory=list)
-    plan: LinkPlan = field(default_factory=LinkPlan)
+    ingested: int = 0
+    duplicates: int = 0
+    new_customers: int = 0
+    journeys: int = 0  # journeys created minus journeys merged away
+    merges: int = 0
+    interactions: list[dict[str, Any]] = field(default_factory=list)  # summaries of the new interactions
 
-    def params(self, now: int) -> dict[str, Any]:
-        plan = self.plan
-        return {
+
+class WriterLock:
+    """Writers of one graph (batch jobs, stream workers) take turns, through a lock in the store's Redis.
+
+    `hold()` yields True when another writer wrote since this one last did (so cached state must be dropped). A
+    lock left by a process that died is taken over at once when it ran on this host, else after LOCK_TTL_MS.
+    """
+
+    def __init__(self, client: Any | None, graph_name: str) -> None:
+        self.client = client
+        self.lock_key = f"dtc:ingest:lock:{graph_name}"
+        self.generation_key = f"dtc:ingest:generation:{graph_name}"
+        self.token = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self.seen: int | None = None
+
+    @contextmanager
+    def hold(self) -> Iterator[bool]:
+        if self.client is None:
+            yield False
+            return
+        self._acquire()
+        try:
+            generation = int(self.client.get(self.generation_key) or 0)
+            yield self.seen is None or generation != self.seen
+            self.seen = int(self.client.incr(self.generation_key))
+        finally:
+            self._release()
+
+    def _acquire(self) -> None:
+        assert self.client is not None
+        while not self.client.set(self.lock_key, self.token, nx=True, px=LOCK_TTL_MS):
+            holder = self.client.get(self.lock_key)
+            if holder is not None and _dead_here(holder.decode() if isinstance(holder, bytes) else str(holder)):
+                self.client.delete(self.lock_key)  # its owner died on this host: nothing is in flight
+                continue
+            time.sleep(0.01)
+
+    def _release(self) -> None:
+        assert self.client is not None
+        holder = self.client.get(self.lock_key)
+        if holder is not None and (holder.decode() if isinstance(holder, bytes) else str(holder)) == self.token:
+            self.client.delete(self.lock_key)
+
+
+def _dead_here(token: str) -> bool:
+    host, _, rest = token.partition(":")
+    pid_text = rest.partition(":")[0]
+    if host != socket.gethostname() or not pid_text.isdigit():
+        return False
+    try:
+        os.kill(int(pid_text), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
+class EventSink:
+    """Applies batches of valid events: dedupe by event_id, resolve identities, link journeys, write.
+
+    Every batch is planned from the graph as it is (or a checked cache of it), so batches from a file, a re-run or
+    the stream all converge to the same graph; `apply()` is safe to repeat with the same events.
+    """
+
+    def __init__(self, store: GraphStore, identity_secret: bytes, journey_gap_ms: int, *,
+                 lock: WriterLock | None = None, clock: Callable[[], int] | None = None) -> None:
+        self.store = store
+        self.secret = identity_secret
+        self.gap_ms = journey_gap_ms
+        self.lock = lock or WriterLock(None, "")
+        self.clock = clock or (lambda: int(time.time() * 1000))
+        self.codes: dict[str, set[str]] = {}
+        self.customers: LRU[str, str | None] = LRU(CACHE_SIZE)  # existing customer -> merged_into
+        self.tails: LRU[tuple[str, str | None], Tail | None] = LRU(CACHE_SIZE)  # None: the track has no journey
+
+    def forget(self) -> None:
+        """Drop every cached fact about the graph."""
+        self.codes.clear()
+        self.customers.clear()
+        self.tails.clear()
+
+    def apply(self, events: Sequence[Event]) -> Applied:
+        with self.lock.hold() as others_wrote:
+            if others_wrote:
+                self.forget()
+            try:
+                return self._apply(events, careful=False)
+            except (StaleCache, Duplicates):
+                self.forget()
+                return self._apply(events, careful=True)
+
+    def _apply(self, events: Sequence[Event], careful: bool) -> Applied:
+        result = Applied()
+        fresh: dict[str, Event] = {}
+        for e in events:
+            if e.event_id in fresh:
+                result.duplicates += 1
+            else:
+                fresh[e.event_id] = e
+        unlinked: set[str] = set()
+        if careful:  # which events are new (and which customers hold an interaction without a journey)
+            new_ids, unlinked = new_or_unlinked(self.store, list(fresh))
+            result.duplicates += len(fresh) - len(new_ids)
+            fresh = {eid: e for eid, e in fresh.items() if eid in new_ids}
+        todo = sorted(fresh.values(), key=lambda e: (e.ts, e.event_id))
+        if not todo and not unlinked:
+            return result
+        now = self.clock()
+
+        owners, identities, merges, created = self._resolve(todo)
+        for loser, winner in merges:
+            merge_customer(self.store, loser, winner, now)
+            for key in [loser, winner]:
+                self.customers.put(key, winner if key == loser else None)
+        # survivors of a merge hold journeys of two customers, and an interaction without a journey can only be
+        # left by a job killed between a merge and its batch: both get their whole history relinked
+        relink_all = {winner for _, winner in merges} | unlinked
+        plan = self._link(todo, owners, relink_all)
+        self._ensure_codes(todo)
+
+        placed = {iid: (jid, seq) for iid, jid, seq in plan.included}
+        previous = {b: a for a, b in plan.next_added}
+        new_ids = {e.event_id for e in todo}
+        rows, extras = [], []
+        for e in todo:
+            jid, seq = placed.pop(e.event_id)
+            before = previous.get(e.event_id)
+            if before is not None and before not in new_ids:
+                del previous[e.event_id]  # NEXT from an interaction already in the graph: made with this one
+            else:
+                before = None
+            rows.append(interaction_row(e, owners[e.event_id], jid, seq, before))
+            extra = extras_row(e, owners[e.event_id])
+            if extra is not None:
+                extras.append(extra)
+        plan.included = [(iid, jid, seq) for iid, (jid, seq) in placed.items()]
+        plan.next_added = sorted((a, b) for b, a in previous.items())
+        self._write(created, identities, rows, extras, plan, now)
+
+        for cid in created:
+            self.customers.put(cid, None)
+        result.ingested = len(todo)
+        result.new_customers = len(created)
+        result.merges = len(merges)
+        result.journeys = len(plan.created) - len(plan.dropped)
+        result.interactions = [{"id": r["id"], "customer_id": r["customer_id"], "touchpoint": r["touchpoint"],
+                                "type": r["type"], "ts": r["ts"], "frictions": r.get("frictions", [])} for r in rows]
+        return result
+
+    def _write(self, created: set[str], identities: list[dict[str, str]], rows: list[dict[str, Any]],
+               extras: list[dict[str, Any]], plan: LinkPlan, now: int) -> None:
+        journeys = [j.row() for j in plan.journeys]
+        params = {
             "now": now,
-            "customers": self.customers,
-            "identities": self.identities,
+            "customers": sorted(created),
+            "identities": identities,
             "dropped": plan.dropped,
             "next_removed": [list(p) for p in plan.next_removed],
             "unincluded": [list(p) for p in plan.unincluded],
-            "journeys": [j.row() for j in plan.journeys],
-            "events": self.events,
+            "new_journeys": [j for j in journeys if j["id"] in plan.created],
+            "updated_journeys": [dict(j, expected_size=plan.expected_size.get(str(j["id"]), j["size"]))
+                                 for j in journeys if j["id"] not in plan.created],
+            "events": [r for r in rows if "prev" not in r],
+            "events_after_existing": [r for r in rows if "prev" in r],
+            "extras": extras,
             "included": [list(x) for x in plan.included],
             "reseq": [list(x) for x in plan.reseq],
             "next_added": [list(p) for p in plan.next_added],
         }
+        try:
+            self.store.write(_WRITE_BATCH, params, name="ingest-batch")
+        except QueryError as e:
+            text = str(e).lower()
+            if any(m in text for m in _GUARD_FAILED):
+                raise StaleCache("The graph changed under the cached plan of this batch.") from e
+            if any(m in text for m in _DUPLICATE):
+                raise Duplicates("The batch holds events already in the graph.") from e
+            raise
 
+    # -- identity resolution ----------------------------------------------------------------------------------
+    def _resolve(self, events: Sequence[Event]
+                 ) -> tuple[dict[str, str], list[dict[str, str]], list[tuple[str, str]], set[str]]:
+        """Owner of every event, identities to attach, merges (loser, survivor) in order, and the customers the
+        batch creates."""
+        refs_of = {e.event_id: identity.refs(self.secret, e.identities) for e in events if e.identities}
+        keys = sorted({r.key for rs in refs_of.values() for r in rs})
+        owner_of_key = identity_owners(self.store, keys) if keys else {}
+        graph = identity.IdentityGraph(owner=dict(owner_of_key))
+        declared = {e.customer_id for e in events if e.customer_id}
+        involved = declared | set(owner_of_key.values())
+        known: set[str] = set()
+        # identity events need each customer's identity counts (guardrails): always read those customers
+        to_read = set(owner_of_key.values()) | {e.customer_id for e in events if e.customer_id and e.identities}
+        for cid in sorted(involved - to_read):
+            cached, merged_into = self.customers.get(cid)
+            if cached:
+                known.add(cid)
+                if merged_into:
+                    graph.merged_into[cid] = merged_into
+            else:
+                to_read.add(cid)
+        for cid, customer in known_customers(self.store, sorted(to_read)).items():
+            known.add(cid)
+            self.customers.put(cid, customer.merged_into)
+            graph.kinds[cid] = Counter(customer.identity_kinds)
+            if customer.merged_into:
+                graph.merged_into[cid] = customer.merged_into
+        owners: dict[str, str] = {}
+        attach: dict[str, identity.IdentityRef] = {}
+        merges: list[tuple[str, str]] = []
+        for e in events:
+            refs = refs_of.get(e.event_id, [])
+            if not refs:
+                if e.customer_id is None:
+                    raise InputError(f"Event {e.event_id} has no customer_id and no usable identity.")
+                owners[e.event_id] = graph.current(e.customer_id)
+                continue
+            resolution = graph.resolve(e.customer_id, refs)
+            owners[e.event_id] = resolution.customer_id
+            merges += [(loser, resolution.customer_id) for loser in resolution.merged]
+            attach.update((ref.key, ref) for ref in resolution.attach)
+        final = {eid: graph.current(cid) for eid, cid in owners.items()}
+        identities = [{"key": key, "kind": ref.kind, "hash": ref.hash, "customer_id": graph.current(graph.owner[key])}
+                      for key, ref in sorted(attach.items())]
+        created = (set(final.values()) | {i["customer_id"] for i in identities}) - known \
+            - {loser for loser, _ in merges} - {winner for _, winner in merges}
+        return final, identities, merges, created
 
-def write_batch(store: GraphStore, batch: BatchWrite, now: int) -> None:
-    store.write(_WRITE_BATCH, batch.params(now), name="ingest-batch")
+    # -- journey linking --------------------------------------------------------------------------------------
+    def _link(self, events: Sequence[Event], owners: Mapping[str, str], relink_all: set[str]) -> LinkPlan:
+        tracks: dict[tuple[str, str | None], list[Point]] = {}
+        for e in events:
+            tracks.setdefault((owners[e.event_id], e.session_id), []).append(Point(e.ts, e.event_id, e.session_id))
+        self._read_tails([t for t in tracks if t[0] not in relink_all], relink_all)
+        plan = LinkPlan()
+        late: list[tuple[str, str | None]] = []
+        for (cid, sid), points in tracks.items():
+            if cid in relink_all:
+                continue
+            _, tail = self.tails.get((cid, sid))
+            if tail is not None and min(points) < tail.last:
+                late.append((cid, sid))
+                continue
+            track_plan, new_tail = linking.extend(cid, sid, tail, points, self.gap_ms)
+            plan.add(track_plan)
+            self.tails.put((cid, sid), new_tail)
+        for (cid, sid), (linked, track_plan_points) in self._recent(late, tracks).items():
+            track_plan, new_tail = linking.relink(cid, sid, linked, track_plan_points, self.gap_ms)
+            plan.add(track_plan)
+            self.tails.put((cid, sid), new_tail)
+        if relink_all:
+            history = histories(self.store, sorted(relink_all))
+            for cid in sorted(relink_all):
+                by_track: dict[str | None, list[Point]] = {}
+                for p in history.get(cid, []):
+                    by_track.setdefault(p.session_id, []).append(p)
+                sessions = set(by_track) | {s for c, s in tracks if c == cid}
+                for sid in sorted(sessions, key=lambda s: "" if s is None else f"~{s}"):
+                    track_plan, new_tail = linking.relink(cid, sid, by_track.get(sid, []), tracks.get((cid, sid), []),
+                                                          self.gap_ms)
+                    plan.add(track_plan)
+                    self.tails.put((cid, sid), new_tail)
+        return plan
 
+    def _read_tails(self, tracks: Sequence[tuple[str, str | None]], relink_all: set[str]) -> None:
+        """Fill the tail cache for the tracks it lacks. A customer holding journeys that are not its own (left by a
+        merge whose batch was killed) joins `relink_all`."""
+        missing = [t for t in tracks if not self.tails.get(t)[0]]
+        if not missing:
+            return
+        journeys = customer_journeys(self.store, sorted({cid for cid, _ in missing}))
+        wanted: dict[str, tuple[str, str | None]] = {}
+        for cid, sid in missing:
+            clean, gap_jid = journeys.get(cid, (True, None))
+            if not clean:
+                relink_all.add(cid)
+            elif sid is not None:
+                wanted[linking.journey_id(cid, sid, Point(0, ""))] = (cid, sid)
+            elif gap_jid is not None:
+                wanted[gap_jid] = (cid, None)
+            else:
+                self.tails.put((cid, None), None)
+        found = journey_tails(self.store, sorted(wanted)) if wanted else {}
+        for jid, key in wanted.items():
+            self.tails.put(key, found.get(jid))
 
-def interaction_row(event: Event, customer_id: str, journey_id: str, seq: int) -> dict[str, Any]:
-    """The Interaction's properties (absent values left out) and its seq in the journey."""
-    p: dict[str, Any] = {"id": event.event_id, "ts": event.ts, "type": event.type, "customer_id": customer_id,
-                         "journey_id": journey_id, "channel": event.channel, "touchpoint": event.touchpoint}
-    for name in ("session_id", "stage", "outcome", "experience", "csat", "ces", "nps", "sentiment", "text",
-                 "trigger", "competitor", "product", "value", "currency"):
-        value = getattr(event, name)
-        if value is not None:
-            p[name] = value
-    if event.friction:
-        p["frictions"] = list(event.friction)
-    if event.attributes:
-        p["attributes"] = json.dumps(event.attributes, sort_keys=True, ensure_ascii=False, default=str)
-    return {"p": p, "seq": seq}
+    def _recent(self, late: Sequence[tuple[str, str | None]], tracks: Mapping[tuple[str, str | None], list[Point]]
+                ) -> dict[tuple[str, str | None], tuple[list[Point], list[Point]]]:
+        """For tracks with late events: the linked points of every journey a late event can touch (those reaching
+        within one gap of the earliest late event; older journeys cannot be bridged), and the arriving points."""
+        out: dict[tuple[str, str | None], tuple[list[Point], list[Point]]] = {}
+        if not late:
+            return out
+        rows = [{"cid": cid, "from_ts": min(tracks[(cid, sid)]).ts - self.gap_ms} for cid, sid in late if sid is None]
+        journey_ids: dict[str, tuple[str, str | None]] = {}
+        loose: dict[tuple[str, str | None], list[Point]] = {}
+        for chunk in _chunks(rows):
+            for row in self.store.read(_RECENT_JOURNEYS, {"rows": list(chunk)}, name="ingest-recent"):
+                if row["jid"] is not None:
+                    journey_ids[row["jid"]] = (row["cid"], None)
+                elif row["loose_id"] is not None:
+                    loose.setdefault((row["cid"], None), []).append(Point(int(row["loose_ts"]), row["loose_id"]))
+        for cid, sid in late:
+            if sid is not None:
+                journey_ids[linking.journey_id(cid, sid, Point(0, ""))] = (cid, sid)
+        linked: dict[tuple[str, str | None], list[Point]] = {key: list(loose.get(key, [])) for key in late}
+        for chunk in _chunks(sorted(journey_ids)):
+            for row in self.store.read(_JOURNEY_MEMBERS, {"ids": list(chunk)}, name="ingest-recent"):
+                key = journey_ids[row["jid"]]
+                linked[key].append(Point(int(row["ts"]), row["id"], row["sid"], row["jid"]))
+        return {key: (linked[key], tracks[key]) for key in late}
 
-
-@dataclass
-class CodeRegistry:
-    """Catalog codes known to exist, so each batch asks the store to create only the codes it has not seen."""
-
-    known: dict[str, set[str]] = field(default_factory=dict)
-
-    def ensure(self, store: GraphStore, events: Iterable[Event]) -> int:
+    def _ensure_codes(self, events: Iterable[Event]) -> None:
         """Create the channels, touchpoints, frictions, … the events use and the graph lacks (auto = true)."""
         wanted: dict[str, dict[str, Any]] = {k: {} for k in
                                              ("channels", "touchpoints", "frictions", "triggers", "competitors",
                                               "products")}
+
+        def want(kind: str, code: str, row: Any) -> None:
+            if code not in self.codes.get(kind, ()) and code not in wanted[kind]:
+                wanted[kind][code] = row
+
         for e in events:
-            self._want(wanted, "channels", e.channel, e.channel)
-            self._want(wanted, "touchpoints", e.touchpoint,
-                       {"code": e.touchpoint, "channel": e.channel, "stage": e.stage})
+            want("channels", e.channel, e.channel)
+            want("touchpoints", e.touchpoint, {"code": e.touchpoint, "channel": e.channel, "stage": e.stage})
             for f in e.friction:
-                self._want(wanted, "frictions", f, {"code": f, "touchpoint": e.touchpoint})
+                want("frictions", f, {"code": f, "touchpoint": e.touchpoint})
             if e.trigger:
-                self._want(wanted, "triggers", e.trigger, e.trigger)
+                want("triggers", e.trigger, e.trigger)
             if e.competitor:
-                self._want(wanted, "competitors", e.competitor, e.competitor)
+                want("competitors", e.competitor, e.competitor)
             if e.product:
-                self._want(wanted, "products", e.product, e.product)
+                want("products", e.product, e.product)
         if not any(wanted.values()):
-            return 0
-        params: dict[str, Any] = {k: sorted(v.values(), key=_code_of) for k, v in wanted.items()}
+            return
+        params: dict[str, Any] = {k: [v[c] for c in sorted(v)] for k, v in wanted.items()}
         params["stages"] = [{"name": s, "order": n} for n, s in enumerate(STAGES, start=1)]
-        store.write(_ENSURE_CODES, params, name="ingest-codes")
+        self.store.write(_ENSURE_CODES, params, name="ingest-codes")
         for kind, codes in wanted.items():
-            self.known.setdefault(kind, set()).update(codes)
-        return sum(len(v) for v in wanted.values())
-
-    def _want(self, wanted: dict[str, dict[str, Any]], kind: str, code: str, row: Any) -> None:
-        if code not in self.known.get(kind, ()) and code not in wanted[kind]:
-            wanted[kind][code] = row
+            self.codes.setdefault(kind, set()).update(codes)
 
 
-def _code_of(row: Any) -> str:
-    return str(row["code"]) if isinstance(row, dict) else str(row)
+def interaction_row(event: Event, customer_id: str, journey_id: str, seq: int,
+                    previous: str | None) -> dict[str, Any]:
+    """The Interaction's properties (absent values left out), its seq and the interaction before it."""
+    row: dict[str, Any] = {"id": event.event_id, "ts": event.ts, "type": event.type, "customer_id": customer_id,
+                           "journey_id": journey_id, "channel": event.channel, "touchpoint": event.touchpoint,
+                           "seq": seq}
+    if previous is not None:
+        row["prev"] = previous
+    for name in ("session_id", "stage", "outcome", "experience", "csat", "ces", "nps", "sentiment", "text",
+                 "trigger", "competitor", "product", "value", "currency"):
+        value = getattr(event, name)
+        if value is not None:
+            row[name] = value
+    if event.friction:
+        row["frictions"] = list(event.friction)
+    if event.attributes:
+        row["attributes"] = json.dumps(event.attributes, sort_keys=True, ensure_ascii=False, default=str)
+    return row
+
+
+def extras_row(event: Event, customer_id: str) -> dict[str, Any] | None:
+    """The relationships beyond customer, touchpoint and journey (frictions, trigger, product, switch), if any."""
+    switched_to = event.competitor if event.type == "switch" else None
+    if not (event.friction or event.trigger or event.product or switched_to):
+        return None
+    row: dict[str, Any] = {"id": event.event_id}
+    if event.friction:
+        row["frictions"] = list(event.friction)
+    if event.trigger:
+        row["trigger"], row["experience"] = event.trigger, event.experience
+    if event.product:
+        row["product"] = event.product
+    if switched_to:
+        row["switched_to"], row["customer_id"], row["ts"] = switched_to, customer_id, event.ts
+    return row
 
 
 def merge_customer(store: GraphStore, loser: str, survivor: str, now: int) -> None:
@@ -268,13 +666,20 @@ def _chunks(items: Sequence[Any]) -> Iterable[Sequence[Any]]:
         yield items[start:start + READ_CHUNK]
 
 
-def existing_events(store: GraphStore, ids: Sequence[str]) -> dict[str, tuple[str | None, str]]:
-    """event_id -> (journey id or None when not linked, customer id) for the ids already in the graph."""
-    found: dict[str, tuple[str | None, str]] = {}
+def new_or_unlinked(store: GraphStore, ids: Sequence[str]) -> tuple[set[str], set[str]]:
+    """(ids not in the graph yet, customers holding one of the others without a journey)."""
+    new: set[str] = set()
+    unlinked: set[str] = set()
     for chunk in _chunks(ids):
-        for row in store.read(_EXISTING_EVENTS, {"ids": list(chunk)}, name="ingest-existing"):
-            found[row["id"]] = (row["jid"], row["cid"])
-    return found
+        for row in store.read(_NEW_OR_UNLINKED, {"ids": list(chunk)}, name="ingest-existing"):
+            new.update(x for x in row["new"] if x is not None)
+            unlinked.update(x for x in row["unlinked"] if x is not None)
+    return new, unlinked
+
+
+def event_exists(store: GraphStore, event_id: str) -> bool:
+    new, _ = new_or_unlinked(store, [event_id])
+    return not new
 
 
 @dataclass(frozen=True, slots=True)
@@ -299,27 +704,20 @@ def identity_owners(store: GraphStore, keys: Sequence[str]) -> dict[str, str]:
     return found
 
 
-@dataclass(frozen=True, slots=True)
-class GapTail:
-    tail: Tail
-    clean: bool  # every gap journey of the customer carries the customer's own id prefix
-
-
-def gap_tails(store: GraphStore, customer_ids: Sequence[str]) -> dict[str, GapTail]:
-    found: dict[str, GapTail] = {}
+def customer_journeys(store: GraphStore, customer_ids: Sequence[str]) -> dict[str, tuple[bool, str | None]]:
+    """customer -> (whether all its journeys carry its own id, its newest session-less journey) for the customers
+    that have journeys."""
+    found: dict[str, tuple[bool, str | None]] = {}
     for chunk in _chunks(customer_ids):
-        for row in store.read(_GAP_TAILS, {"ids": list(chunk)}, name="ingest-tails"):
-            cid = row["cid"]
-            tail = Tail(row["jid"], int(row["start_ts"]), int(row["size"]), Point(int(row["last_ts"]), row["last_id"]))
-            clean = all(str(j).startswith(f"{cid}:") and not str(j).startswith(f"{cid}:s:") for j in row["ids"])
-            found[cid] = GapTail(tail, clean)
+        for row in store.read(_TRACKS, {"ids": list(chunk)}, name="ingest-tails"):
+            found[row["cid"]] = (bool(row["clean"]), row["gap_jid"])
     return found
 
 
-def session_tails(store: GraphStore, journey_ids: Sequence[str]) -> dict[str, Tail]:
+def journey_tails(store: GraphStore, journey_ids: Sequence[str]) -> dict[str, Tail]:
     found: dict[str, Tail] = {}
     for chunk in _chunks(journey_ids):
-        for row in store.read(_SESSION_TAILS, {"ids": list(chunk)}, name="ingest-tails"):
+        for row in store.read(_JOURNEY_TAILS, {"ids": list(chunk)}, name="ingest-tails"):
             found[row["jid"]] = Tail(row["jid"], int(row["start_ts"]), int(row["size"]),
                                      Point(int(row["last_ts"]), row["last_id"]))
     return found
@@ -332,161 +730,3 @@ def histories(store: GraphStore, customer_ids: Sequence[str]) -> dict[str, list[
         for row in store.read(_HISTORY, {"ids": list(chunk)}, name="ingest-history"):
             found[row["cid"]].append(Point(int(row["ts"]), row["id"], row["sid"], row["jid"]))
     return found
-
-
-# -- the event sink: plan one batch from what the graph holds, then write it -----------------------------------
-@dataclass
-class Applied:
-    """What one batch changed."""
-
-    ingested: int = 0
-    duplicates: int = 0
-    new_customers: int = 0
-    journeys: int = 0  # journeys created minus journeys merged away
-    merges: int = 0
-    interactions: list[dict[str, Any]] = field(default_factory=list)  # summaries of the new interactions
-
-    def add(self, other: Applied) -> None:
-        self.ingested += other.ingested
-        self.duplicates += other.duplicates
-        self.new_customers += other.new_customers
-        self.journeys += other.journeys
-        self.merges += other.merges
-
-
-class EventSink:
-    """Applies batches of valid events: dedupe by event_id, resolve identities, link journeys, write.
-
-    Every batch is planned from the graph as it is, so batches from a file, a re-run, or the stream all converge
-    to the same graph; `apply()` is safe to repeat with the same events.
-    """
-
-    def __init__(self, store: GraphStore, identity_secret: bytes, journey_gap_ms: int,
-                 clock: Callable[[], int] | None = None) -> None:
-        self.store = store
-        self.secret = identity_secret
-        self.gap_ms = journey_gap_ms
-        self.codes = CodeRegistry()
-        self.clock = clock or (lambda: int(time.time() * 1000))
-
-    def apply(self, events: Sequence[Event]) -> Applied:
-        result = Applied()
-        fresh: dict[str, Event] = {}
-        for e in events:
-            if e.event_id in fresh:
-                result.duplicates += 1
-            else:
-                fresh[e.event_id] = e
-        existing = existing_events(self.store, list(fresh))
-        unlinked = {cid for jid, cid in existing.values() if jid is None}
-        result.duplicates += len(existing)
-        todo = sorted((e for eid, e in fresh.items() if eid not in existing), key=lambda e: (e.ts, e.event_id))
-        if not todo and not unlinked:
-            return result
-        now = self.clock()
-
-        owners, identities, merges, new_customers = self._resolve(todo)
-        result.merges = len(merges)
-        for loser, winner in merges:
-            merge_customer(self.store, loser, winner, now)
-        # survivors of a merge hold journeys of two customers, and an interaction without a journey can only be
-        # left by a job killed between a merge and its batch: both get their whole history relinked
-        relink_all = {winner for _, winner in merges} | unlinked
-
-        plan = self._link(todo, owners, relink_all)
-        self.codes.ensure(self.store, todo)
-        placed = {iid: (jid, seq) for iid, jid, seq in plan.included}
-        rows = []
-        for e in todo:
-            jid, seq = placed.pop(e.event_id)
-            rows.append(interaction_row(e, owners[e.event_id], jid, seq))
-        plan.included = [(iid, jid, seq) for iid, (jid, seq) in placed.items()]
-        write = BatchWrite(sorted(new_customers), identities, rows, plan)
-        write_batch(self.store, write, now)
-
-        result.ingested = len(todo)
-        result.new_customers = len(new_customers)
-        result.journeys = plan.created - len(plan.dropped)
-        result.interactions = [{"id": r["p"]["id"], "customer_id": r["p"]["customer_id"],
-                                "touchpoint": r["p"]["touchpoint"], "type": r["p"]["type"], "ts": r["p"]["ts"],
-                                "frictions": r["p"].get("frictions", [])} for r in rows]
-        return result
-
-    # -- identity resolution ----------------------------------------------------------------------------------
-    def _resolve(self, events: Sequence[Event]
-                 ) -> tuple[dict[str, str], list[dict[str, str]], list[tuple[str, str]], set[str]]:
-        """Owner of every event, identities to attach, merges (loser, survivor) in order, and the customers the
-        batch creates."""
-        refs_of = {e.event_id: identity.refs(self.secret, e.identities) for e in events if e.identities}
-        keys = sorted({r.key for rs in refs_of.values() for r in rs})
-        owner_of_key = identity_owners(self.store, keys) if keys else {}
-        declared = {e.customer_id for e in events if e.customer_id}
-        known = known_customers(self.store, sorted(declared | set(owner_of_key.values())))
-        graph = identity.IdentityGraph(owner=dict(owner_of_key))
-        for cid, customer in known.items():
-            graph.kinds[cid] = Counter(customer.identity_kinds)
-            if customer.merged_into:
-                graph.merged_into[cid] = customer.merged_into
-        owners: dict[str, str] = {}
-        attach: dict[str, identity.IdentityRef] = {}
-        merges: list[tuple[str, str]] = []
-        for e in events:
-            refs = refs_of.get(e.event_id, [])
-            if not refs:
-                if e.customer_id is None:
-                    raise InputError(f"event {e.event_id} has no customer_id and no usable identity "
-                                     "(blocked or empty identifiers are ignored).")
-                owners[e.event_id] = graph.current(e.customer_id)
-                continue
-            resolution = graph.resolve(e.customer_id, refs)
-            owners[e.event_id] = resolution.customer_id
-            merges += [(loser, resolution.customer_id) for loser in resolution.merged]
-            for ref in resolution.attach:
-                attach[ref.key] = ref
-        final = {eid: graph.current(cid) for eid, cid in owners.items()}
-        identities = [{"key": key, "kind": ref.kind, "hash": ref.hash, "customer_id": graph.current(graph.owner[key])}
-                      for key, ref in sorted(attach.items())]
-        created = (set(final.values()) | {loser for loser, _ in merges}) - set(known)
-        return final, identities, merges, created
-
-    # -- journey linking --------------------------------------------------------------------------------------
-    def _link(self, events: Sequence[Event], owners: Mapping[str, str], relink_all: set[str]) -> LinkPlan:
-        tracks: dict[tuple[str, str | None], list[Point]] = {}
-        for e in events:
-            tracks.setdefault((owners[e.event_id], e.session_id), []).append(Point(e.ts, e.event_id, e.session_id))
-        gap_customers = sorted({cid for cid, sid in tracks if sid is None and cid not in relink_all})
-        session_journeys = sorted({linking.journey_id(cid, sid, Point(0, "")) for cid, sid in tracks
-                                   if sid is not None and cid not in relink_all})
-        gaps = gap_tails(self.store, gap_customers) if gap_customers else {}
-        sessions = session_tails(self.store, session_journeys) if session_journeys else {}
-        fast: list[tuple[str, str | None, Tail | None, list[Point]]] = []
-        for (cid, sid), points in tracks.items():
-            if cid in relink_all:
-                continue
-            tail: Tail | None
-            if sid is None:
-                gap = gaps.get(cid)
-                if gap is not None and not gap.clean:
-                    relink_all.add(cid)
-                    continue
-                tail = gap.tail if gap else None
-            else:
-                tail = sessions.get(linking.journey_id(cid, sid, Point(0, "")))
-            if tail is not None and min(points) < tail.last:
-                relink_all.add(cid)
-                continue
-            fast.append((cid, sid, tail, points))
-        plan = LinkPlan()
-        for cid, sid, tail, points in fast:
-            if cid not in relink_all:
-                plan.add(linking.extend(cid, sid, tail, points, self.gap_ms)[0])
-        if relink_all:
-            history = histories(self.store, sorted(relink_all))
-            for cid in sorted(relink_all):
-                linked_by_track: dict[str | None, list[Point]] = {}
-                for p in history.get(cid, []):
-                    linked_by_track.setdefault(p.session_id, []).append(p)
-                for sid in sorted(set(linked_by_track) | {s for c, s in tracks if c == cid}, key=lambda s: s or ""):
-                    plan.add(linking.relink(cid, sid, linked_by_track.get(sid, []), tracks.get((cid, sid), []),
-                                            self.gap_ms)[0])
-        return plan

@@ -1,0 +1,155 @@
+"""Ingest throughput: the full `dtc ingest` against the raw engine ceiling, measured in the same run.
+
+    .venv/bin/python bench/ingest.py                      # 300,000 events over 30,000 customers
+    .venv/bin/python bench/ingest.py --events 50000 --customers 5000
+
+1. Generates N events (JSONL) over C customers: time-ordered per customer, ~10% with a friction, some feedback
+   scores, ~1% switches to a competitor, journeys split by a 30-day gap.
+2. Raw ceiling: a bare `UNWIND $rows ... CREATE` of the same interactions with their PERFORMED and AT relationships
+   into the same embedded engine, same batch size (customers and touchpoints created beforehand, not timed).
+3. Full: `dtc ingest` in a subprocess on that file (validation, identities, journeys with INCLUDES and NEXT,
+   frictions, triggers, checkpoints), timed from start to exit, with its peak RSS.
+4. Re-ingest: the same command again (an unchanged file is a no-op).
+Prints events/s of both, their ratio (target >= 0.5, aim 0.85), the peak RSS (target < 500 MB) and the re-ingest
+speed-up (target >= 3x).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from graph.embedded import start_or_attach  # noqa: E402
+from graph.falkordb_store import FalkorDBStore  # noqa: E402
+from graph.store import batched  # noqa: E402
+
+TOUCHPOINTS = [("influencer_post", "social"), ("product_page", "web"), ("search", "web"), ("checkout", "web"),
+               ("ai_try_on", "mobile_app"), ("app_home", "mobile_app"), ("colour_appointment", "salon"),
+               ("aftercare", "call_center"), ("newsletter", "email"), ("chat", "chatbot")]
+FRICTIONS = ["cant_find_product", "long_wait", "colour_mismatch", "payment_failed", "late_delivery"]
+TYPES = ["view", "search", "interaction", "purchase", "feedback", "support"]
+START_MS = 1_704_067_200_000  # 2024-01-01
+DAY_MS = 86_400_000
+
+RAW = """
+UNWIND $rows AS row
+MATCH (c:Customer {id: row.customer_id})
+MATCH (t:Touchpoint {code: row.touchpoint})
+CREATE (c)-[:PERFORMED]->(i:Interaction {id: row.id, ts: row.ts, type: row.type, customer_id: row.customer_id,
+        channel: row.channel, touchpoint: row.touchpoint})-[:AT]->(t)
+"""
+
+
+def iso(ms: int) -> str:
+    return datetime.fromtimestamp(ms / 1000, UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def generate(path: Path, events: int, customers: int, seed: int = 7) -> None:
+    """Events in time order; each customer's visits come in bursts (journeys) separated by weeks or months."""
+    rng = random.Random(seed)
+    clock = {f"c{n:06d}": START_MS + rng.randrange(180) * DAY_MS for n in range(customers)}
+    ids = list(clock)
+    rows = []
+    for n in range(events):
+        cid = ids[rng.randrange(customers)]
+        step = rng.choice((rng.randrange(60_000, 3_600_000), rng.randrange(1, 90) * DAY_MS))
+        clock[cid] += step
+        touchpoint, channel = TOUCHPOINTS[rng.randrange(len(TOUCHPOINTS))]
+        event: dict[str, object] = {"event_id": f"ev{n:08d}", "customer_id": cid, "ts": iso(clock[cid]),
+                                    "channel": channel, "touchpoint": touchpoint, "type": rng.choice(TYPES)}
+        roll = rng.random()
+        if roll < 0.10:
+            event["friction"] = [rng.choice(FRICTIONS)]
+            event["experience"] = "negative"
+        if roll < 0.01:
+            event["type"], event["competitor"] = "switch", rng.choice(["glamco", "shinyhair", "cutprice"])
+        if event["type"] == "feedback":
+            event["csat"] = rng.randint(1, 5)
+            event["text"] = rng.choice(["Great", "Too slow", "Could not find it", "Lovely staff"])
+        if event["type"] == "purchase":
+            event["value"], event["currency"] = round(rng.uniform(5, 200), 2), "EUR"
+        rows.append((clock[cid], event))
+    rows.sort(key=lambda r: (r[0], r[1]["event_id"]))  # an export in time order
+    with open(path, "w", encoding="utf-8") as f:
+        for _, event in rows:
+            f.write(json.dumps(event) + "\n")
+
+
+def raw_ceiling(store: FalkorDBStore, path: Path, batch_size: int) -> tuple[int, float]:
+    customers = set()
+    rows = []
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            e = json.loads(line)
+            customers.add(e["customer_id"])
+            rows.append({"id": e["event_id"], "customer_id": e["customer_id"], "touchpoint": e["touchpoint"],
+                         "channel": e["channel"], "type": e["type"],
+                         "ts": int(datetime.fromisoformat(e["ts"]).timestamp() * 1000)})
+    store.write_batches("UNWIND $rows AS id CREATE (:Customer {id: id})", sorted(customers))
+    store.write_batches("UNWIND $rows AS code CREATE (:Touchpoint {code: code})", [t for t, _ in TOUCHPOINTS])
+    started = time.perf_counter()
+    for batch in batched(rows, batch_size):
+        store.write(RAW, {"rows": batch})
+    return len(rows), time.perf_counter() - started
+
+
+def run_ingest(data_dir: Path, graph: str, path: Path, batch_size: int) -> tuple[float, str]:
+    env = dict(os.environ, DTC_GRAPH_NAME=graph, DTC_STATE_DIR=str(data_dir / f"state-{graph}"))
+    started = time.perf_counter()
+    done = subprocess.run([str(ROOT / ".venv" / "bin" / "dtc"), "--store", f"embedded://{data_dir}", "ingest",
+                           "--quiet", "--batch-size", str(batch_size), str(path)],
+                          capture_output=True, text=True, env=env)
+    elapsed = time.perf_counter() - started
+    if done.returncode != 0:
+        sys.exit(f"dtc ingest failed ({done.returncode}): {done.stderr.strip() or done.stdout.strip()}")
+    return elapsed, done.stdout.strip()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--events", type=int, default=300_000)
+    parser.add_argument("--customers", type=int, default=30_000)
+    parser.add_argument("--batch-size", type=int, default=5000)
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory(prefix="dtc-bench-ingest-") as tmp:
+        work = Path(tmp)
+        data = work / "events.jsonl"
+        generate(data, args.events, args.customers)
+        print(f"{args.events:,} events over {args.customers:,} customers, batch size {args.batch_size}, "
+              f"{data.stat().st_size / 1e6:.0f} MB of JSONL")
+        server = start_or_attach(work / "store")
+        try:
+            raw_store = FalkorDBStore(server.url, "127.0.0.1", server.port, "bench_raw")
+            raw_store.ensure_schema()
+            n, raw_s = raw_ceiling(raw_store, data, args.batch_size)
+            raw_store.close()
+            raw_rate = n / raw_s
+            print(f"raw ceiling   {raw_rate:>9,.0f} events/s  ({raw_s:.1f} s: UNWIND CREATE + PERFORMED + AT)")
+
+            full_s, summary = run_ingest(work / "store", "bench_full", data, args.batch_size)
+            peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+            full_rate = args.events / full_s
+            print(f"dtc ingest    {full_rate:>9,.0f} events/s  ({full_s:.1f} s, whole process)   {summary}")
+            again_s, _ = run_ingest(work / "store", "bench_full", data, args.batch_size)
+            print(f"re-ingest     {again_s:.1f} s")
+            print(f"ratio full/raw {full_rate / raw_rate:.2f} (target >= 0.5, aim 0.85)   "
+                  f"peak RSS {peak_mb:.0f} MB (target < 500)   re-ingest {full_s / again_s:.1f}x faster (target >= 3)")
+        finally:
+            server.release()
+
+
+if __name__ == "__main__":
+    main()

@@ -210,7 +210,7 @@ MATCH (j:{L.JOURNEY} {{customer_id: cid}})
 WITH cid, collect(j) AS js
 WITH cid, js, [x IN js WHERE x.session_id IS NULL] AS gaps
 WITH cid, js, gaps, reduce(m = -1, x IN gaps | CASE WHEN x.end_ts > m THEN x.end_ts ELSE m END) AS last_end
-RETURN cid, all(x IN js WHERE x.id STARTS WITH cid + ':') AS clean,
+RETURN cid, all(x IN js WHERE x.id STARTS WITH (cid + ':')) AS clean,
        [x IN gaps WHERE x.end_ts = last_end | x.id][0] AS gap_jid
 """
 _JOURNEY_TAILS = f"""
@@ -398,6 +398,8 @@ class EventSink:
         self._ensure_codes(todo)
 
         placed = {iid: (jid, seq) for iid, jid, seq in plan.included}
+        if not careful and any(e.event_id not in placed for e in todo):
+            raise Duplicates("The batch holds events that a journey in the graph already includes.")
         previous = {b: a for a, b in plan.next_added}
         new_ids = {e.event_id for e in todo}
         rows, extras = [], []

@@ -106,8 +106,8 @@ def _jsonl(path: str, stream: IO[bytes], start: int, start_line: int) -> Iterato
         offset += len(raw)
         if line_no == 1 and raw.startswith(b"\xef\xbb\xbf"):
             raw = raw[3:]
-        stripped = raw.strip()
-        if not stripped:
+        stripped = raw.rstrip(b"\r\n")  # the original text, as it was, for the rejects file
+        if not stripped.strip():
             continue
         try:
             text = stripped.decode("utf-8")

@@ -71,8 +71,12 @@ def _current_personas(store: GraphStore, ids: Sequence[str], at: int | None) -> 
     return twin.current_personas(store, ids, at)
 
 
-def _personas(store: GraphStore, codes: Sequence[str], at: int | None) -> dict[str, Row | None]:
-    return dict(twin.personas_by_codes(store, codes, at))
+def _persona_counts(store: GraphStore, codes: Sequence[str], at: int | None) -> dict[str, int]:
+    return twin.persona_customer_counts(store, codes, at)
+
+
+def _zero() -> int:
+    return 0
 
 
 def _journeys(store: GraphStore, ids: Sequence[str], page: twin.JourneyPageRequest) -> dict[str, twin.JourneyPage]:
@@ -87,10 +91,6 @@ def _no_rows() -> list[Row]:
     return []
 
 
-def _no_row() -> Row | None:
-    return None
-
-
 class Loaders:
     """The DataLoaders of one request (a cache per request: no data leaks between callers)."""
 
@@ -99,7 +99,8 @@ class Loaders:
         self.pii = _loader(store, twin.pii_of_customers)
         self.current_personas = _loader_with_argument(store, _current_personas, _no_rows)
         self.persona_history = _list_loader(store, twin.persona_history)
-        self.personas = _loader_with_argument(store, _personas, _no_row)
+        self.personas = _loader(store, twin.personas_by_codes)
+        self.persona_customers = _loader_with_argument(store, _persona_counts, _zero)
         self.insights = _list_loader(store, twin.insights_of_personas)
         self.journeys = _loader_with_argument(store, _journeys, _empty_page)
         self.interactions_of_journey = _list_loader(store, twin.interactions_of_journeys)

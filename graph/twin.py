@@ -101,14 +101,19 @@ def customers_page(store: GraphStore, *, persona: str | None, at: int | None, fi
 
 
 # -- personas -----------------------------------------------------------------------------------------------------
-def personas_by_codes(store: GraphStore, codes: Sequence[str], at: int | None = None) -> dict[str, Row]:
-    """Personas with `customers` = how many customers show each one at `at` (default now)."""
+def personas_by_codes(store: GraphStore, codes: Sequence[str]) -> dict[str, Row]:
+    """Persona nodes by code (name, description, goals, pains)."""
+    return nodes_by_keys(store, Label.PERSONA, codes)
+
+
+def persona_customer_counts(store: GraphStore, codes: Sequence[str], at: int | None = None) -> dict[str, int]:
+    """How many customers show each persona at `at` (default now): a SHOWS of weight > 0 valid then."""
     rows = store.read(
         f"UNWIND $codes AS code MATCH (p:{Label.PERSONA.value} {{code: code}}) "
         f"OPTIONAL MATCH (c:{Label.CUSTOMER.value})-[s:SHOWS]->(p) WHERE c.merged_into IS NULL AND {_VALID_AT} "
-        "RETURN code, p, count(DISTINCT c) AS customers",
-        {"codes": _unique(codes), "at": now_ms() if at is None else at}, name="twin-personas-by-code")
-    return {r["code"]: {**r["p"], "customers": r["customers"]} for r in rows}
+        "RETURN code, count(DISTINCT c) AS customers",
+        {"codes": _unique(codes), "at": now_ms() if at is None else at}, name="twin-persona-customers")
+    return {r["code"]: int(r["customers"]) for r in rows}
 
 
 def all_persona_codes(store: GraphStore) -> list[str]:

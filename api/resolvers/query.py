@@ -92,13 +92,13 @@ class Query:
     async def personas(self, info: Info) -> list[Persona]:
         require(info.context.caller, READERS, "read personas")
         codes = await info.context.call(twin.all_persona_codes, info.context.store)
-        rows = await info.context.loaders.personas.load_many([(c, None) for c in codes])
+        rows = await info.context.loaders.personas.load_many(codes)
         return [Persona.of(r) for r in rows if r]
 
     @strawberry.field(description="One persona by code; null when there is no such persona.")
     async def persona(self, info: Info, code: str) -> Persona | None:
         require(info.context.caller, READERS, "read personas")
-        row = await info.context.loaders.personas.load((code, None))
+        row = await info.context.loaders.personas.load(code)
         return Persona.of(row) if row else None
 
     @strawberry.field(description="Which frictions lead a persona's customers to competitors: per friction, the "

@@ -4,11 +4,13 @@ actions, as views of catalog nodes. References between them resolve through the 
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import strawberry
 
 from api.context import Info
+from api.types.scalars import to_ms
 from graph.store import Row
 
 
@@ -148,9 +150,12 @@ class Persona:
     code: str = strawberry.field(description="Stable code of the persona, e.g. `trend-seeker`.")
     name: str | None = strawberry.field(description="Display name.")
     description: str | None = strawberry.field(description="Who this persona is.")
-    customers: int = strawberry.field(description="How many customers show this persona now (weight > 0).")
     goals: list[str] = strawberry.field(description="What customers of this persona want to achieve.")
     pains: list[str] = strawberry.field(description="What gets in their way.")
+
+    @strawberry.field(description="How many customers show this persona at `at` (default now) with weight > 0.")
+    async def customers(self, info: Info, at: datetime | None = None) -> int:
+        return await info.context.loaders.persona_customers.load((self.code, to_ms(at)))
 
     @strawberry.field(description="The empathy map (think / feel / say / do), by quadrant.")
     async def insights(self, info: Info, quadrant: str | None = None) -> list[Insight]:
@@ -161,14 +166,12 @@ class Persona:
     @classmethod
     def of(cls, row: Row) -> Persona:
         return cls(code=row["code"], name=_text(row, "name"), description=_text(row, "description"),
-                   customers=int(row.get("customers") or 0), goals=_strings(row.get("goals")),
-                   pains=_strings(row.get("pains")))
+                   goals=_strings(row.get("goals")), pains=_strings(row.get("pains")))
 
     @staticmethod
     async def load(info: Info, code: str) -> Persona:
-        row = await info.context.loaders.personas.load((code, None))
-        return Persona.of(row) if row else Persona(code=code, name=None, description=None, customers=0, goals=[],
-                                                   pains=[])
+        row = await info.context.loaders.personas.load(code)
+        return Persona.of(row) if row else Persona(code=code, name=None, description=None, goals=[], pains=[])
 
 
 def _strings(value: Any) -> list[str]:

@@ -29,7 +29,7 @@ from ingest.checkpoint import Checkpoint, Checkpoints
 from ingest.contracts import CustomerRecord, Event, from_csv_row, validate_customer, validate_event
 from ingest.customers import write_customers
 from ingest.identity import identity_key
-from ingest.sink import Applied, EventSink, WriterLock, event_exists
+from ingest.sink import Applied, event_exists, sink_for
 from ingest.sources import STDIN, SourceRow, read_rows
 
 EXIT_OK, EXIT_FATAL, EXIT_USAGE, EXIT_REJECTS = 0, 1, 2, 3
@@ -236,8 +236,7 @@ class IngestJob:
         self.store = store
         self.settings = settings
         self.secret = identity_key(settings)
-        gap_days = journey_gap_days if journey_gap_days is not None else settings.journey_gap_days
-        self.sink = EventSink(store, self.secret, int(gap_days * DAY_MS), lock=writer_lock(store, settings))
+        self.sink = sink_for(store, settings, journey_gap_days)
         self.batch_size = max(1, batch_size)
         self.rejects_override = rejects
         self.progress = progress
@@ -361,16 +360,6 @@ class IngestJob:
         if checkpoint.last_event_id is None:
             return checkpoint.offset == 0 or checkpoint.counts.get("read", 0) == checkpoint.counts.get("rejected", 0)
         return event_exists(self.store, checkpoint.last_event_id)
-
-
-def writer_lock(store: GraphStore, settings: Settings) -> WriterLock:
-    """The lock writers of this graph share: in the store's own Redis (embedded FalkorDB), else DTC_REDIS_URL."""
-    url = store.redis_url() or settings.redis_url
-    if url is None:
-        return WriterLock(None, settings.graph_name)
-    import redis
-
-    return WriterLock(redis.Redis.from_url(url), settings.graph_name)
 
 
 def ingest_files(store: GraphStore, settings: Settings, *, catalog: Path | None = None,

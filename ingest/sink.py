@@ -27,6 +27,7 @@ from typing import Any, Generic, TypeVar
 
 from graph.errors import InputError, QueryError, StoreError
 from graph.ontology import STAGES, Label, Rel
+from graph.settings import Settings
 from graph.store import GraphStore
 from ingest import identity, linking
 from ingest.contracts import Event
@@ -318,6 +319,24 @@ class WriterLock:
         holder = self.client.get(self.lock_key)
         if holder is not None and (holder.decode() if isinstance(holder, bytes) else str(holder)) == self.token:
             self.client.delete(self.lock_key)
+
+
+def writer_lock(store: GraphStore, settings: Settings) -> WriterLock:
+    """The lock writers of this graph share: in the store's own Redis (embedded FalkorDB), else DTC_REDIS_URL."""
+    url = store.redis_url() or settings.redis_url
+    if url is None:
+        return WriterLock(None, settings.graph_name)
+    import redis
+
+    return WriterLock(redis.Redis.from_url(url), settings.graph_name)
+
+
+def sink_for(store: GraphStore, settings: Settings, journey_gap_days: float | None = None) -> EventSink:
+    """The event sink every writer of this graph should use: identity key, journey gap and the shared lock."""
+    from ingest.identity import identity_key
+
+    gap_days = journey_gap_days if journey_gap_days is not None else settings.journey_gap_days
+    return EventSink(store, identity_key(settings), int(gap_days * 86_400_000), lock=writer_lock(store, settings))
 
 
 def _dead_here(token: str) -> bool:

@@ -1,0 +1,236 @@
+"""The live event stream: `POST /events` appends validated events to a Redis Stream, `dtc worker` applies them.
+
+    STREAM  dtc:events:<graph_name>       one entry per event, field `event` = the event as contract JSON
+    GROUP   dtc-workers                   every worker of a graph reads in this consumer group
+    CHANNEL dtc:applied:<graph_name>      after each applied batch: {"interactions": [{id, customer_id, touchpoint,
+                                          type, ts, frictions}]} (the API turns it into GraphQL subscriptions)
+
+Delivery is at-least-once: a worker acknowledges (XACK, then XDEL) only after the graph write committed, and the
+writes are idempotent, so a worker killed at any moment loses nothing and duplicates nothing; the entries it left
+pending are claimed by the next worker (XAUTOCLAIM) once they have been idle for `claim_idle_ms`. The Redis server is
+the embedded FalkorDB server itself, or DTC_REDIS_URL (the compose file's Redis) with Neo4j. Everything
+Redis-specific is in `EventStream`, so a Kafka topic would be one more class with the same methods.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import redis
+
+from graph.errors import ConfigError, InputError
+from graph.settings import Settings
+from graph.store import GraphStore
+from ingest.contracts import Event, event_to_json, validate_event
+from ingest.sink import sink_for
+
+GROUP = "dtc-workers"
+MAX_ERRORS = 100  # per-row errors returned to one POST
+
+
+def stream_key(graph_name: str) -> str:
+    return f"dtc:events:{graph_name}"
+
+
+def applied_channel(graph_name: str) -> str:
+    return f"dtc:applied:{graph_name}"
+
+
+def redis_url_for(store: GraphStore, settings: Settings) -> str:
+    """The Redis that carries the stream: the FalkorDB store's own server, else DTC_REDIS_URL."""
+    url = store.redis_url() or settings.redis_url
+    if url is None:
+        raise ConfigError("The event stream needs Redis: set DTC_REDIS_URL (e.g. redis://localhost:6379/0, the "
+                          "compose file's Redis) when the store is Neo4j.")
+    return url
+
+
+@dataclass(frozen=True)
+class Entry:
+    id: str
+    event: Event | None
+    errors: list[str]
+
+
+class EventStream:
+    """One graph's stream of events in Redis."""
+
+    def __init__(self, client: redis.Redis, graph_name: str) -> None:
+        self.client = client
+        self.graph_name = graph_name
+        self.key = stream_key(graph_name)
+
+    @classmethod
+    def connect(cls, store: GraphStore, settings: Settings) -> EventStream:
+        return cls(redis.Redis.from_url(redis_url_for(store, settings)), settings.graph_name)
+
+    def append(self, events: Sequence[Event]) -> list[str]:
+        """Add events to the stream (one round trip); their entry ids."""
+        pipe = self.client.pipeline(transaction=False)
+        for event in events:
+            pipe.xadd(self.key, {"event": json.dumps(event_to_json(event), ensure_ascii=False)})
+        return [_text(i) for i in pipe.execute()]
+
+    def ensure_group(self) -> None:
+        try:
+            self.client.xgroup_create(self.key, GROUP, id="0", mkstream=True)
+        except redis.ResponseError as e:
+            if "BUSYGROUP" not in str(e):
+                raise
+
+    def read(self, consumer: str, count: int, block_ms: int | None, pending: bool = False) -> list[Entry]:
+        """New entries for `consumer` (or, with `pending`, the ones it was given and never acknowledged)."""
+        answer: Any = self.client.xreadgroup(GROUP, consumer, {self.key: "0" if pending else ">"}, count=count,
+                                             block=None if pending else block_ms)
+        return [_entry(i, fields) for _, entries in (answer or []) for i, fields in entries if fields]
+
+    def claim(self, consumer: str, idle_ms: int, count: int) -> list[Entry]:
+        """Entries another consumer took and left unacknowledged for `idle_ms` (it died): now ours."""
+        answer: Any = self.client.xautoclaim(self.key, GROUP, consumer, min_idle_time=idle_ms, start_id="0-0",
+                                             count=count)
+        return [_entry(i, fields) for i, fields in answer[1] if fields]
+
+    def ack(self, ids: Sequence[str]) -> None:
+        if ids:
+            pipe = self.client.pipeline(transaction=False)
+            pipe.xack(self.key, GROUP, *ids)
+            pipe.xdel(self.key, *ids)  # one group reads this stream: an acknowledged entry is done
+            pipe.execute()
+
+    def pending(self) -> int:
+        try:
+            return int(self.client.xpending(self.key, GROUP)["pending"])
+        except redis.ResponseError:
+            return 0
+
+    def length(self) -> int:
+        return int(self.client.xlen(self.key))
+
+    def publish_applied(self, interactions: list[dict[str, Any]]) -> None:
+        if interactions:
+            self.client.publish(applied_channel(self.graph_name), json.dumps({"interactions": interactions}))
+
+
+def _text(value: Any) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)
+
+
+def _entry(entry_id: Any, fields: dict[Any, Any]) -> Entry:
+    raw = fields.get(b"event", fields.get("event"))
+    try:
+        event, errors = validate_event(json.loads(_text(raw)))
+    except (TypeError, json.JSONDecodeError) as e:
+        event, errors = None, [f"the stream entry holds no event JSON: {e}"]
+    return Entry(_text(entry_id), event, errors)
+
+
+# -- the producer side (POST /events) -------------------------------------------------------------------------
+@dataclass
+class AcceptResult:
+    accepted: int = 0
+    rejected: int = 0
+    errors: list[dict[str, Any]] = field(default_factory=list)  # {"row", "event_id", "errors"}, at most MAX_ERRORS
+    entry_ids: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"accepted": self.accepted, "rejected": self.rejected, "errors": self.errors}
+
+
+def parse_body(body: bytes, content_type: str) -> list[tuple[Any, str | None]]:
+    """The items of a request body (a JSON object, a JSON array, or NDJSON lines), each with a parse error."""
+    text = body.decode("utf-8", errors="replace").strip()
+    if not text:
+        return []
+    is_lines = "ndjson" in content_type or "jsonl" in content_type or "json-seq" in content_type
+    if not is_lines:
+        try:
+            whole = json.loads(text)
+        except json.JSONDecodeError as e:
+            if "\n" not in text:
+                return [(None, f"malformed JSON: {e.msg} at column {e.colno}")]
+        else:
+            return [(item, None) for item in whole] if isinstance(whole, list) else [(whole, None)]
+    items: list[tuple[Any, str | None]] = []
+    for line in text.splitlines():
+        if line.strip():
+            try:
+                items.append((json.loads(line), None))
+            except json.JSONDecodeError as e:
+                items.append((None, f"malformed JSON: {e.msg} at column {e.colno}"))
+    return items
+
+
+def accept_events(body: bytes, content_type: str, stream: EventStream) -> AcceptResult:
+    """Validate a POSTed body and append the valid events to the stream; the bad rows come back with reasons."""
+    result = AcceptResult()
+    valid: list[Event] = []
+    for row, (item, parse_error) in enumerate(parse_body(body, content_type), start=1):
+        event, errors = (None, [parse_error]) if parse_error else validate_event(item)
+        if event is None:
+            result.rejected += 1
+            if len(result.errors) < MAX_ERRORS:
+                event_id = item.get("event_id") if isinstance(item, dict) else None
+                result.errors.append({"row": row, "event_id": event_id, "errors": errors})
+        else:
+            valid.append(event)
+    if valid:
+        result.entry_ids = stream.append(valid)
+    result.accepted = len(valid)
+    return result
+
+
+# -- the consumer side (dtc worker) ---------------------------------------------------------------------------
+@dataclass
+class WorkerReport:
+    batches: int = 0
+    applied: int = 0
+    duplicates: int = 0
+    invalid: int = 0
+    claimed: int = 0
+
+
+def run_worker(store: GraphStore, settings: Settings, *, consumer: str | None = None, batch_size: int = 1000,
+               block_ms: int = 200, claim_idle_ms: int = 30_000, once: bool = False,
+               stop: threading.Event | None = None, log: Callable[[str], None] | None = None) -> WorkerReport:
+    """Apply the stream to the graph until `stop` is set (or, with `once`, until the stream is drained)."""
+    if batch_size < 1:
+        raise InputError(f"The worker batch size {batch_size} must be at least 1.")
+    stream = EventStream.connect(store, settings)
+    stream.ensure_group()
+    sink = sink_for(store, settings)
+    name = consumer or f"{socket.gethostname()}-{os.getpid()}"
+    report = WorkerReport()
+    say = log or (lambda _: None)
+    say(f"worker {name}: reading {stream.key} in group {GROUP}")
+    own_pending = True  # first, what this consumer was given before a restart and never acknowledged
+    while stop is None or not stop.is_set():
+        entries = stream.claim(name, claim_idle_ms, batch_size)
+        report.claimed += len(entries)
+        if not entries:
+            entries = stream.read(name, batch_size, None if once else block_ms, pending=own_pending)
+            if own_pending and not entries:
+                own_pending = False
+                continue
+        if not entries:
+            if once:
+                break
+            continue
+        events = [e.event for e in entries if e.event is not None]
+        for bad in (e for e in entries if e.event is None):
+            report.invalid += 1
+            say(f"worker {name}: dropped entry {bad.id}: {'; '.join(bad.errors)}")
+        applied = sink.apply(events) if events else None
+        stream.ack([e.id for e in entries])  # only now: the graph write has committed
+        report.batches += 1
+        if applied is not None:
+            report.applied += applied.ingested
+            report.duplicates += applied.duplicates
+            stream.publish_applied(applied.interactions)
+            say(f"worker {name}: applied {applied.ingested} events ({applied.duplicates} duplicates)")
+    return report

@@ -81,3 +81,19 @@ def test_enrichment_embeds_each_distinct_text_once(store: GraphStore, embedder: 
     rows = store.read("MATCH (e:Embedding)-[:EMBEDS]->(i:Interaction {id: 'again-late'}) "
                       "MATCH (e)-[:EMBEDS]->(j:Interaction) RETURN collect(j.id) AS ids")
     assert sorted(rows[0]["ids"]) == ["again-late", "first-late", "twin-late"]
+
+
+def test_small_pages_with_repeated_texts_still_embed_each_text_once(store: GraphStore, embedder: Embedder) -> None:
+    add_touchpoint(store, "contact", "web")
+    texts = list(VERBATIMS.values())
+    # eleven events cycling through four texts: repeats land in the page being written and in later pages
+    add_events(store, [{"event_id": f"p{n:02d}", "customer_id": "c", "ts": 1_710_000_000_000 + n * 60_000,
+                        "touchpoint": "contact", "type": "feedback", "text": texts[n % 4]} for n in range(11)])
+
+    report = enrich(store, embedder, page_size=3)
+
+    assert (report.nodes, report.computed, report.linked) == (11, 4, 11)
+    assert report.reused == report.texts - 4
+    rows = store.read("MATCH (i:Interaction) WHERE NOT (i)<-[:EMBEDS]-(:Embedding) RETURN count(i) AS unlinked")
+    assert rows[0]["unlinked"] == 0
+    assert store.read("MATCH (e:Embedding) RETURN count(e) AS n")[0]["n"] == 4

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import importlib.util
-import json
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -156,30 +155,17 @@ async def metrics_text(request: Request) -> Response:
 
 
 async def post_events(request: Request) -> JSONResponse:
-    """Record a batch of events (a JSON array or JSON lines): 202 with counts and a reason per refused row."""
+    """Accept a batch of events (JSON array, JSON lines or CSV) onto the event stream, which `dtc worker` applies:
+    202 with the counts and a reason per refused row."""
     state = state_of(request.app)
     caller: Caller | None = request.scope.get(CALLER_KEY)
     if caller is None or not caller.may(EVENT_WRITERS):
         return JSONResponse(error_body("Posting events needs an ingest, frontend or admin key.", ErrorCode.FORBIDDEN),
                             status_code=403)
-    from ingest.contracts import validate_event
+    from ingest.stream import accept_events
 
-    body = (await request.body()).decode("utf-8", errors="replace").strip()
-    try:
-        items = json.loads(body) if body.startswith("[") else [json.loads(line) for line in body.splitlines()
-                                                               if line.strip()]
-    except json.JSONDecodeError as e:
-        return JSONResponse(error_body(f"The body is not a JSON array or JSON lines of events: {e}.",
-                                       ErrorCode.BAD_USER_INPUT), status_code=400)
-    valid, errors = [], []
-    for row, item in enumerate(items if isinstance(items, list) else [items], start=1):
-        event, reasons = validate_event(item)
-        if event is None:
-            errors.append({"row": row, "eventId": item.get("event_id") if isinstance(item, dict) else None,
-                           "errors": reasons})
-        else:
-            valid.append(event)
-    ingested = await run_in_threadpool(state.record_events, valid) if valid else 0
-    state.metrics.events_received(len(valid), len(errors))
-    return JSONResponse({"accepted": len(valid), "ingested": ingested, "duplicates": len(valid) - ingested,
-                         "rejected": len(errors), "errors": errors[:100]}, status_code=202)
+    body = await request.body()
+    result = await run_in_threadpool(accept_events, body, request.headers.get("content-type", ""),
+                                     state.event_stream())
+    state.metrics.events_received(result.accepted, result.rejected)
+    return JSONResponse(result.to_json(), status_code=202)

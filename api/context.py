@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 import secrets
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
+import redis
 import strawberry
 from starlette.concurrency import run_in_threadpool
 
@@ -22,8 +24,10 @@ if TYPE_CHECKING:
     from graph.embeddings import Embedder
     from ingest.contracts import Event
     from ingest.sink import EventSink
+    from ingest.stream import EventStream
 
 T = TypeVar("T")
+log = logging.getLogger("dtc.api")
 
 
 @dataclass
@@ -39,15 +43,29 @@ class AppState:
     _sink: EventSink | None = None
     _sink_lock: threading.Lock = field(default_factory=threading.Lock)
 
+    _stream: EventStream | None = None
+
     def redis_url(self) -> str | None:
-        """The Redis server that carries the event stream and live updates."""
-        return self.settings.redis_url or self.store.redis_url()
+        """The Redis server that carries the event stream and live updates (None: a Neo4j store without Redis)."""
+        from graph.errors import ConfigError
+        from ingest.stream import redis_url_for
+
+        try:
+            return redis_url_for(self.store, self.settings)
+        except ConfigError:
+            return None
+
+    def event_stream(self) -> EventStream:
+        """The graph's event stream in Redis (POST /events appends to it; `dtc worker` applies it)."""
+        if self._stream is None:
+            from ingest.stream import EventStream
+
+            self._stream = EventStream.connect(self.store, self.settings)
+        return self._stream
 
     def record_events(self, events: Sequence[Event]) -> int:
         """Apply valid events the way the stream worker does, then tell live subscribers; returns events ingested.
         Writes are serialised: journey linking plans from the graph as it is, so two at once could disagree."""
-        from api.subscriptions import publish_applied
-
         with self._sink_lock:
             if self._sink is None:
                 from ingest.identity import identity_key
@@ -56,7 +74,11 @@ class AppState:
                 gap_ms = int(self.settings.journey_gap_days * 24 * 3600 * 1000)
                 self._sink = EventSink(self.store, identity_key(self.settings), gap_ms)
             applied = self._sink.apply(events)
-        publish_applied(self.redis_url(), self.settings.graph_name, applied.interactions)
+        if applied.interactions and self.redis_url():
+            try:
+                self.event_stream().publish_applied(applied.interactions)
+            except redis.RedisError as e:  # live updates are best effort: the write already holds
+                log.warning("could not tell live subscribers about %d interactions: %s", len(applied.interactions), e)
         return applied.ingested
 
     def embedder(self) -> Embedder:

@@ -1,17 +1,17 @@
 # mypy: disable-error-code="untyped-decorator"
 """Live updates over graphql-transport-ws, fed by the Redis channel `dtc:applied:<graph name>` on which whatever
 applies events (the stream worker, `recordEvent`) publishes {"interactions": [{id, customer_id, touchpoint, type, ts,
-frictions}]} after each write. Each subscription listens on its own Redis connection while it is open."""
+frictions}]} after each write (`ingest.stream.applied_channel`). Each subscription listens on its own Redis
+connection while it is open."""
 
 from __future__ import annotations
 
 import json
 import logging
-from collections.abc import AsyncGenerator, AsyncIterator, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator
 from datetime import datetime
 from typing import Any
 
-import redis
 import redis.asyncio
 import strawberry
 
@@ -22,23 +22,9 @@ from api.types.scalars import from_ms
 from api.types.twin import Interaction
 from graph import twin
 from graph.ontology import Label
+from ingest.stream import applied_channel
 
 log = logging.getLogger("dtc.api")
-
-
-def applied_channel(graph_name: str) -> str:
-    return f"dtc:applied:{graph_name}"
-
-
-def publish_applied(redis_url: str | None, graph_name: str, interactions: Sequence[dict[str, Any]]) -> None:
-    """Tell live subscribers that these interactions are now in the twin (best effort: the write already holds)."""
-    if not redis_url or not interactions:
-        return
-    try:
-        with redis.Redis.from_url(redis_url, socket_connect_timeout=2) as client:
-            client.publish(applied_channel(graph_name), json.dumps({"interactions": list(interactions)}))
-    except redis.RedisError as e:
-        log.warning("could not publish applied events to %s: %s", applied_channel(graph_name), e)
 
 
 async def _applied(info: Info) -> AsyncIterator[dict[str, Any]]:

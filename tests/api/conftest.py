@@ -9,17 +9,21 @@ from pathlib import Path
 import pytest
 from api_client import KEYS, OPEN, Api
 from starlette.testclient import TestClient
-from sydney_graph import load_example
 
 from api.app import create_app
 from api.limits import Limits
 from graph.settings import Settings
 from graph.store import GraphStore
+from ingest.batch import ingest_files
 
 
 @pytest.fixture
-def sydney(store: GraphStore, examples: Path) -> GraphStore:
-    load_example(store, examples)
+def sydney(store: GraphStore, store_settings: Settings, examples: Path, tmp_path: Path) -> GraphStore:
+    """The Sydney example loaded the way users load data: through the whole ingest path."""
+    settings = replace(store_settings, state_dir_override=str(tmp_path / "state"))
+    report = ingest_files(store, settings, catalog=examples / "catalog.yaml", customers=[examples / "customers.jsonl"],
+                          events=[examples / "events.jsonl"], rejects=tmp_path / "rejects.jsonl")
+    assert report.ingested == 7, report
     store.round_trips = 0
     return store
 

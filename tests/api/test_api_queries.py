@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from api_client import Api
-from sydney_graph import write_events
+from journey_writer import write_events
 
 from graph.store import GraphStore
 

@@ -65,14 +65,13 @@ class AppState:
 
     def record_events(self, events: Sequence[Event]) -> int:
         """Apply valid events the way the stream worker does, then tell live subscribers; returns events ingested.
-        Writes are serialised: journey linking plans from the graph as it is, so two at once could disagree."""
+        Writes are serialised (here, and with other writers through the sink's lock): journey linking plans from the
+        graph as it is, so two at once could disagree."""
         with self._sink_lock:
             if self._sink is None:
-                from ingest.identity import identity_key
-                from ingest.sink import EventSink
+                from ingest.sink import sink_for
 
-                gap_ms = int(self.settings.journey_gap_days * 24 * 3600 * 1000)
-                self._sink = EventSink(self.store, identity_key(self.settings), gap_ms)
+                self._sink = sink_for(self.store, self.settings)  # shares the writer lock with workers and jobs
             applied = self._sink.apply(events)
         if applied.interactions and self.redis_url():
             try:

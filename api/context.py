@@ -17,6 +17,7 @@ from api.auth import Caller
 from api.limits import Limits
 from api.loaders import Loaders
 from api.metrics import Metrics
+from graph import twin
 from graph.settings import Settings
 from graph.store import GraphStore
 
@@ -44,6 +45,15 @@ class AppState:
     _sink_lock: threading.Lock = field(default_factory=threading.Lock)
 
     _stream: EventStream | None = None
+    _subject_key: bytes | None = None
+
+    def subject_key(self) -> bytes:
+        """The key that names customers in the audit trail (read once)."""
+        if self._subject_key is None:
+            from ingest.erasure import subject_key
+
+            self._subject_key = subject_key(self.settings)
+        return self._subject_key
 
     def redis_url(self) -> str | None:
         """The Redis server that carries the event stream and live updates (None: a Neo4j store without Redis)."""
@@ -115,15 +125,36 @@ class Context:
 
     def actor(self, caller: Caller) -> str:
         """How the audit trail names this caller: the role and the key's fingerprint, never the key."""
-        return f"api:{caller.role}:{caller.fingerprint}"
+        return actor_of(caller)
 
     async def call(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Run a synchronous graph/ function off the event loop (the store port blocks)."""
         return await run_in_threadpool(fn, *args, **kwargs)
 
 
+def actor_of(caller: Caller) -> str:
+    return f"api:{caller.role}:{caller.fingerprint}"
+
+
 def new_context(app: AppState, caller: Caller | None) -> Context:
-    return Context(app=app, caller=caller, loaders=Loaders(app.store))
+    actor = actor_of(caller) if caller else "api:anonymous"
+    return Context(app=app, caller=caller, loaders=Loaders(app.store, audited_pii_reader(app, actor)))
+
+
+def audited_pii_reader(app: AppState, actor: str) -> Callable[[GraphStore, Sequence[str]], dict[str, dict[str, Any]]]:
+    """Read customers' personal data and leave one `pii_read` entry per customer read in the audit trail."""
+
+    def read(store: GraphStore, customer_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+        from graph.privacy import PII_READ, audit, customer_ref
+
+        found = twin.pii_of_customers(store, customer_ids)
+        key = app.subject_key()
+        for customer_id, pii in found.items():
+            if pii:
+                audit(store, actor, PII_READ, customer_ref(customer_id, key), "field=pii")
+        return found
+
+    return read
 
 
 Info = strawberry.Info[Context, None]

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from functools import partial
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from starlette.concurrency import run_in_threadpool
 from strawberry.dataloader import DataLoader
@@ -94,9 +94,10 @@ def _no_rows() -> list[Row]:
 class Loaders:
     """The DataLoaders of one request (a cache per request: no data leaks between callers)."""
 
-    def __init__(self, store: GraphStore) -> None:
+    def __init__(self, store: GraphStore,
+                 pii_reader: Callable[[GraphStore, Sequence[str]], Mapping[str, dict[str, Any]]] | None = None) -> None:
         self.customers = _loader(store, twin.customers_by_ids)
-        self.pii = _loader(store, twin.pii_of_customers)
+        self.pii = _loader(store, pii_reader or twin.pii_of_customers)
         self.current_personas = _loader_with_argument(store, _current_personas, _no_rows)
         self.persona_history = _list_loader(store, twin.persona_history)
         self.personas = _loader(store, twin.personas_by_codes)

@@ -198,7 +198,8 @@ class Customer:
     async def consents(self, info: Info) -> list[Consent]:
         return [Consent.of(r) for r in await info.context.loaders.consents.load(str(self.id))]
 
-    @strawberry.field(description="Personal data (name, email, …): null unless the caller's role may see it (admin).")
+    @strawberry.field(description="Personal data (name, email, …): null unless the caller's role may see it (admin); "
+                                  "every read is in the audit trail.")
     async def pii(self, info: Info) -> JSON | None:
         if not info.context.may_see_pii:
             return None

@@ -10,6 +10,7 @@ from api_client import Api
 
 from api.auth import KeyRing, check_bind, is_loopback
 from graph.errors import ConfigError
+from graph.settings import Settings
 
 CUSTOMER = '{ customer(id: "sydney") { id pii } }'
 EXPORT = '{ customerExport(id: "sydney") }'
@@ -58,6 +59,18 @@ def test_role_matrix(keyed: Api, operation: str, allowed: set[str]) -> None:
         else:
             assert codes == ["FORBIDDEN"], (key, body)
             assert "may not" in body["errors"][0]["message"]
+
+
+def test_every_pii_read_is_audited_without_personal_data(keyed: Api, store_settings: Settings) -> None:
+    from graph.privacy import audit_log, customer_ref
+    from ingest.erasure import subject_key
+
+    keyed.data(CUSTOMER, "fe-key")  # pii null: nothing read, nothing audited
+    keyed.data(CUSTOMER, "adm-key")
+    ref = customer_ref("sydney", subject_key(store_settings))
+    reads = [e for e in audit_log(keyed.store, action="pii_read")]
+    assert [(e["subject"], e["actor"].split(":")[1]) for e in reads] == [(ref, "admin")]
+    assert "sydney" not in str(reads) and "adm-key" not in str(reads)
 
 
 def test_export_shows_the_admin_everything(keyed: Api) -> None:

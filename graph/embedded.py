@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import fcntl
 import json
+import logging
 import os
 import signal
 import socket
@@ -32,6 +33,7 @@ from redis.retry import Retry
 
 from graph.errors import StoreUnavailableError
 
+log = logging.getLogger(__name__)
 START_TIMEOUT_S = 120.0
 _NO_RETRY = Retry(NoBackoff(), 0)  # probes and SHUTDOWN must not be retried by the client
 
@@ -62,6 +64,7 @@ class EmbeddedServer:
                     fcntl.flock(probe, fcntl.LOCK_EX | fcntl.LOCK_NB)
                 except BlockingIOError:
                     return  # someone else still uses it
+                _compact_if_grown(self.port)
                 _shutdown(self.port, self.pid)
                 (self.data_dir / "server.json").unlink(missing_ok=True)
 
@@ -90,11 +93,12 @@ def _running_server(data_dir: Path) -> tuple[int, int] | None:
     except (OSError, ValueError, KeyError, TypeError):
         record.unlink(missing_ok=True)
         return None
-    if _process_alive(pid) and _answering_pid(port) == pid:
-        return pid, port
-    if _process_alive(pid) and _is_our_server(pid, data_dir):
-        # alive but not answering (hung, or still loading a large file): wait for it rather than start a second one
-        if _wait_until_answering(port, pid, START_TIMEOUT_S):
+    if _process_alive(pid) and (_server_state(port) or (None, False))[0] == pid:
+        if _wait_until_ready(port, pid, START_TIMEOUT_S):
+            return pid, port
+    elif _process_alive(pid) and _is_our_server(pid, data_dir):
+        # alive but not answering yet (just started by a process that died): give it the time a start gets
+        if _wait_until_ready(port, pid, START_TIMEOUT_S):
             return pid, port
         os.kill(pid, signal.SIGKILL)
     record.unlink(missing_ok=True)
@@ -121,7 +125,7 @@ def _start(data_dir: Path, url: str, timeout_s: float) -> tuple[int, int]:
         proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                 stderr=subprocess.DEVNULL, start_new_session=True, cwd=data_dir)
         (data_dir / "server.json").write_text(json.dumps({"pid": proc.pid, "port": port}))
-        if _wait_until_answering(port, proc.pid, timeout_s, proc):
+        if _wait_until_ready(port, proc.pid, timeout_s, proc):
             return proc.pid, port
         if proc.poll() is None:
             proc.kill()
@@ -132,25 +136,57 @@ def _start(data_dir: Path, url: str, timeout_s: float) -> tuple[int, int]:
     raise StoreUnavailableError(url, f"the embedded FalkorDB server did not start; see {data_dir / 'server.log'}")
 
 
-def _wait_until_answering(port: int, pid: int, timeout_s: float, proc: subprocess.Popen[bytes] | None = None) -> bool:
+def _wait_until_ready(port: int, pid: int, timeout_s: float, proc: subprocess.Popen[bytes] | None = None) -> bool:
+    """Wait until the server answers as `pid` with its data loaded. A server that is still loading a large
+    append-only file answers with progress, and is waited for as long as it does."""
     deadline = time.monotonic() + timeout_s
+    told = False
     while time.monotonic() < deadline:
         if proc is not None and proc.poll() is not None:
             return False
-        if _answering_pid(port) == pid:
+        answering_pid, loading = _server_state(port) or (None, False)
+        if answering_pid == pid and not loading:
             return True
+        if answering_pid == pid:
+            deadline = max(deadline, time.monotonic() + 10)
+            if not told:
+                log.warning("The embedded FalkorDB server is loading its saved data; waiting for it.")
+                told = True
         time.sleep(0.05)
     return False
 
 
-def _answering_pid(port: int) -> int | None:
-    """The process id the server on `port` reports, once it has loaded its data; None otherwise."""
+def _server_state(port: int) -> tuple[int, bool] | None:
+    """(process id, still loading its data?) of the server on `port`, or None when nothing answers there."""
     client = redis.Redis(host="127.0.0.1", port=port, socket_connect_timeout=0.5, socket_timeout=2, retry=_NO_RETRY)
     try:
         info = client.info("server")
-        return int(info["process_id"])
+        loading = int(client.info("persistence").get("loading", 0))
+        return int(info["process_id"]), bool(loading)
     except (redis.RedisError, OSError, KeyError, ValueError):
         return None
+    finally:
+        client.close()
+
+
+def _compact_if_grown(port: int, grown_bytes: int = 16 * 1024 * 1024, wait_s: float = 600.0) -> None:
+    """Rewrite the append-only file as a snapshot when the queries logged since the last one are many, so the next
+    start loads a snapshot in seconds instead of replaying every ingest query."""
+    client = redis.Redis(host="127.0.0.1", port=port, socket_timeout=60, retry=_NO_RETRY)
+    try:
+        info = client.info("persistence")
+        if int(info.get("aof_current_size", 0)) - int(info.get("aof_base_size", 0)) < grown_bytes:
+            return
+        if not int(info.get("aof_rewrite_in_progress", 0)):
+            client.bgrewriteaof()
+        deadline = time.monotonic() + wait_s
+        while time.monotonic() < deadline:
+            info = client.info("persistence")
+            if not int(info.get("aof_rewrite_in_progress", 0)) and not int(info.get("aof_rewrite_scheduled", 0)):
+                return
+            time.sleep(0.05)
+    except redis.RedisError as e:
+        log.warning("Could not compact the embedded append-only file before stopping: %s", e)
     finally:
         client.close()
 

@@ -87,3 +87,21 @@ def test_a_garbled_pid_file_is_replaced(tmp_path: Path) -> None:
     (tmp_path / "server.json").write_text("not json")
     with _store(tmp_path) as store:
         assert store.read("RETURN 1 AS one") == [{"one": 1}]
+
+
+def test_a_grown_append_only_file_is_rewritten_as_a_snapshot_before_stopping(tmp_path: Path) -> None:
+    import redis
+
+    from graph.embedded import _compact_if_grown
+
+    with _store(tmp_path) as store:
+        store.write("UNWIND range(1, 2000) AS i CREATE (:Customer {id: 'c' + toString(i)})")
+        client = redis.Redis(host="127.0.0.1", port=store.port)  # type: ignore[attr-defined]
+        before = client.info("persistence")
+        _compact_if_grown(store.port, grown_bytes=0)  # type: ignore[attr-defined]
+        after = client.info("persistence")
+        client.close()
+        assert after["aof_base_size"] > before["aof_base_size"]
+        assert after["aof_current_size"] == after["aof_base_size"], "the queries are folded into the snapshot"
+    with _store(tmp_path) as store:
+        assert store.read("MATCH (c:Customer) RETURN count(c) AS n") == [{"n": 2000}]

@@ -52,7 +52,7 @@ def test_objects_arrays_and_ndjson_are_validated_and_appended(stream: EventStrea
 
 def test_the_worker_applies_acknowledges_and_publishes(store: GraphStore, settings: Settings,
                                                        stream: EventStream) -> None:
-    listener = stream.client.pubsub()
+    listener = stream.client.pubsub()  # type: ignore[no-untyped-call]
     listener.subscribe(applied_channel(settings.graph_name))
     accept_events(json.dumps([event("a", 0), event("b", 5, friction=["slow"]), event("a", 0)]).encode(),
                   "application/json", stream)
@@ -61,7 +61,7 @@ def test_the_worker_applies_acknowledges_and_publishes(store: GraphStore, settin
     assert interactions(store) == ["a", "b"]
     assert stream.pending() == 0 and stream.length() == 0
     assert store.read("MATCH (:Interaction {id: 'a'})-[:NEXT]->(b:Interaction) RETURN b.id AS b") == [{"b": "b"}]
-    messages = []
+    messages: list[dict[str, Any]] = []
     deadline = time.monotonic() + 2
     while time.monotonic() < deadline and not messages:
         message = listener.get_message(timeout=0.2)

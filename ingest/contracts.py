@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from datetime import datetime
 from typing import Any
@@ -33,9 +33,10 @@ _PII_FIELD = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,63}")
 _RFC3339 = re.compile(r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?([Zz]|[+-]\d{2}:?\d{2})")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Event:
-    """One valid interaction event, normalised (ts in epoch ms, codes stripped, absent values None)."""
+    """One valid interaction event, normalised (ts in epoch ms, codes stripped, absent values None). Treat it as
+    read-only; it is not frozen because frozen dataclasses are several times slower to build, on every row."""
 
     event_id: str
     ts: int
@@ -108,57 +109,100 @@ def validate_event(obj: Any) -> tuple[Event | None, list[str]]:
     if not isinstance(obj, Mapping):
         return None, [f"an event must be a JSON object, not {type(obj).__name__}"]
     errors: list[str] = []
-    event_id = _code(obj, "event_id", errors, required=True, max_len=MAX_ID)
-    customer_id = _code(obj, "customer_id", errors, max_len=MAX_ID)
-    identities = _identities(obj.get("identities"), errors)
-    if customer_id is None and not identities and "customer_id" not in obj and "identities" not in obj:
+    values: dict[str, Any] = {}
+    extra: dict[str, Any] = {}
+    for name, raw in obj.items():  # only the fields present are checked: most events carry few of them
+        check = _FIELD_CHECKS.get(name)
+        if check is None:
+            extra[name] = raw
+        elif raw is not None:
+            value = check(name, raw, errors)
+            if value is not None:
+                values[name] = value
+    for name in REQUIRED_EVENT_FIELDS:
+        if obj.get(name) is None:
+            errors.append(f"{name} is missing")
+    identities = values.get("identities")
+    if "customer_id" not in obj and "identities" not in obj:
         errors.append("customer_id or identities is required")
-    elif customer_id is None and identities and not any(normalise(k, v) for k, v in identities.items()):
+    elif "customer_id" not in values and identities and not any(normalise(k, v) for k, v in identities.items()):
         errors.append(f"identities {_show(dict(identities))} hold no usable identifier (blocked or malformed "
                       "values such as test@example.com are ignored); add a customer_id or a real identifier")
-    ts: int | None = None
-    if obj.get("ts") is None:
-        errors.append("ts is missing")
-    else:
-        ts, reason = parse_ts(obj["ts"])
-        if reason:
-            errors.append(reason)
-    channel = _code(obj, "channel", errors, required=True)
-    touchpoint = _code(obj, "touchpoint", errors, required=True)
-    type_ = _code(obj, "type", errors, required=True)
-    stage = _choice(obj, "stage", STAGES, errors)
-    outcome = _choice(obj, "outcome", OUTCOMES, errors)
-    experience = _choice(obj, "experience", EXPERIENCES, errors)
-    numbers = {name: _number(obj, name, low, high, errors) for name, (low, high) in NUMBER_FIELDS.items()}
-    nps = numbers["nps"]
-    if nps is not None and nps != int(nps):
-        errors.append(f"nps {_show(obj['nps'])} must be a whole number 0..10")
-    text = _text(obj, "text", errors, MAX_TEXT)
-    friction = _friction(obj.get("friction"), errors)
-    trigger = _code(obj, "trigger", errors)
-    competitor = _code(obj, "competitor", errors)
-    product = _code(obj, "product", errors)
-    session_id = _code(obj, "session_id", errors, max_len=MAX_ID)
-    currency = obj.get("currency")
-    if currency is not None and not (isinstance(currency, str) and _CURRENCY.fullmatch(currency)):
-        errors.append(f"currency {_show(currency)} is not a three-letter upper-case code such as EUR")
-    attributes = obj.get("attributes")
-    if attributes is not None and not isinstance(attributes, Mapping):
-        errors.append(f"attributes must be an object, not {_show(attributes)}")
-    if type_ == "switch" and competitor is None and not any("competitor" in e for e in errors):
+    if values.get("type") == "switch" and "competitor" not in obj:
         errors.append("a 'switch' event needs a competitor (the code of the competitor the customer left for)")
     if errors:
         return None, errors
-    extra = {k: v for k, v in obj.items() if k not in EVENT_FIELDS}
-    merged = {**extra, **(attributes or {})}
-    assert event_id is not None and ts is not None and channel and touchpoint and type_  # checked above
-    return Event(
-        event_id=event_id, ts=ts, channel=channel, touchpoint=touchpoint, type=type_, customer_id=customer_id,
-        identities=identities, session_id=session_id, stage=stage, outcome=outcome, experience=experience,
-        csat=numbers["csat"], ces=numbers["ces"], nps=None if nps is None else int(nps),
-        sentiment=numbers["sentiment"], text=text, friction=friction, trigger=trigger, competitor=competitor,
-        product=product, value=numbers["value"], currency=currency, attributes=merged,
-    ), []
+    attributes = values.pop("attributes", None)
+    if extra or attributes:
+        values["attributes"] = {**extra, **(attributes or {})}
+    return Event(**values), []
+
+
+def _check_code(name: str, value: Any, errors: list[str]) -> str | None:
+    if type(value) is str and 0 < len(value) <= MAX_ID and not value[0].isspace() and not value[-1].isspace():
+        return value  # the common case, without a copy
+    return _code({name: value}, name, errors, max_len=MAX_ID)
+
+
+def _check_ts(name: str, value: Any, errors: list[str]) -> int | None:
+    ts, reason = parse_ts(value)
+    if reason:
+        errors.append(reason)
+    return ts
+
+
+def _check_number(name: str, value: Any, errors: list[str]) -> float | int | None:
+    low, high = NUMBER_FIELDS[name]
+    number = _number({name: value}, name, low, high, errors)
+    if name == "nps" and number is not None:
+        if number != int(number):
+            errors.append(f"nps {_show(value)} must be a whole number 0..10")
+            return None
+        return int(number)
+    return number
+
+
+def _check_choice(allowed: tuple[str, ...]) -> Callable[[str, Any, list[str]], str | None]:
+    def check(name: str, value: Any, errors: list[str]) -> str | None:
+        return _choice({name: value}, name, allowed, errors)
+    return check
+
+
+def _check_text(name: str, value: Any, errors: list[str]) -> str | None:
+    return _text({name: value}, name, errors, MAX_TEXT)
+
+
+def _check_friction(name: str, value: Any, errors: list[str]) -> tuple[str, ...] | None:
+    return _friction(value, errors) or None
+
+
+def _check_identities(name: str, value: Any, errors: list[str]) -> dict[str, str] | None:
+    return _identities(value, errors) or None
+
+
+def _check_currency(name: str, value: Any, errors: list[str]) -> str | None:
+    if isinstance(value, str) and _CURRENCY.fullmatch(value):
+        return value
+    errors.append(f"currency {_show(value)} is not a three-letter upper-case code such as EUR")
+    return None
+
+
+def _check_attributes(name: str, value: Any, errors: list[str]) -> Mapping[str, Any] | None:
+    if isinstance(value, Mapping):
+        return value
+    errors.append(f"attributes must be an object, not {_show(value)}")
+    return None
+
+
+REQUIRED_EVENT_FIELDS = ("event_id", "ts", "channel", "touchpoint", "type")
+_FIELD_CHECKS: dict[str, Callable[[str, Any, list[str]], Any]] = {
+    "event_id": _check_code, "customer_id": _check_code, "session_id": _check_code, "channel": _check_code,
+    "touchpoint": _check_code, "type": _check_code, "trigger": _check_code, "competitor": _check_code,
+    "product": _check_code, "ts": _check_ts, "stage": _check_choice(STAGES), "outcome": _check_choice(OUTCOMES),
+    "experience": _check_choice(EXPERIENCES), "csat": _check_number, "ces": _check_number, "nps": _check_number,
+    "sentiment": _check_number, "value": _check_number, "text": _check_text, "friction": _check_friction,
+    "identities": _check_identities, "currency": _check_currency, "attributes": _check_attributes,
+}
 
 
 def validate_customer(obj: Any) -> tuple[CustomerRecord | None, list[str]]:

@@ -71,33 +71,48 @@ UNWIND $products AS code MERGE (x:{L.PRODUCT} {{code: code}}) ON CREATE SET x.au
 RETURN count(*) AS n
 """
 
-def _create_interactions(param: str, after_existing: bool) -> str:
-    """One UNWIND stage creating interactions with PERFORMED, AT and INCLUDES; with `after_existing`, also the NEXT
-    from the interaction already in the graph that precedes each one (its `prev`). A NEXT between two interactions
-    of the same batch is created in a later stage: a MATCH in the same stage may not see the CREATE of other rows."""
-    previous = f"OPTIONAL MATCH (a:{L.INTERACTION} {{id: e.prev}})" if after_existing else ""
-    missing_previous = " OR a IS NULL" if after_existing else ""
-    carry = ", a" if after_existing else ""
-    next_link = f", (a)-[:{R.NEXT}]->(i)" if after_existing else ""
-    return f"""
-UNWIND ${param} AS e
-OPTIONAL MATCH (c:{L.CUSTOMER} {{id: e.customer_id}})
-OPTIONAL MATCH (t:{L.TOUCHPOINT} {{code: e.touchpoint}})
-OPTIONAL MATCH (j:{L.JOURNEY} {{id: e.journey_id}})
-{previous}
-WITH e, c, t, j{carry}, 1 / CASE WHEN c IS NULL OR t IS NULL OR j IS NULL OR c.merged_into IS NOT NULL{missing_previous}
-                      THEN 0 ELSE 1 END AS fresh
+# Rows of the batch query are lists, not maps: the client serialises parameters as Cypher text, and keys cost.
+# A group is one journey with the new interactions it gets:
+#   [journey id, customer id, is new, size before, start_ts, end_ts, size, session_id, id of the interaction the
+#    first new one follows (or null), [event rows]]
+# An event row: [event id, ts, type, index in $touchpoints, seq, NEXT into it (0 none here, 1 from the group's
+#                interaction before, 2 from the previous row), channel, {optional properties}]
+_CREATE_INTERACTIONS = f"""
+UNWIND $touchpoints AS code
+OPTIONAL MATCH (t:{L.TOUCHPOINT} {{code: code}})
+WITH collect(t) AS places
+WITH places, 1 / CASE WHEN size(places) = size($touchpoints)
+                           AND all(k IN range(0, size(places) - 1) WHERE places[k].code = $touchpoints[k])
+                      THEN 1 ELSE 0 END AS fresh
+UNWIND $groups AS g
+OPTIONAL MATCH (c:{L.CUSTOMER} {{id: g[1]}})
+OPTIONAL MATCH (before:{L.INTERACTION} {{id: g[8]}})
+MERGE (j:{L.JOURNEY} {{id: g[0]}}) ON CREATE SET j.customer_id = g[1], j.session_id = g[7]
+WITH places, g, c, j, before,
+     1 / CASE WHEN c IS NULL OR c.merged_into IS NOT NULL OR coalesce(j.size, 0) <> g[3]
+                   OR (g[8] IS NOT NULL AND before IS NULL) THEN 0 ELSE 1 END AS fresh
+SET j.start_ts = g[4], j.end_ts = g[5], j.size = g[6]
+MERGE (c)-[:{R.TOOK}]->(j)
+WITH places, g, c, j, before
+UNWIND g[9] AS e
+WITH g, c, j, before, e, places[e[3]] AS t, e[7] AS o
 CREATE (c)-[:{R.PERFORMED}]->(i:{L.INTERACTION} {{
-         id: e.id, ts: e.ts, type: e.type, customer_id: e.customer_id, journey_id: e.journey_id,
-         session_id: e.session_id, channel: e.channel, touchpoint: e.touchpoint, stage: coalesce(e.stage, t.stage),
-         outcome: e.outcome, experience: e.experience, csat: e.csat, ces: e.ces, nps: e.nps, sentiment: e.sentiment,
-         text: e.text, value: e.value, currency: e.currency, frictions: e.frictions, trigger: e.trigger,
-         competitor: e.competitor, product: e.product, attributes: e.attributes}})-[:{R.AT}]->(t),
-       (j)-[:{R.INCLUDES} {{seq: e.seq}}]->(i){next_link}"""
+         id: e[0], ts: e[1], type: e[2], customer_id: g[1], journey_id: g[0], session_id: g[7], channel: e[6],
+         touchpoint: t.code, stage: coalesce(o.stage, t.stage), outcome: o.outcome, experience: o.experience,
+         csat: o.csat, ces: o.ces, nps: o.nps, sentiment: o.sentiment, text: o.text, value: o.value,
+         currency: o.currency, frictions: o.frictions, trigger: o.trigger, competitor: o.competitor,
+         product: o.product, attributes: o.attributes}})-[:{R.AT}]->(t),
+       (j)-[:{R.INCLUDES} {{seq: e[4]}}]->(i)
+WITH j, before, collect([i, e[5], e[4]]) AS made
+WITH [k IN range(0, size(made) - 1) WHERE made[k][1] > 0 |
+      [CASE made[k][1] WHEN 1 THEN before ELSE made[k - 1][0] END, made[k][0]]] AS links,
+     1 / CASE WHEN all(k IN range(1, size(made) - 1) WHERE made[k][2] > made[k - 1][2]) THEN 1 ELSE 0 END AS ordered
+UNWIND links AS link
+WITH link[0] AS a, link[1] AS b
+CREATE (a)-[:{R.NEXT}]->(b)"""
+OPTIONAL_PROPERTIES = ("stage", "outcome", "experience", "csat", "ces", "nps", "sentiment", "text", "value",
+                       "currency", "trigger", "competitor", "product")
 
-
-_CREATE_LINKED = _create_interactions("events_after_existing", after_existing=True)
-_CREATE_FIRST = _create_interactions("events", after_existing=False)
 
 # -- the batch: one atomic query. `1 / CASE … ELSE 0 END` fails the whole query when the plan's assumptions about the
 # graph (from the cache) no longer hold; nothing is written then, and the batch is planned again from fresh reads.
@@ -131,9 +146,7 @@ OPTIONAL MATCH (j:{L.JOURNEY} {{id: jr.id}})
 WITH j, jr, 1 / CASE WHEN j IS NULL OR j.size <> jr.expected_size THEN 0 ELSE 1 END AS fresh
 SET j.start_ts = jr.start_ts, j.end_ts = jr.end_ts, j.size = jr.size
 WITH count(*) AS _
-{_CREATE_LINKED}
-WITH count(*) AS _
-{_CREATE_FIRST}
+{_CREATE_INTERACTIONS}
 WITH count(*) AS _
 UNWIND $extras AS x
 MATCH (i:{L.INTERACTION} {{id: x.id}})
@@ -419,23 +432,10 @@ class EventSink:
         placed = {iid: (jid, seq) for iid, jid, seq in plan.included}
         if not careful and any(e.event_id not in placed for e in todo):
             raise Duplicates("The batch holds events that a journey in the graph already includes.")
-        previous = {b: a for a, b in plan.next_added}
-        new_ids = {e.event_id for e in todo}
-        rows, extras = [], []
-        for e in todo:
-            jid, seq = placed.pop(e.event_id)
-            before = previous.get(e.event_id)
-            if before is not None and before not in new_ids:
-                del previous[e.event_id]  # NEXT from an interaction already in the graph: made with this one
-            else:
-                before = None
-            rows.append(interaction_row(e, owners[e.event_id], jid, seq, before))
-            extra = extras_row(e, owners[e.event_id])
-            if extra is not None:
-                extras.append(extra)
-        plan.included = [(iid, jid, seq) for iid, (jid, seq) in placed.items()]
-        plan.next_added = sorted((a, b) for b, a in previous.items())
-        self._write(created, identities, rows, extras, plan, now)
+        groups, touchpoints = self._groups(todo, owners, placed, plan)
+        extras = [x for x in (extras_row(e, owners[e.event_id]) for e in todo) if x is not None]
+        plan.included = [(iid, jid, seq) for iid, (jid, seq) in placed.items() if iid not in fresh]
+        self._write(created, identities, groups, touchpoints, extras, plan, now)
 
         for cid in created:
             self.customers.put(cid, None)
@@ -443,12 +443,50 @@ class EventSink:
         result.new_customers = len(created)
         result.merges = len(merges)
         result.journeys = len(plan.created) - len(plan.dropped)
-        result.interactions = [{"id": r["id"], "customer_id": r["customer_id"], "touchpoint": r["touchpoint"],
-                                "type": r["type"], "ts": r["ts"], "frictions": r.get("frictions", [])} for r in rows]
+        result.interactions = [{"id": e.event_id, "customer_id": owners[e.event_id], "touchpoint": e.touchpoint,
+                                "type": e.type, "ts": e.ts, "frictions": list(e.friction)} for e in todo]
         return result
 
-    def _write(self, created: set[str], identities: list[dict[str, str]], rows: list[dict[str, Any]],
-               extras: list[dict[str, Any]], plan: LinkPlan, now: int) -> None:
+    def _groups(self, events: Sequence[Event], owners: Mapping[str, str], placed: Mapping[str, tuple[str, int]],
+                plan: LinkPlan) -> tuple[list[list[Any]], list[str]]:
+        """The new interactions grouped by journey, as rows of the batch query (see _CREATE_INTERACTIONS), and
+        the touchpoints they refer to. NEXT links the query cannot make inside a group stay in plan.next_added."""
+        touchpoints = sorted({e.touchpoint for e in events})
+        place = {code: n for n, code in enumerate(touchpoints)}
+        journeys = {j.id: j for j in plan.journeys}
+        previous = {b: a for a, b in plan.next_added}
+        by_journey: dict[str, list[tuple[int, Event]]] = {}
+        for e in events:
+            jid, seq = placed[e.event_id]
+            by_journey.setdefault(jid, []).append((seq, e))
+        groups: list[list[Any]] = []
+        for jid, members in by_journey.items():
+            members.sort(key=lambda m: m[0])
+            journey = journeys[jid]
+            first_id = members[0][1].event_id
+            before = previous.get(first_id)
+            if before is not None and before not in placed:  # the interaction it follows is already in the graph
+                del previous[first_id]
+            else:
+                before = None
+            rows = []
+            for n, (seq, e) in enumerate(members):
+                follows = 1 if n == 0 and before is not None else 0
+                if n and previous.get(e.event_id) == members[n - 1][1].event_id:
+                    del previous[e.event_id]
+                    follows = 2
+                rows.append([e.event_id, e.ts, e.type, place[e.touchpoint], seq, follows, e.channel,
+                             optional_properties(e)])
+            is_new = jid in plan.created
+            groups.append([jid, owners[members[0][1].event_id], is_new,
+                           0 if is_new else plan.expected_size.get(jid, 0), journey.start_ts, journey.end_ts,
+                           journey.size, journey.session_id, before, rows])
+        plan.next_added = sorted((a, b) for b, a in previous.items())
+        plan.journeys = [j for j in plan.journeys if j.id not in by_journey]  # the groups write those
+        return groups, touchpoints
+
+    def _write(self, created: set[str], identities: list[dict[str, str]], groups: list[list[Any]],
+               touchpoints: list[str], extras: list[dict[str, Any]], plan: LinkPlan, now: int) -> None:
         journeys = [j.row() for j in plan.journeys]
         params = {
             "now": now,
@@ -460,8 +498,8 @@ class EventSink:
             "new_journeys": [j for j in journeys if j["id"] in plan.created],
             "updated_journeys": [dict(j, expected_size=plan.expected_size.get(str(j["id"]), j["size"]))
                                  for j in journeys if j["id"] not in plan.created],
-            "events": [r for r in rows if "prev" not in r],
-            "events_after_existing": [r for r in rows if "prev" in r],
+            "touchpoints": touchpoints,
+            "groups": groups,
             "extras": extras,
             "included": [list(x) for x in plan.included],
             "reseq": [list(x) for x in plan.reseq],
@@ -640,24 +678,14 @@ class EventSink:
             self.codes.setdefault(kind, set()).update(codes)
 
 
-def interaction_row(event: Event, customer_id: str, journey_id: str, seq: int,
-                    previous: str | None) -> dict[str, Any]:
-    """The Interaction's properties (absent values left out), its seq and the interaction before it."""
-    row: dict[str, Any] = {"id": event.event_id, "ts": event.ts, "type": event.type, "customer_id": customer_id,
-                           "journey_id": journey_id, "channel": event.channel, "touchpoint": event.touchpoint,
-                           "seq": seq}
-    if previous is not None:
-        row["prev"] = previous
-    for name in ("session_id", "stage", "outcome", "experience", "csat", "ces", "nps", "sentiment", "text",
-                 "trigger", "competitor", "product", "value", "currency"):
-        value = getattr(event, name)
-        if value is not None:
-            row[name] = value
+def optional_properties(event: Event) -> dict[str, Any]:
+    """The Interaction properties an event may carry, only those it has (absent values stay absent)."""
+    found = {name: value for name in OPTIONAL_PROPERTIES if (value := getattr(event, name)) is not None}
     if event.friction:
-        row["frictions"] = list(event.friction)
+        found["frictions"] = list(event.friction)
     if event.attributes:
-        row["attributes"] = json.dumps(event.attributes, sort_keys=True, ensure_ascii=False, default=str)
-    return row
+        found["attributes"] = json.dumps(event.attributes, sort_keys=True, ensure_ascii=False, default=str)
+    return found
 
 
 def extras_row(event: Event, customer_id: str) -> dict[str, Any] | None:

@@ -12,6 +12,7 @@ records the byte offset reached, so a killed job resumes there, and an unchanged
 from __future__ import annotations
 
 import json
+import os
 import sys
 import threading
 import time
@@ -260,6 +261,8 @@ class IngestJob:
             path = Path("stdin.rejects.jsonl")
         else:
             path = Path(f"{source}.rejects.jsonl")
+            if not os.access(path.resolve().parent, os.W_OK):  # a read-only input folder: beside us instead
+                path = Path(path.name)
         path = path.resolve()
         if path not in self._rejects:
             self._rejects[path] = RejectsFile(path, self.settings.state_dir)

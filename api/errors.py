@@ -130,6 +130,9 @@ def _rewrite(error: GraphQLError, request_id: str) -> GraphQLError:
     if code is ErrorCode.INTERNAL_SERVER_ERROR:
         log.error("request %s: internal error at %s", request_id, error.path, exc_info=error.original_error or error)
         message = f"Internal error; the server logged it under request id {request_id}."
+    elif code is ErrorCode.QUERY_TOO_COMPLEX and isinstance(error, GraphQLSyntaxError):
+        message = ("The query document is longer than the token limit allows (DTC_API_MAX_TOKENS); send fewer fields "
+                   "or aliases per request.")
     elif code is ErrorCode.STORE_UNAVAILABLE:
         log.warning("request %s: %s", request_id, error.message)
         message = "The graph store is unavailable; retry in a moment."

@@ -317,14 +317,16 @@ class IngestJob:
             setattr(self.report, name, getattr(self.report, name) + counts[name])
         self.progress.start(Path(source).name, path.stat().st_size if path else None)
         start = (checkpoint.offset, checkpoint.line) if checkpoint else (0, 1)
-        for chunk in prefetch(self._chunks(source, *start)):
+        chunks = prefetch(self._chunks(source, *start))
+        # pipelined: the sink plans the next chunk while the store writes this one; a chunk comes back committed
+        for chunk, applied in self.sink.apply_batches((chunk, chunk.events) for chunk in chunks):
             counts["read"] += chunk.read
             counts["rejected"] += len(chunk.rejected)
             self.report.read += chunk.read
             self.report.rejected += len(chunk.rejected)
-            for row, errors in chunk.rejected:
+            for row, errors in chunk.rejected:  # only now: the checkpoint below vouches for these lines
                 rejects.write(row, errors)
-            self._count(self.sink.apply(chunk.events) if chunk.events else Applied())
+            self._count(applied)
             if checkpoint is not None:  # the graph write committed: the rows up to chunk.end are done
                 checkpoint.offset, checkpoint.line, checkpoint.done = chunk.end, chunk.line, chunk.last
                 checkpoint.counts = dict(counts)

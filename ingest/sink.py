@@ -16,13 +16,16 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import socket
 import time
 import uuid
 from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from operator import attrgetter
 from typing import Any, Generic, TypeVar
 
 from graph.errors import InputError, QueryError, StoreError
@@ -36,9 +39,11 @@ from ingest.linking import LinkPlan, Point, Tail
 L, R = Label, Rel
 K = TypeVar("K")
 V = TypeVar("V")
+T = TypeVar("T")
 CACHE_SIZE = 200_000  # customers and track tails remembered between batches (bounded: memory stays flat)
 READ_CHUNK = 5000
 LOCK_TTL_MS = 600_000
+WAITING_TTL_MS = 1000  # a writer waiting for the lock says so, for this long (renewed while it waits)
 _GUARD_FAILED = ("division by zero", "/ by zero")
 _DUPLICATE = ("unique constraint violation", "already exists with label")
 
@@ -248,6 +253,52 @@ RETURN cid, i.id AS id, i.ts AS ts, i.session_id AS sid, i.journey_id AS jid
 """
 
 
+class CypherLiteral:
+    """A parameter value (lists, strings, numbers, booleans, null, maps) already written as Cypher literal text.
+
+    The falkordb client writes parameters as Cypher text in pure Python (about 0.5 µs a value, the largest Python
+    cost of a batch); `json.dumps` does it in C. JSON reads the same in Cypher except map keys (quoted in JSON,
+    back-ticked here) and `\\uXXXX` escapes (FalkorDB keeps them verbatim): text holding one falls back to the
+    client's own writer. The client sends any value that is not a str, list, dict or None as `str(value)`.
+    """
+
+    __slots__ = ("text",)
+
+    def __init__(self, value: Any) -> None:
+        text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+        if "\\u" in text:  # a control character in some string (rare): the client's writer keeps it as it is
+            from falkordb.helpers import stringify_param_value
+
+            text = stringify_param_value(value)
+        elif "{" in text:
+            text = _JSON_KEY.sub(r"\1`\2`:", text)
+        self.text = text
+
+    def __str__(self) -> str:
+        return self.text
+
+
+# a map key in JSON text: inside a JSON string a quote is always escaped, so `{"` or `,"` there cannot be one
+_JSON_KEY = re.compile(r'([{,])"([A-Za-z_][A-Za-z0-9_]*)":')
+_ARRIVAL_ORDER = attrgetter("ts", "event_id")
+
+
+@dataclass
+class _Planned:
+    """A planned batch: the batch query's parameters (None: nothing to write) and what it changes."""
+
+    params: dict[str, Any] | None
+    applied: Applied
+
+
+class _WriteFailed(Exception):
+    """The write in flight failed its check: a plan made beside it is void."""
+
+
+def _nothing() -> None:
+    pass
+
+
 class StaleCache(StoreError):
     """The graph changed under the cached state a batch was planned from; plan again from fresh reads."""
 
@@ -294,44 +345,86 @@ class Applied:
 class WriterLock:
     """Writers of one graph (batch jobs, stream workers) take turns, through a lock in the store's Redis.
 
-    `hold()` yields True when another writer wrote since this one last did (so cached state must be dropped). A
-    lock left by a process that died is taken over at once when it ran on this host, else after LOCK_TTL_MS.
+    `hold()` (one batch) and `take()`/`give_back()` (a turn of several batches, see `EventSink.apply_batches`) say
+    whether another writer wrote since this one last did (so cached state must be dropped). A writer waiting for
+    the lock says so (`wanted()`), so a long batch job hands it over between batches. A lock left by a process that
+    died is taken over at once when it ran on this host, else after LOCK_TTL_MS.
     """
 
     def __init__(self, client: Any | None, graph_name: str) -> None:
         self.client = client
         self.lock_key = f"dtc:ingest:lock:{graph_name}"
+        self.waiting_key = f"dtc:ingest:waiting:{graph_name}"
         self.generation_key = f"dtc:ingest:generation:{graph_name}"
         self.token = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.seen: int | None = None
 
     @contextmanager
     def hold(self) -> Iterator[bool]:
-        if self.client is None:
-            yield False
-            return
-        self._acquire()
+        others_wrote = self.take()
         try:
-            generation = int(self.client.get(self.generation_key) or 0)
-            yield self.seen is None or generation != self.seen
+            yield others_wrote
+        finally:
+            self.give_back()
+
+    def take(self) -> bool:
+        """Wait for the lock; True when another writer wrote since this one last held it."""
+        if self.client is None:
+            return False
+        self._acquire()
+        generation = int(self.client.get(self.generation_key) or 0)
+        return self.seen is None or generation != self.seen
+
+    def give_back(self) -> None:
+        if self.client is None:
+            return
+        try:
             self.seen = int(self.client.incr(self.generation_key))
         finally:
             self._release()
 
+    def wanted(self) -> bool:
+        """Whether another writer is waiting for the lock."""
+        if self.client is None:
+            return False
+        waiting = self.client.get(self.waiting_key)
+        return waiting is not None and _text(waiting) != self.token
+
+    def keep(self) -> None:
+        """Renew the lock's time to live during a long turn."""
+        if self.client is not None:
+            self.client.pexpire(self.lock_key, LOCK_TTL_MS)
+
+    def pass_on(self) -> bool:
+        """Give the lock to the writer waiting for it and take it back after its turn; True when it wrote."""
+        self.give_back()
+        deadline = time.monotonic() + 0.2
+        while self.client is not None and time.monotonic() < deadline and self.client.get(self.lock_key) is None:
+            time.sleep(0.005)  # let the waiting writer in before asking again
+        return self.take()
+
     def _acquire(self) -> None:
         assert self.client is not None
         while not self.client.set(self.lock_key, self.token, nx=True, px=LOCK_TTL_MS):
+            self.client.set(self.waiting_key, self.token, px=WAITING_TTL_MS)
             holder = self.client.get(self.lock_key)
-            if holder is not None and _dead_here(holder.decode() if isinstance(holder, bytes) else str(holder)):
+            if holder is not None and _dead_here(_text(holder)):
                 self.client.delete(self.lock_key)  # its owner died on this host: nothing is in flight
                 continue
             time.sleep(0.01)
+        waiting = self.client.get(self.waiting_key)
+        if waiting is not None and _text(waiting) == self.token:
+            self.client.delete(self.waiting_key)
 
     def _release(self) -> None:
         assert self.client is not None
         holder = self.client.get(self.lock_key)
-        if holder is not None and (holder.decode() if isinstance(holder, bytes) else str(holder)) == self.token:
+        if holder is not None and _text(holder) == self.token:
             self.client.delete(self.lock_key)
+
+
+def _text(value: Any) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)
 
 
 def writer_lock(store: GraphStore, settings: Settings) -> WriterLock:
@@ -383,6 +476,8 @@ class EventSink:
         self.codes: dict[str, set[str]] = {}
         self.customers: LRU[str, str | None] = LRU(CACHE_SIZE)  # existing customer -> merged_into
         self.tails: LRU[tuple[str, str | None], Tail | None] = LRU(CACHE_SIZE)  # None: the track has no journey
+        # called before a read that may depend on a write still in flight (see apply_batches)
+        self._settle: Callable[[], None] = _nothing
 
     def forget(self) -> None:
         """Drop every cached fact about the graph."""
@@ -391,16 +486,100 @@ class EventSink:
         self.tails.clear()
 
     def apply(self, events: Sequence[Event]) -> Applied:
+        """Apply one batch (with summaries of the new interactions, for live subscribers)."""
         with self.lock.hold() as others_wrote:
             if others_wrote:
                 self.forget()
-            try:
-                return self._apply(events, careful=False)
-            except (StaleCache, Duplicates):
-                self.forget()
-                return self._apply(events, careful=True)
+            return self._commit(self._plan_now(events, summaries=True))
 
-    def _apply(self, events: Sequence[Event], careful: bool) -> Applied:
+    def apply_batches(self, batches: Iterable[tuple[T, Sequence[Event]]]) -> Iterator[tuple[T, Applied]]:
+        """Apply batches in order, yielding each with what it changed once its write committed.
+
+        Pipelined: batch k+1 is planned while a writer thread writes batch k. The caches make most plans
+        independent of the write in flight; a plan that must read what that write changes (identities, late
+        events, careful re-plans) first waits for it (`_settle`). When write k fails its check (stale cache or
+        duplicates), the plan of k+1 is dropped, k is applied again carefully, and k+1 is planned afresh. The lock is
+        held across batches and handed over between two batches when another writer waits.
+        """
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ingest-writer") as writer:
+            if self.lock.take():
+                self.forget()
+            try:
+                inflight: tuple[T, Sequence[Event], Future[Applied]] | None = None
+                for tag, events in batches:
+                    planned: _Planned | None = None
+                    if inflight is not None and events and not self.lock.wanted():
+                        planned = self._plan_beside(events, inflight[2])
+                    if inflight is not None:
+                        applied, retried = self._finish(inflight[1], inflight[2])
+                        if retried:
+                            planned = None  # planned from caches the failed write invalidated
+                        yield inflight[0], applied
+                        inflight = None
+                    self.lock.keep()
+                    if self.lock.wanted():
+                        planned = None
+                        if self.lock.pass_on():
+                            self.forget()
+                    if planned is None:
+                        planned = self._plan_now(events, summaries=False)
+                    if planned.params is None:
+                        yield tag, planned.applied
+                    else:
+                        inflight = (tag, events, writer.submit(self._commit, planned))
+                if inflight is not None:
+                    yield inflight[0], self._finish(inflight[1], inflight[2])[0]
+            finally:
+                self.lock.give_back()
+
+    def _plan_beside(self, events: Sequence[Event], write: Future[Applied]) -> _Planned | None:
+        """Plan `events` while `write` runs; None when that is not possible (the write failed, or the plan met a
+        duplicate): the caller plans again once the write is done."""
+
+        def settle() -> None:
+            if write.exception() is not None:
+                raise _WriteFailed()
+
+        self._settle = settle
+        try:
+            return self._plan(events, careful=False, summaries=False)
+        except (StaleCache, Duplicates, _WriteFailed):
+            return None
+        finally:
+            self._settle = _nothing
+
+    def _finish(self, events: Sequence[Event], write: Future[Applied]) -> tuple[Applied, bool]:
+        """What the write in flight changed, once committed; (applied, True) when it failed its check and the batch
+        was applied again carefully."""
+        try:
+            return write.result(), False
+        except (StaleCache, Duplicates):
+            self.forget()
+            return self._commit(self._plan(events, careful=True, summaries=False)), True
+
+    def _plan_now(self, events: Sequence[Event], summaries: bool) -> _Planned:
+        """Plan with nothing in flight: from the caches, else (when the plan met a duplicate) carefully."""
+        try:
+            return self._plan(events, careful=False, summaries=summaries)
+        except (StaleCache, Duplicates):
+            self.forget()
+            return self._plan(events, careful=True, summaries=summaries)
+
+    def _commit(self, planned: _Planned) -> Applied:
+        """Write a planned batch; StaleCache or Duplicates when its check fails (nothing written then)."""
+        if planned.params is not None:
+            try:
+                self.store.write(_WRITE_BATCH, planned.params, name="ingest-batch")
+            except QueryError as e:
+                text = str(e).lower()
+                if any(m in text for m in _GUARD_FAILED):
+                    raise StaleCache("The graph changed under the cached plan of this batch.") from e
+                if any(m in text for m in _DUPLICATE):
+                    raise Duplicates("The batch holds events already in the graph.") from e
+                raise
+        return planned.applied
+
+    def _plan(self, events: Sequence[Event], careful: bool, summaries: bool) -> _Planned:
         result = Applied()
         fresh: dict[str, Event] = {}
         for e in events:
@@ -410,12 +589,13 @@ class EventSink:
                 fresh[e.event_id] = e
         unlinked: set[str] = set()
         if careful:  # which events are new (and which customers hold an interaction without a journey)
+            self._settle()
             new_ids, unlinked = new_or_unlinked(self.store, list(fresh))
             result.duplicates += len(fresh) - len(new_ids)
             fresh = {eid: e for eid, e in fresh.items() if eid in new_ids}
-        todo = sorted(fresh.values(), key=lambda e: (e.ts, e.event_id))
+        todo = sorted(fresh.values(), key=_ARRIVAL_ORDER)
         if not todo and not unlinked:
-            return result
+            return _Planned(None, result)
         now = self.clock()
 
         owners, identities, merges, created = self._resolve(todo)
@@ -435,17 +615,18 @@ class EventSink:
         groups, touchpoints = self._groups(todo, owners, placed, plan)
         extras = [x for x in (extras_row(e, owners[e.event_id]) for e in todo) if x is not None]
         plan.included = [(iid, jid, seq) for iid, (jid, seq) in placed.items() if iid not in fresh]
-        self._write(created, identities, groups, touchpoints, extras, plan, now)
+        params = self._params(created, identities, groups, touchpoints, extras, plan, now)
 
-        for cid in created:
+        for cid in created:  # the write in flight creates them: later plans may count on them
             self.customers.put(cid, None)
         result.ingested = len(todo)
         result.new_customers = len(created)
         result.merges = len(merges)
         result.journeys = len(plan.created) - len(plan.dropped)
-        result.interactions = [{"id": e.event_id, "customer_id": owners[e.event_id], "touchpoint": e.touchpoint,
-                                "type": e.type, "ts": e.ts, "frictions": list(e.friction)} for e in todo]
-        return result
+        if summaries:
+            result.interactions = [{"id": e.event_id, "customer_id": owners[e.event_id], "touchpoint": e.touchpoint,
+                                    "type": e.type, "ts": e.ts, "frictions": list(e.friction)} for e in todo]
+        return _Planned(params, result)
 
     def _groups(self, events: Sequence[Event], owners: Mapping[str, str], placed: Mapping[str, tuple[str, int]],
                 plan: LinkPlan) -> tuple[list[list[Any]], list[str]]:
@@ -485,10 +666,10 @@ class EventSink:
         plan.journeys = [j for j in plan.journeys if j.id not in by_journey]  # the groups write those
         return groups, touchpoints
 
-    def _write(self, created: set[str], identities: list[dict[str, str]], groups: list[list[Any]],
-               touchpoints: list[str], extras: list[dict[str, Any]], plan: LinkPlan, now: int) -> None:
+    def _params(self, created: set[str], identities: list[dict[str, str]], groups: list[list[Any]],
+                touchpoints: list[str], extras: list[dict[str, Any]], plan: LinkPlan, now: int) -> dict[str, Any]:
         journeys = [j.row() for j in plan.journeys]
-        params = {
+        params: dict[str, Any] = {
             "now": now,
             "customers": sorted(created),
             "identities": identities,
@@ -505,15 +686,10 @@ class EventSink:
             "reseq": [list(x) for x in plan.reseq],
             "next_added": [list(p) for p in plan.next_added],
         }
-        try:
-            self.store.write(_WRITE_BATCH, params, name="ingest-batch")
-        except QueryError as e:
-            text = str(e).lower()
-            if any(m in text for m in _GUARD_FAILED):
-                raise StaleCache("The graph changed under the cached plan of this batch.") from e
-            if any(m in text for m in _DUPLICATE):
-                raise Duplicates("The batch holds events already in the graph.") from e
-            raise
+        if self.store.engine == "falkordb":
+            params = {name: CypherLiteral(value) if isinstance(value, list) else value
+                      for name, value in params.items()}
+        return params
 
     # -- identity resolution ----------------------------------------------------------------------------------
     def _resolve(self, events: Sequence[Event]
@@ -521,6 +697,8 @@ class EventSink:
         """Owner of every event, identities to attach, merges (loser, survivor) in order, and the customers the
         batch creates."""
         refs_of = {e.event_id: identity.refs(self.secret, e.identities) for e in events if e.identities}
+        if refs_of:  # identity owners and counts may be changing in the write in flight
+            self._settle()
         keys = sorted({r.key for rs in refs_of.values() for r in rs})
         owner_of_key = identity_owners(self.store, keys) if keys else {}
         graph = identity.IdentityGraph(owner=dict(owner_of_key))
@@ -576,12 +754,14 @@ class EventSink:
             if cid in relink_all:
                 continue
             _, tail = self.tails.get((cid, sid))
-            if tail is not None and min(points) < tail.last:
+            if tail is not None and min(points) <= tail.last:  # equal: an event the graph already holds
                 late.append((cid, sid))
                 continue
             track_plan, new_tail = linking.extend(cid, sid, tail, points, self.gap_ms)
             plan.add(track_plan)
             self.tails.put((cid, sid), new_tail)
+        if late or relink_all:  # these read interactions the write in flight may be adding
+            self._settle()
         for (cid, sid), (linked, track_plan_points) in self._recent(late, tracks).items():
             track_plan, new_tail = linking.relink(cid, sid, linked, track_plan_points, self.gap_ms)
             plan.add(track_plan)

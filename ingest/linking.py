@@ -113,25 +113,29 @@ def extend(customer_id: str, session_id: str | None, tail: Tail | None, arriving
     plan = LinkPlan()
     if tail is not None:
         plan.expected_size[tail.journey_id] = tail.size
-    current = tail
-    touched: dict[str, Journey] = {}
-    for p in ordered:
-        joins = current is not None and (session_id is not None or p.ts - current.last.ts <= gap_ms)
-        if current is not None and joins:
-            seq = current.size + 1
-            plan.next_added.append((current.last.id, p.id))
-            current = Tail(current.journey_id, current.start_ts, seq, p)
-        else:
-            current = Tail(journey_id(customer_id, session_id, p), p.ts, 1, p)
-            seq = 1
-            plan.created.add(current.journey_id)
-        plan.included.append((p.id, current.journey_id, seq))
-        touched[current.journey_id] = Journey(current.journey_id, customer_id, session_id, current.start_ts,
-                                              p.ts, seq)
-    plan.journeys = list(touched.values())
-    if current is None:
+    if tail is None and not ordered:
         raise ValueError("extend() needs a tail or at least one arriving event")
-    return plan, current
+    # the current journey as plain values (this runs for every event: no object per event)
+    jid, start_ts, size, last = (tail.journey_id, tail.start_ts, tail.size, tail.last) if tail else ("", 0, 0, None)
+    touched: dict[str, Journey] = {}
+    grew = False  # whether the current journey got arriving events
+    included, next_added = plan.included, plan.next_added
+    for p in ordered:
+        if last is not None and (session_id is not None or p.ts - last.ts <= gap_ms):
+            size += 1
+            next_added.append((last.id, p.id))
+        else:
+            if grew and last is not None:
+                touched[jid] = Journey(jid, customer_id, session_id, start_ts, last.ts, size)
+            jid, start_ts, size = journey_id(customer_id, session_id, p), p.ts, 1
+            plan.created.add(jid)
+        included.append((p.id, jid, size))
+        last, grew = p, True
+    assert last is not None
+    if grew:
+        touched[jid] = Journey(jid, customer_id, session_id, start_ts, last.ts, size)
+    plan.journeys = list(touched.values())
+    return plan, Tail(jid, start_ts, size, last)
 
 
 def relink(customer_id: str, session_id: str | None, linked: Sequence[Point], arriving: Sequence[Point],

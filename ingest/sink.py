@@ -271,7 +271,10 @@ class CypherLiteral:
 
             text = stringify_param_value(value)
         elif "{" in text:
-            text = _JSON_KEY.sub(r"\1`\2`:", text)
+            for quoted, ticked in _KNOWN_KEYS:  # str.replace runs in C; the pattern is general but slower
+                text = text.replace(quoted, ticked)
+            if _JSON_KEY.search(text):
+                text = _JSON_KEY.sub(r"\1`\2`:", text)
         self.text = text
 
     def __str__(self) -> str:
@@ -281,6 +284,12 @@ class CypherLiteral:
 # a map key in JSON text: inside a JSON string a quote is always escaped, so `{"` or `,"` there cannot be one
 _JSON_KEY = re.compile(r'([{,])"([A-Za-z_][A-Za-z0-9_]*)":')
 _ARRIVAL_ORDER = attrgetter("ts", "event_id")
+# the map keys the batch query's parameters use; `"name":` can only be a key in JSON (a quote inside a string is
+# escaped), so a plain replace is safe
+_KNOWN_KEYS = [(f'"{k}":', f"`{k}`:") for k in (
+    "stage", "outcome", "experience", "csat", "ces", "nps", "sentiment", "text", "value", "currency", "trigger",
+    "competitor", "product", "frictions", "attributes", "id", "key", "kind", "hash", "customer_id", "session_id",
+    "start_ts", "end_ts", "size", "expected_size", "switched_to", "ts")]
 
 
 @dataclass
@@ -478,12 +487,14 @@ class EventSink:
         self.tails: LRU[tuple[str, str | None], Tail | None] = LRU(CACHE_SIZE)  # None: the track has no journey
         # called before a read that may depend on a write still in flight (see apply_batches)
         self._settle: Callable[[], None] = _nothing
+        self._absent: set[str] = set()  # customers a warm-up read found missing (valid for the next plan only)
 
     def forget(self) -> None:
         """Drop every cached fact about the graph."""
         self.codes.clear()
         self.customers.clear()
         self.tails.clear()
+        self._absent.clear()
 
     def apply(self, events: Sequence[Event]) -> Applied:
         """Apply one batch (with summaries of the new interactions, for live subscribers)."""
@@ -506,7 +517,10 @@ class EventSink:
                 self.forget()
             try:
                 inflight: tuple[T, Sequence[Event], Future[Applied]] | None = None
-                for tag, events in batches:
+                upcoming = iter(batches)
+                following = next(upcoming, None)
+                while following is not None:
+                    tag, events = following
                     planned: _Planned | None = None
                     if inflight is not None and events and not self.lock.wanted():
                         planned = self._plan_beside(events, inflight[2])
@@ -523,14 +537,37 @@ class EventSink:
                             self.forget()
                     if planned is None:
                         planned = self._plan_now(events, summaries=False)
+                    following = next(upcoming, None)
                     if planned.params is None:
                         yield tag, planned.applied
-                    else:
-                        inflight = (tag, events, writer.submit(self._commit, planned))
+                        continue
+                    if following is not None:  # the store is idle now: read what planning the next batch needs
+                        self._warm(following[1])
+                    inflight = (tag, events, writer.submit(self._commit, planned))
                 if inflight is not None:
                     yield inflight[0], self._finish(inflight[1], inflight[2])[0]
             finally:
                 self.lock.give_back()
+
+    def _warm(self, events: Sequence[Event]) -> None:
+        """Read the customers and track tails the next batch needs that the caches lack, before the write of this
+        batch starts: a read waits for a write in flight, so done later it would stall the pipeline. Only events
+        with a customer_id and no identities (the others are planned after the write anyway). The write about to
+        start cannot change these answers: the customers and tracks it touches are all in the caches already."""
+        self._absent = set()
+        tracks = {(e.customer_id, e.session_id) for e in events if e.customer_id is not None and not e.identities}
+        unknown = sorted({cid for cid, _ in tracks if not self.customers.get(cid)[0]})
+        found = known_customers(self.store, unknown) if unknown else {}
+        for cid in unknown:
+            if cid in found:
+                self.customers.put(cid, found[cid].merged_into)
+            else:
+                self._absent.add(cid)
+        mergeless = [t for t in tracks if t[0] not in self._absent and not self.customers.get(t[0])[1]]
+        self._read_tails(mergeless, set())
+        for key in tracks:
+            if key[0] in self._absent:  # a customer the graph lacks has no journeys either
+                self.tails.put(key, None)
 
     def _plan_beside(self, events: Sequence[Event], write: Future[Applied]) -> _Planned | None:
         """Plan `events` while `write` runs; None when that is not possible (the write failed, or the plan met a
@@ -713,7 +750,7 @@ class EventSink:
                 known.add(cid)
                 if merged_into:
                     graph.merged_into[cid] = merged_into
-            else:
+            elif cid not in self._absent:
                 to_read.add(cid)
         for cid, customer in known_customers(self.store, sorted(to_read)).items():
             known.add(cid)
@@ -858,9 +895,13 @@ class EventSink:
             self.codes.setdefault(kind, set()).update(codes)
 
 
+_optional_values = attrgetter(*OPTIONAL_PROPERTIES)
+
+
 def optional_properties(event: Event) -> dict[str, Any]:
     """The Interaction properties an event may carry, only those it has (absent values stay absent)."""
-    found = {name: value for name in OPTIONAL_PROPERTIES if (value := getattr(event, name)) is not None}
+    found = {name: value for name, value in zip(OPTIONAL_PROPERTIES, _optional_values(event), strict=True)
+             if value is not None}
     if event.friction:
         found["frictions"] = list(event.friction)
     if event.attributes:

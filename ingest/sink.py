@@ -77,7 +77,7 @@ RETURN count(*) AS n
 """
 
 # Rows of the batch query are lists, not maps: the client serialises parameters as Cypher text, and keys cost.
-# A group is one journey with the new interactions it gets:
+# A group is one journey with the new interactions it gets (a new journey is created by $new_journeys before):
 #   [journey id, customer id, is new, size before, start_ts, end_ts, size, session_id, id of the interaction the
 #    first new one follows (or null), [event rows]]
 # An event row: [event id, ts, type, index in $touchpoints, seq, NEXT into it (0 none here, 1 from the group's
@@ -92,17 +92,16 @@ WITH places, 1 / CASE WHEN size(places) = size($touchpoints)
 UNWIND $groups AS g
 OPTIONAL MATCH (c:{L.CUSTOMER} {{id: g[1]}})
 OPTIONAL MATCH (before:{L.INTERACTION} {{id: g[8]}})
-MERGE (j:{L.JOURNEY} {{id: g[0]}}) ON CREATE SET j.customer_id = g[1], j.session_id = g[7]
+OPTIONAL MATCH (j:{L.JOURNEY} {{id: g[0]}})
 WITH places, g, c, j, before,
-     1 / CASE WHEN c IS NULL OR c.merged_into IS NOT NULL OR coalesce(j.size, 0) <> g[3]
+     1 / CASE WHEN c IS NULL OR c.merged_into IS NOT NULL OR j IS NULL OR (NOT g[2] AND j.size <> g[3])
                    OR (g[8] IS NOT NULL AND before IS NULL) THEN 0 ELSE 1 END AS fresh
-SET j.start_ts = g[4], j.end_ts = g[5], j.size = g[6]
-MERGE (c)-[:{R.TOOK}]->(j)
-WITH places, g, c, j, before
-UNWIND g[9] AS e
-WITH g, c, j, before, e, places[e[3]] AS t, e[7] AS o
+FOREACH (_ IN CASE WHEN g[2] THEN [] ELSE [1] END | SET j.start_ts = g[4], j.end_ts = g[5], j.size = g[6])
+WITH places, c, j, before, g[0] AS jid, g[1] AS cid, g[7] AS sid, g[9] AS rows
+UNWIND rows AS e
+WITH c, j, before, jid, cid, sid, e, places[e[3]] AS t, e[7] AS o
 CREATE (c)-[:{R.PERFORMED}]->(i:{L.INTERACTION} {{
-         id: e[0], ts: e[1], type: e[2], customer_id: g[1], journey_id: g[0], session_id: g[7], channel: e[6],
+         id: e[0], ts: e[1], type: e[2], customer_id: cid, journey_id: jid, session_id: sid, channel: e[6],
          touchpoint: t.code, stage: coalesce(o.stage, t.stage), outcome: o.outcome, experience: o.experience,
          csat: o.csat, ces: o.ces, nps: o.nps, sentiment: o.sentiment, text: o.text, value: o.value,
          currency: o.currency, frictions: o.frictions, trigger: o.trigger, competitor: o.competitor,
@@ -142,9 +141,8 @@ WITH count(*) AS _
 UNWIND $new_journeys AS jr
 OPTIONAL MATCH (c:{L.CUSTOMER} {{id: jr.customer_id}})
 WITH c, jr, 1 / CASE WHEN c IS NULL THEN 0 ELSE 1 END AS fresh
-CREATE (c)-[:{R.TOOK}]->(j:{L.JOURNEY} {{id: jr.id}})
-SET j.customer_id = jr.customer_id, j.session_id = jr.session_id, j.start_ts = jr.start_ts, j.end_ts = jr.end_ts,
-    j.size = jr.size
+CREATE (c)-[:{R.TOOK}]->(:{L.JOURNEY} {{id: jr.id, customer_id: jr.customer_id, session_id: jr.session_id,
+                                       start_ts: jr.start_ts, end_ts: jr.end_ts, size: jr.size}})
 WITH count(*) AS _
 UNWIND $updated_journeys AS jr
 OPTIONAL MATCH (j:{L.JOURNEY} {{id: jr.id}})
@@ -700,7 +698,8 @@ class EventSink:
                            0 if is_new else plan.expected_size.get(jid, 0), journey.start_ts, journey.end_ts,
                            journey.size, journey.session_id, before, rows])
         plan.next_added = sorted((a, b) for b, a in previous.items())
-        plan.journeys = [j for j in plan.journeys if j.id not in by_journey]  # the groups write those
+        # the groups update the journeys they extend; new journeys are created (with TOOK) before the groups run
+        plan.journeys = [j for j in plan.journeys if j.id not in by_journey or j.id in plan.created]
         return groups, touchpoints
 
     def _params(self, created: set[str], identities: list[dict[str, str]], groups: list[list[Any]],

@@ -92,7 +92,7 @@ def enrich(store: GraphStore, embedder: Embedder, batch_size: int = DEFAULT_BATC
                     ensure_embedding_index(store, embedder)
                     index_ready = True
                 vectors = embedder.encode([by_hash[h] for h in new], batch_size=batch_size)
-                embeddings = [{"hash": h, "model": embedder.name, "vector": v.tolist()}
+                embeddings = [{"hash": h, "model": embedder.name, "vector": store.vector_literal(v.tolist())}
                               for h, v in zip(new, vectors, strict=True)]
                 if in_flight is not None:
                     in_flight.result()

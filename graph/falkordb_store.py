@@ -92,6 +92,11 @@ class FalkorDBStore(GraphStore):
                   "OPTIONS {dimension: $dimension, similarityFunction: 'cosine'}", {"dimension": int(dimension)})
         self._wait_until_operational()
 
+    def vector_literal(self, vector: Sequence[float]) -> Any:
+        # the client renders parameters into the query text one value at a time (~0.25 ms per 384 floats); one
+        # C-level format per vector is ~4x faster and shorter for the server to parse. '%.9g' round-trips float32.
+        return _CypherText("[" + ",".join(["%.9g"] * len(vector)) % tuple(vector) + "]")
+
     def vector_search(self, label: Label, prop: str, vector: Sequence[float], k: int) -> list[tuple[Row, float]]:
         rows = self.read(
             f"CALL db.idx.vector.queryNodes('{label.value}', '{prop}', $k, vecf32($vector)) YIELD node, score "
@@ -169,6 +174,16 @@ class FalkorDBStore(GraphStore):
         if self._server is not None:
             self._server.release()
             self._server = None
+
+
+class _CypherText:
+    """Text the falkordb client puts into the query's parameter header as is (it renders unknown types with str())."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def __str__(self) -> str:
+        return self.text
 
 
 def _is_transient(e: BaseException) -> bool:

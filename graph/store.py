@@ -76,6 +76,10 @@ class GraphStore(ABC):
     def ensure_vector_index(self, label: Label, prop: str, dimension: int) -> None:
         """Create the vector index on `label.prop` (cosine) if missing."""
 
+    def vector_literal(self, vector: Sequence[float]) -> Any:
+        """A vector as a query parameter value; adapters may pre-render it (bulk vector writes are client-bound)."""
+        return [float(x) for x in vector]
+
     @abstractmethod
     def vector_search(self, label: Label, prop: str, vector: Sequence[float], k: int) -> list[tuple[Row, float]]:
         """The `k` nodes nearest to `vector`, as (properties without the vector, cosine similarity), best first."""

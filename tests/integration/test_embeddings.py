@@ -81,6 +81,9 @@ def test_enrichment_embeds_each_distinct_text_once(store: GraphStore, embedder: 
     rows = store.read("MATCH (e:Embedding)-[:EMBEDS]->(i:Interaction {id: 'again-late'}) "
                       "MATCH (e)-[:EMBEDS]->(j:Interaction) RETURN collect(j.id) AS ids")
     assert sorted(rows[0]["ids"]) == ["again-late", "first-late", "twin-late"]
+    # the stored vector is the model's, to float32 precision
+    stored = store.read("MATCH (e:Embedding)-[:EMBEDS]->(:Interaction {id: 'first-late'}) RETURN e.vector AS v")
+    assert np.array_equal(np.asarray(stored[0]["v"], dtype=np.float32), embedder.encode([VERBATIMS["late"]])[0])
 
 
 def test_small_pages_with_repeated_texts_still_embed_each_text_once(store: GraphStore, embedder: Embedder) -> None:

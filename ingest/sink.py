@@ -780,6 +780,7 @@ class EventSink:
 
     # -- journey linking --------------------------------------------------------------------------------------
     def _link(self, events: Sequence[Event], owners: Mapping[str, str], relink_all: set[str]) -> LinkPlan:
+        """The journey changes for `events` (sorted by ts, event_id, so each track's points are in order)."""
         tracks: dict[tuple[str, str | None], list[Point]] = {}
         for e in events:
             tracks.setdefault((owners[e.event_id], e.session_id), []).append(Point(e.ts, e.event_id, e.session_id))
@@ -790,11 +791,10 @@ class EventSink:
             if cid in relink_all:
                 continue
             _, tail = self.tails.get((cid, sid))
-            if tail is not None and min(points) <= tail.last:  # equal: an event the graph already holds
+            if tail is not None and points[0] <= tail.last:  # equal: an event the graph already holds
                 late.append((cid, sid))
                 continue
-            track_plan, new_tail = linking.extend(cid, sid, tail, points, self.gap_ms)
-            plan.add(track_plan)
+            _, new_tail = linking.extend(cid, sid, tail, points, self.gap_ms, into=plan, in_order=True)
             self.tails.put((cid, sid), new_tail)
         if late or relink_all:  # these read interactions the write in flight may be adding
             self._settle()

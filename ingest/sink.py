@@ -77,26 +77,42 @@ RETURN count(*) AS n
 """
 
 # Rows of the batch query are lists, not maps: the client serialises parameters as Cypher text, and keys cost.
-# A group is one journey with the new interactions it gets (a new journey is created by $new_journeys before):
+# A group is one journey with the new interactions it gets ($new_groups create their journey, $old_groups update it):
 #   [journey id, customer id, is new, size before, start_ts, end_ts, size, session_id, id of the interaction the
 #    first new one follows (or null), [event rows]]
 # An event row: [event id, ts, type, index in $touchpoints, seq, NEXT into it (0 none here, 1 from the group's
 #                interaction before, 2 from the previous row), channel, {optional properties}]
-_CREATE_INTERACTIONS = f"""
+_PLACES = f"""
 UNWIND $touchpoints AS code
 OPTIONAL MATCH (t:{L.TOUCHPOINT} {{code: code}})
 WITH collect(t) AS places
 WITH places, 1 / CASE WHEN size(places) = size($touchpoints)
                            AND all(k IN range(0, size(places) - 1) WHERE places[k].code = $touchpoints[k])
                       THEN 1 ELSE 0 END AS fresh
-UNWIND $groups AS g
+"""
+# groups of new journeys: the journey is created here, with TOOK, and cannot exist (the unique constraint says so)
+_NEW_JOURNEY_GROUPS = f"""
+UNWIND $new_groups AS g
+OPTIONAL MATCH (c:{L.CUSTOMER} {{id: g[1]}})
+OPTIONAL MATCH (before:{L.INTERACTION} {{id: g[8]}})
+WITH places, g, c, before, 1 / CASE WHEN c IS NULL OR c.merged_into IS NOT NULL
+                                         OR (g[8] IS NOT NULL AND before IS NULL) THEN 0 ELSE 1 END AS fresh
+CREATE (c)-[:{R.TOOK}]->(j:{L.JOURNEY} {{id: g[0], customer_id: g[1], session_id: g[7], start_ts: g[4],
+                                        end_ts: g[5], size: g[6]}})
+"""
+# groups of journeys the graph holds: checked against the size the plan assumed, then updated
+_OLD_JOURNEY_GROUPS = f"""
+UNWIND $old_groups AS g
 OPTIONAL MATCH (c:{L.CUSTOMER} {{id: g[1]}})
 OPTIONAL MATCH (before:{L.INTERACTION} {{id: g[8]}})
 OPTIONAL MATCH (j:{L.JOURNEY} {{id: g[0]}})
 WITH places, g, c, j, before,
-     1 / CASE WHEN c IS NULL OR c.merged_into IS NOT NULL OR j IS NULL OR (NOT g[2] AND j.size <> g[3])
+     1 / CASE WHEN c IS NULL OR c.merged_into IS NOT NULL OR j IS NULL OR j.size <> g[3]
                    OR (g[8] IS NOT NULL AND before IS NULL) THEN 0 ELSE 1 END AS fresh
-FOREACH (_ IN CASE WHEN g[2] THEN [] ELSE [1] END | SET j.start_ts = g[4], j.end_ts = g[5], j.size = g[6])
+SET j.start_ts = g[4], j.end_ts = g[5], j.size = g[6]
+"""
+# then, for both: the group's interactions with PERFORMED, AT, INCLUDES, and NEXT inside the group
+_GROUP_INTERACTIONS = f"""
 WITH places, c, j, before, g[0] AS jid, g[1] AS cid, g[7] AS sid, g[9] AS rows
 UNWIND rows AS e
 WITH c, j, before, jid, cid, sid, e, places[e[3]] AS t, e[7] AS o
@@ -114,6 +130,8 @@ WITH [k IN range(0, size(made) - 1) WHERE made[k][1] > 0 |
 UNWIND links AS link
 WITH link[0] AS a, link[1] AS b
 CREATE (a)-[:{R.NEXT}]->(b)"""
+_CREATE_INTERACTIONS = (_PLACES + _NEW_JOURNEY_GROUPS + _GROUP_INTERACTIONS + "\nWITH count(*) AS _"
+                        + _PLACES + _OLD_JOURNEY_GROUPS + _GROUP_INTERACTIONS)
 OPTIONAL_PROPERTIES = ("stage", "outcome", "experience", "csat", "ces", "nps", "sentiment", "text", "value",
                        "currency", "trigger", "competitor", "product")
 
@@ -698,8 +716,7 @@ class EventSink:
                            0 if is_new else plan.expected_size.get(jid, 0), journey.start_ts, journey.end_ts,
                            journey.size, journey.session_id, before, rows])
         plan.next_added = sorted((a, b) for b, a in previous.items())
-        # the groups update the journeys they extend; new journeys are created (with TOOK) before the groups run
-        plan.journeys = [j for j in plan.journeys if j.id not in by_journey or j.id in plan.created]
+        plan.journeys = [j for j in plan.journeys if j.id not in by_journey]  # the groups write those
         return groups, touchpoints
 
     def _params(self, created: set[str], identities: list[dict[str, str]], groups: list[list[Any]],
@@ -716,7 +733,8 @@ class EventSink:
             "updated_journeys": [dict(j, expected_size=plan.expected_size.get(str(j["id"]), j["size"]))
                                  for j in journeys if j["id"] not in plan.created],
             "touchpoints": touchpoints,
-            "groups": groups,
+            "new_groups": [g for g in groups if g[2]],
+            "old_groups": [g for g in groups if not g[2]],
             "extras": extras,
             "included": [list(x) for x in plan.included],
             "reseq": [list(x) for x in plan.reseq],

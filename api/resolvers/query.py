@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import strawberry
@@ -14,6 +14,7 @@ from api.context import Info
 from api.errors import bad_input
 from api.limits import MAX_PAGE, page_size
 from api.types.analytics import (
+    AffectedCustomer,
     CompetitorCount,
     FeedbackMatch,
     FrictionCount,
@@ -32,7 +33,7 @@ from api.types.analytics import (
 )
 from api.types.catalog import Persona
 from api.types.pagination import PageInfo, decode_cursor, encode_cursor
-from api.types.scalars import to_ms
+from api.types.scalars import from_ms, to_ms
 from api.types.twin import Customer, CustomerConnection, CustomerEdge
 from graph import twin
 from graph.analytics.friction import FrictionImpactRow, friction_to_competitors
@@ -131,6 +132,22 @@ class Query:
             baseline_rate=r["baselineRate"], lift=r["lift"], ci_low=r["ciLow"], ci_high=r["ciHigh"],
             competitors=[CompetitorCount(competitor_code=c["competitor"], count=c["count"]) for c in r["competitors"]],
         ) for r in rows]
+
+    @strawberry.field(description="The customers behind one frictionToCompetitors row: those who hit `friction` "
+                                  "while showing `persona`, switchers first, with where and when they went.")
+    async def affected_customers(self, info: Info, persona: str, friction: str, window_days: int = 90,
+                                 since: datetime | None = None, until: datetime | None = None,
+                                 limit: int = 50) -> list[AffectedCustomer]:
+        require(info.context.caller, READERS, "ask affectedCustomers")
+        from graph.analytics.affected import affected_customers
+
+        start, end = _period(since, until)
+        rows = await info.context.call(affected_customers, info.context.store, _persona_code(persona),
+                                       friction.strip(), _positive("windowDays", window_days, 3650), start, end,
+                                       _positive("limit", limit, MAX_PAGE))
+        return [AffectedCustomer(customer_id=strawberry.ID(r["customer"]),
+                                 first_hit=datetime.fromtimestamp(r["firstHit"] / 1000, tz=UTC),
+                                 switched_at=from_ms(r["switchedAt"]), competitor_code=r["competitor"]) for r in rows]
 
     @strawberry.field(description="A persona's journey map: for each stage, its touchpoints with volume, CSAT, "
                                   "effort, negative share, top frictions and drop-off, over the period.")

@@ -4,6 +4,8 @@ next steps and actions, similar feedback and store statistics. Codes resolve to 
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import strawberry
 
 from api.context import Info
@@ -142,6 +144,20 @@ class StakeholderPosition:
     @strawberry.field(description="The frictions it owns or that occur at its touchpoints, most switches first.")
     async def frictions(self, info: Info) -> list[FrictionPoint]:
         return await FrictionPoint.load_many(info, self.friction_codes)
+
+
+@strawberry.type(description="A customer behind a frictionToCompetitors row: when they first hit the friction while "
+                             "showing the persona, and where and when they switched within the window.")
+class AffectedCustomer:
+    customer_id: strawberry.ID = strawberry.field(description="The customer's id.")
+    first_hit: datetime = strawberry.field(description="Their first hit of the friction while showing the persona.")
+    switched_at: datetime | None = strawberry.field(
+        description="Their earliest switch in (firstHit, firstHit + windowDays]; null when they stayed.")
+    competitor_code: strawberry.Private[str | None]
+
+    @strawberry.field(description="The competitor of that switch; null when they stayed.")
+    async def competitor(self, info: Info) -> Competitor | None:
+        return None if self.competitor_code is None else await Competitor.load(info, self.competitor_code)
 
 
 @strawberry.type(description="A likely next step of a customer, from the persona-aware Markov model of journeys.")

@@ -88,6 +88,18 @@ def test_friction_to_competitors_long_wait_leads_to_glamco(api: Api) -> None:
                     "{ friction { code } } }")["frictionToCompetitors"] == [{"friction": {"code": "cant_find_product"}}]
 
 
+def test_affected_customers_names_who_is_behind_a_friction_row(api: Api) -> None:
+    rows = api.data('{ affectedCustomers(persona: "trend-seeker", friction: "long_wait") '
+                    "{ customerId firstHit switchedAt competitor { code name } } }")["affectedCustomers"]
+    assert rows == [{"customerId": "alex", "firstHit": "2024-03-03T12:00:00Z", "switchedAt": "2024-03-20T12:00:00Z",
+                     "competitor": {"code": "glamco", "name": "GlamCo"}}]
+    stayed = api.data('{ affectedCustomers(persona: "trend-seeker", friction: "colour_mismatch") '
+                      "{ customerId switchedAt competitor { code } } }")["affectedCustomers"]
+    assert stayed == [{"customerId": "sydney", "switchedAt": None, "competitor": None}]
+    assert api.data('{ affectedCustomers(persona: "trend-seeker", friction: "long_wait", windowDays: 10) '
+                    "{ customerId switchedAt } }")["affectedCustomers"] == [{"customerId": "alex", "switchedAt": None}]
+
+
 def test_journey_map_places_touchpoints_in_stages(api: Api) -> None:
     m = api.data('{ journeyMap(persona: "trend-seeker") { persona { code } stages { stage touchpoints { '
                  "touchpoint { code } interactions customers avgCsat negativeShare dropOff "

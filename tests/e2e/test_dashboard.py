@@ -147,7 +147,7 @@ def test_each_page_loads_cleanly_and_draws_its_charts(browser: Any, dashboard: D
     try:
         assert watch.problems == []
         assert watch.outside == []
-        # the affected-customers panel has its own test (which skips while the API lacks the field)
+        # the affected-customers panel has its own test
         alerts = page.locator("main > :not(#affected-panel) [role=alert]")
         assert alerts.count() == 0, alerts.all_inner_texts()
         for chart in charts:
@@ -174,16 +174,7 @@ def test_each_page_loads_cleanly_and_draws_its_charts(browser: Any, dashboard: D
         page.close()
 
 
-def _query_fields(dashboard: Dashboard) -> set[str]:
-    import httpx
-
-    answer = httpx.post(f"{dashboard.base}/graphql", json={"query": "{ __schema { queryType { fields { name } } } }"})
-    return {f["name"] for f in answer.json()["data"]["__schema"]["queryType"]["fields"]}
-
-
 def test_choosing_a_friction_with_the_keyboard_lists_its_customers(browser: Any, dashboard: Dashboard) -> None:
-    if "affectedCustomers" not in _query_fields(dashboard):
-        pytest.skip("the API does not expose affectedCustomers (graph.analytics.affected.affected_customers) yet")
     page, watch = _open(browser, dashboard, "/personas/bargain-hunter")
     try:
         assert page.locator("#affected-list li").count() > 0  # the top friction is chosen when the page opens

@@ -109,8 +109,9 @@ def raw_ceiling(store: FalkorDBStore, path: Path, batch_size: int, as_text: bool
                 optional["frictions"] = e["friction"]
             rows.append([e["event_id"], e["customer_id"], e["touchpoint"], e["channel"], e["type"],
                          int(datetime.fromisoformat(e["ts"]).timestamp() * 1000), optional])
-    store.write_batches("UNWIND $rows AS id CREATE (:Customer {id: id})", sorted(customers))
-    store.write_batches("UNWIND $rows AS code CREATE (:Touchpoint {code: code})", [t for t, _ in TOUCHPOINTS])
+    store.write_batches("UNWIND $rows AS row CREATE (:Customer {id: row.id})", [{"id": c} for c in sorted(customers)])
+    store.write_batches("UNWIND $rows AS row CREATE (:Touchpoint {code: row.code})",
+                        [{"code": t} for t, _ in TOUCHPOINTS])
     started = time.perf_counter()
     for batch in batched(rows, batch_size):
         store.write(RAW, {"rows": CypherLiteral(batch) if as_text else batch})

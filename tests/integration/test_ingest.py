@@ -168,6 +168,48 @@ def test_shuffled_order_and_small_batches_give_the_same_graph(store: GraphStore,
     assert counts(other_store) == counts(store)
 
 
+def test_a_live_writer_gets_the_lock_between_batches_of_a_job_and_the_graph_is_the_same(
+        store: GraphStore, other_store: FalkorDBStore, settings: Settings, tmp_path: Path) -> None:
+    """A batch job holds the writer lock across its pipelined batches; a worker that waits gets it between two of
+    them, and the job, whose caches the worker made stale, still builds the graph of one clean run."""
+    import threading
+
+    from ingest.contracts import Event, validate_event
+    from ingest.sink import sink_for
+
+    def valid(rows: list[dict[str, Any]]) -> list[Event]:
+        events = [validate_event(r)[0] for r in rows]
+        assert all(e is not None for e in events)
+        return [e for e in events if e is not None]
+
+    rows = sorted(generated(customers=10, per_customer=30, seed=3), key=lambda r: r["ts"])
+    live = rows[::10]  # the worker's events: late ones for the job's customers
+    job_rows = [r for r in rows if r not in live]
+    batches = [valid(job_rows[k:k + 9]) for k in range(0, len(job_rows), 9)]  # 30 batches
+    job, worker = sink_for(store, settings), sink_for(store, settings)
+    committed = 0
+    worker_done_after: list[int] = []
+
+    def work() -> None:
+        worker.apply(valid(live))
+        worker_done_after.append(committed)
+
+    thread = threading.Thread(target=work)
+    for _, applied in job.apply_batches((n, batch) for n, batch in enumerate(batches)):
+        committed += 1
+        assert applied.ingested == 9
+        if committed == 3:
+            thread.start()
+    thread.join(timeout=30)
+    assert worker_done_after and worker_done_after[0] < len(batches)  # it did not wait for the whole job
+
+    other = dataclasses.replace(settings, graph_name=other_store.graph_name)
+    ingest_files(other_store, other, events=[write_jsonl(tmp_path / "all.jsonl", rows)])
+    assert len(journeys(store)["includes"]) == 300
+    assert journeys(store) == journeys(other_store)
+    assert counts(store) == counts(other_store)
+
+
 def test_a_late_event_is_inserted_in_place_and_a_bridging_event_merges_journeys(store: GraphStore,
                                                                               settings: Settings,
                                                                               tmp_path: Path) -> None:

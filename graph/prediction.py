@@ -9,6 +9,8 @@ the target's weight for that persona). The persona counts are smoothed towards t
 
     p(t | s) = (persona_count(s, t) + PRIOR_STRENGTH * p_all(t | s)) / (persona_total(s) + PRIOR_STRENGTH)
 
+A switch event outside the journey (its own session, or after the journey gap) counts as the next step of the
+journey's last interaction when it follows within `SWITCH_WINDOW_DAYS` and nothing happened in between.
 A state nobody ever left answers with where all observed transitions lead; a customer without interactions gets
 the touchpoints journeys begin with.
 """
@@ -29,6 +31,8 @@ SWITCH_PREFIX = "switch:"
 CHURN = "churn"
 START = "(start)"  # the state of a customer with no interactions yet: how journeys begin
 PRIOR_STRENGTH = 10.0
+SWITCH_WINDOW_DAYS = 90  # a switch this soon after a journey's last step counts as that step's next one
+DAY_MS = 86_400_000
 
 
 @dataclass(frozen=True)
@@ -114,15 +118,19 @@ def next_steps(store: GraphStore, customer_id: str, k: int = 3, at: int | None =
     else:
         state = state_of(latest["touchpoint"], latest["type"], latest["competitor"]) or START
         anchor = latest["touchpoint"]
-    params = {"touchpoint": anchor, "state": state, "at": at, "personas": list(personas)}
+    params = {"touchpoint": anchor, "state": state, "at": at, "personas": list(personas),
+              "window": SWITCH_WINDOW_DAYS * DAY_MS}
+    all_queries = [_FROM_START_ALL] if anchor is None else [_FROM_STATE_ALL, _SWITCH_AFTER_ALL]
+    persona_queries = [_FROM_START_PERSONA] if anchor is None else [_FROM_STATE_PERSONA, _SWITCH_AFTER_PERSONA]
+    if not personas:
+        persona_queries = []
     everyone = transition_graph(
         (state, r["target"], float(r["n"]))
-        for r in store.read(_FROM_START_ALL if anchor is None else _FROM_STATE_ALL, params, name="next-steps-all")
+        for query in all_queries for r in store.read(query, params, name="next-steps-all")
         if r["target"] is not None)
     by_persona = transition_graph(
         (state, r["target"], personas[r["persona"]] * float(r["weight"]))
-        for r in (store.read(_FROM_START_PERSONA if anchor is None else _FROM_STATE_PERSONA, params,
-                             name="next-steps-persona") if personas else [])
+        for query in persona_queries for r in store.read(query, params, name="next-steps-persona")
         if r["target"] is not None)
     distribution = blended_distribution(by_persona, everyone, state)
     if not distribution:
@@ -165,6 +173,27 @@ _FROM_STATE_PERSONA = (
     f"RETURN {_STATE_B} AS target, p.code AS persona, sum(s.weight) AS weight"
 )
 _ANY_NEXT = f"MATCH (a:{_I})-[:{Rel.NEXT.value}]->(b:{_I}) WHERE b.ts <= $at RETURN {_STATE_B} AS target, count(*) AS n"
+# a switch recorded apart from the journey (its own session, or after the journey gap) still follows the journey's
+# last step when nothing else happened in between: a leaving customer's last touchpoint predicts the switch
+_JOURNEY_END_THEN_SWITCH = (
+    f"MATCH (:{Label.TOUCHPOINT.value} {{code: $touchpoint}})<-[:{Rel.AT.value}]-(a:{_I}) "
+    f"WHERE {_STATE_A} = $state AND NOT (a)-[:{Rel.NEXT.value}]->() "
+    f"MATCH (c:{_C})-[:{Rel.PERFORMED.value}]->(a) "
+    f"MATCH (c)-[r:{Rel.SWITCHED_TO.value}]->(:{Label.COMPETITOR.value}) "
+    "WHERE r.ts > a.ts AND r.ts <= a.ts + $window AND r.ts <= $at "
+    "WITH c, a, min(r.ts) AS left_at "
+    f"MATCH (c)-[r:{Rel.SWITCHED_TO.value}]->(k:{Label.COMPETITOR.value}) WHERE r.ts = left_at "
+    f"OPTIONAL MATCH (c)-[:{Rel.PERFORMED.value}]->(x:{_I}) "
+    "WHERE x.ts > a.ts AND x.ts < left_at AND coalesce(x.type, '') <> 'switch' "
+    "WITH c, a, k, count(x) AS between WHERE between = 0 "
+    "WITH c, a, 'switch:' + min(k.code) AS target "
+)
+_SWITCH_AFTER_ALL = _JOURNEY_END_THEN_SWITCH + "RETURN target, count(*) AS n"
+_SWITCH_AFTER_PERSONA = (
+    _JOURNEY_END_THEN_SWITCH
+    + f"MATCH (c)-[s:{Rel.SHOWS.value}]->(p:{Label.PERSONA.value}) WHERE p.code IN $personas AND {_VALID_AT_A} "
+    "RETURN target, p.code AS persona, sum(s.weight) AS weight"
+)
 # how journeys begin: the first interaction of each journey (no NEXT leads to it)
 _FROM_START = f"MATCH (b:{_I}) WHERE b.ts <= $at AND NOT ()-[:{Rel.NEXT.value}]->(b) "
 _FROM_START_ALL = _FROM_START + f"RETURN {_STATE_B} AS target, count(*) AS n"

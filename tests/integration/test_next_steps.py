@@ -105,3 +105,28 @@ def test_a_state_nobody_left_answers_with_where_interactions_lead_in_general(gen
     _target(generated, "explorer", "loyal", "brand_new_kiosk")
     steps = next_steps(generated, "explorer", k=2)
     assert len(steps) == 2 and steps[0].probability >= steps[1].probability > 0
+
+
+def test_a_switch_recorded_after_the_journey_follows_its_last_step(store: GraphStore) -> None:
+    events: list[dict[str, Any]] = []
+    for n in range(10):
+        customer = f"leaver-{n}"
+        add_customer(store, customer, [{"persona": "bargain", "weight": 1.0}])
+        events += [
+            {"event_id": f"{customer}-1", "customer_id": customer, "ts": START_MS, "touchpoint": "ad", "type": "view"},
+            {"event_id": f"{customer}-2", "customer_id": customer, "ts": START_MS + HOUR_MS,
+             "touchpoint": "product_page", "type": "view"},
+        ]
+        if n < 6:  # 40 days later, past the journey gap: the switch is a journey of its own
+            events.append({"event_id": f"{customer}-x", "customer_id": customer, "ts": START_MS + 40 * 24 * HOUR_MS,
+                           "touchpoint": "cancellation", "type": "switch", "competitor": "glamco"})
+        else:  # the others come back later for something else, then switch: not the product page's doing
+            events += [{"event_id": f"{customer}-3", "customer_id": customer, "ts": START_MS + 35 * 24 * HOUR_MS,
+                        "touchpoint": "ad", "type": "view"},
+                       {"event_id": f"{customer}-y", "customer_id": customer, "ts": START_MS + 80 * 24 * HOUR_MS,
+                        "touchpoint": "cancellation", "type": "switch", "competitor": "rivalco"}]
+    add_events(store, events)
+    _target(store, "next", "bargain", "product_page")
+
+    steps = {s.touchpoint: s.probability for s in next_steps(store, "next", k=3)}
+    assert steps == {"switch:glamco": 1.0}

@@ -214,12 +214,12 @@ class Query:
     async def similar_feedback(self, info: Info, text: str, k: int = 5,
                                persona: str | None = None) -> list[FeedbackMatch]:
         require(info.context.caller, READERS, "search feedback")
-        from graph.feedback import similar_feedback
+        from graph.feedback import MAX_K, similar_feedback
 
         if not text.strip():
             raise bad_input("text: give some words to compare the verbatims with.")
         matches = await info.context.call(similar_feedback, info.context.store, info.context.app.embedder(), text,
-                                          _positive("k", k, MAX_PAGE), persona)
+                                          _positive("k", k, MAX_K), persona)
         return [FeedbackMatch(interaction_id=strawberry.ID(m.interaction_id), text=m.text, score=m.score,
                               customer_id=None if m.customer_id is None else strawberry.ID(m.customer_id))
                 for m in matches]

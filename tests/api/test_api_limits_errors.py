@@ -29,6 +29,7 @@ def test_bad_arguments_are_bad_user_input_with_a_clear_message(api: Api) -> None
         '{ frictionToCompetitors(persona: "x", since: "2024-02-01T00:00:00Z", until: "2024-01-01T00:00:00Z") '
         "{ exposed } }": "must be before until",
         '{ customer(id: "sydney") { journeys(first: 201) { totalCount } } }': "first: 201 is out of range",
+        '{ similarFeedback(text: "late parcel", k: 150) { score } }': "k: 150 is out of range; give 1 to 100",
         '{ customer(id: "sydney") { journeys(after: "bm9wZQ") { totalCount } } }': "is not a cursor this API gave",
         'mutation { setConsent(customerId: "nobody", purpose: "marketing", granted: true) { granted } }':
             "No customer 'nobody'",

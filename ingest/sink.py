@@ -81,7 +81,7 @@ RETURN count(*) AS n
 #   [journey id, customer id, is new, size before, start_ts, end_ts, size, session_id, id of the interaction the
 #    first new one follows (or null), [event rows]]
 # An event row: [event id, ts, type, index in $touchpoints, seq, NEXT into it (0 none here, 1 from the group's
-#                interaction before, 2 from the previous row), channel, {optional properties}]
+#                interaction before, 2 from the previous row), channel, [optional properties] or null]
 _PLACES = f"""
 UNWIND $touchpoints AS code
 OPTIONAL MATCH (t:{L.TOUCHPOINT} {{code: code}})
@@ -118,10 +118,9 @@ UNWIND rows AS e
 WITH c, j, before, jid, cid, sid, e, places[e[3]] AS t, e[7] AS o
 CREATE (c)-[:{R.PERFORMED}]->(i:{L.INTERACTION} {{
          id: e[0], ts: e[1], type: e[2], customer_id: cid, journey_id: jid, session_id: sid, channel: e[6],
-         touchpoint: t.code, stage: coalesce(o.stage, t.stage), outcome: o.outcome, experience: o.experience,
-         csat: o.csat, ces: o.ces, nps: o.nps, sentiment: o.sentiment, text: o.text, value: o.value,
-         currency: o.currency, frictions: o.frictions, trigger: o.trigger, competitor: o.competitor,
-         product: o.product, attributes: o.attributes}})-[:{R.AT}]->(t),
+         touchpoint: t.code, stage: coalesce(o[0], t.stage), outcome: o[1], experience: o[2], csat: o[3], ces: o[4],
+         nps: o[5], sentiment: o[6], text: o[7], value: o[8], currency: o[9], trigger: o[10], competitor: o[11],
+         product: o[12], frictions: o[13], attributes: o[14]}})-[:{R.AT}]->(t),
        (j)-[:{R.INCLUDES} {{seq: e[4]}}]->(i)
 WITH j, before, collect([i, e[5], e[4]]) AS made
 WITH [k IN range(0, size(made) - 1) WHERE made[k][1] > 0 |
@@ -915,15 +914,16 @@ class EventSink:
 _optional_values = attrgetter(*OPTIONAL_PROPERTIES)
 
 
-def optional_properties(event: Event) -> dict[str, Any]:
-    """The Interaction properties an event may carry, only those it has (absent values stay absent)."""
-    found = {name: value for name, value in zip(OPTIONAL_PROPERTIES, _optional_values(event), strict=True)
-             if value is not None}
-    if event.friction:
-        found["frictions"] = list(event.friction)
-    if event.attributes:
-        found["attributes"] = json.dumps(event.attributes, sort_keys=True, ensure_ascii=False, default=str)
-    return found
+def optional_properties(event: Event) -> list[Any] | None:
+    """The Interaction properties an event may carry, by position: OPTIONAL_PROPERTIES, then frictions and
+    attributes (JSON text); None when it has none of them (most events). Absent values stay absent: a null
+    property is not stored. A list, not a map: maps cost a pass over the parameter text to quote their keys."""
+    values = _optional_values(event)
+    if values.count(None) == len(values) and not event.friction and not event.attributes:
+        return None
+    return [*values, list(event.friction) if event.friction else None,
+            json.dumps(event.attributes, sort_keys=True, ensure_ascii=False, default=str)
+            if event.attributes else None]
 
 
 def extras_row(event: Event, customer_id: str) -> dict[str, Any] | None:

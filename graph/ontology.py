@@ -72,9 +72,11 @@ class NodeType:
 NODE_TYPES: tuple[NodeType, ...] = (
     NodeType(
         Label.CUSTOMER, "id",
-        ("id", "relationship_stage", "attributes", "created_ts", "updated_ts", "anonymized", "merged_into"),
+        ("id", "relationship_stage", "attributes", "created_ts", "updated_ts", "anonymized", "merged_into",
+         "refused"),
         description="A person the organisation serves. `pii_*` properties hold personal data; "
-        "`attributes` is a JSON object of non-personal descriptors.",
+        "`attributes` is a JSON object of non-personal descriptors; `refused` (derived from the Consent history, "
+        "rewritten by every consent writer) lists the purposes whose latest decision refuses them.",
     ),
     NodeType(Label.IDENTITY, "key", ("key", "kind", "hash"),
              description="An identifier seen with events: key = kind + ':' + keyed hash of the normalised value."),

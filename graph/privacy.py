@@ -1,7 +1,9 @@
 """Trust by default: consent per purpose, the right of access, the right to erasure, and the audit trail.
 
 Consent: `(Customer)-[:GAVE]->(Consent {purpose, granted, ts, source, actor})`, one node per decision, so the history
-is kept; the latest decision per purpose (by `ts`) is the one that counts. See docs/privacy.md for how processing
+is kept; the latest decision per purpose (by `ts`) is the one that counts. `Customer.refused` lists the purposes whose
+latest decision refuses them: derived data, rewritten from the whole history by every consent writer (`REFRESH_REFUSED`)
+so aggregates can leave out analytics refusals with one property test. See docs/privacy.md for how processing
 respects it (profiling, marketing, analytics).
 
 Audit trail: `AuditEntry {id, ts, actor, action, subject, detail}` nodes, appended and never changed. They never hold
@@ -46,6 +48,23 @@ CONSENT_CHANGED, EXPORTED, ERASED, ANONYMIZED, PII_READ = "consent", "export", "
 
 C, IDN, INT, JRN, CNS, EMB, AUD = (Label.CUSTOMER, Label.IDENTITY, Label.INTERACTION, Label.JOURNEY, Label.CONSENT,
                                    Label.EMBEDDING, Label.AUDIT_ENTRY)
+
+
+UNDATED = -1  # an undated decision (a customer file without `ts`) is older than every dated one
+# Rewrites `c.refused` for the customers bound to `c`, from each one's whole consent history (so a re-ingested old
+# decision never overrides a newer one): per purpose the decision with the largest ts counts. The same customer,
+# purpose and ts make the same Consent id, so a decision written again replaces the earlier one (the later-written
+# one counts); distinct nodes at the same ts (customers merged) count as a refusal. Absent when nothing is refused.
+REFRESH_REFUSED = f"""
+WITH DISTINCT c
+OPTIONAL MATCH (c)-[:{Rel.GAVE}]->(k:{CNS})
+WITH c, k.purpose AS purpose, collect([coalesce(k.ts, {UNDATED}), k.granted]) AS decisions
+WITH c, purpose, reduce(latest = [{UNDATED} - 1, true], d IN decisions |
+       CASE WHEN d[0] > latest[0] OR (d[0] = latest[0] AND d[1] = false) THEN d ELSE latest END) AS latest
+ORDER BY purpose
+WITH c, collect(CASE WHEN latest[1] = false THEN purpose END) AS refused
+SET c.refused = CASE WHEN size(refused) > 0 THEN refused END
+"""
 
 
 class Consent(TypedDict):
@@ -137,18 +156,18 @@ def set_consent(store: GraphStore, customer_id: str, purpose: str, granted: bool
     if not _PURPOSE.fullmatch(purpose):
         raise InputError(f"Consent purpose {purpose!r} is not a lowercase code such as {', '.join(PURPOSES)}.")
     at = _now_ms() if ts is None else int(ts)
-    rows = store.write(
+    rows = store.write(  # the decision and the customer's `refused` list in one atomic query
         f"MATCH (c:{C} {{id: $customer_id}}) "
         f"MERGE (k:{CNS} {{id: $id}}) "
         "SET k.customer_id = $customer_id, k.purpose = $purpose, k.granted = $granted, k.ts = $ts, "
         "k.source = $source, k.actor = $actor "
-        f"MERGE (c)-[:{Rel.GAVE}]->(k) RETURN k.id AS id",
+        f"MERGE (c)-[:{Rel.GAVE}]->(k) {REFRESH_REFUSED} RETURN coalesce(c.refused, []) AS refused",
         {"customer_id": customer_id, "id": f"{customer_id}:{purpose}:{at}", "purpose": purpose,
          "granted": bool(granted), "ts": at, "source": source, "actor": actor}, name="set-consent")
     if not rows:
         raise InputError(f"No customer {customer_id!r}: consent can only be recorded for a customer in the twin.")
     detail = f"purpose={purpose} granted={str(bool(granted)).lower()} source={source}"
-    if purpose == "profiling" and refused(store, customer_id, "profiling"):
+    if purpose == "profiling" and "profiling" in rows[0]["refused"]:
         closed = store.write(
             f"MATCH (c:{C} {{id: $customer_id}})-[s:{Rel.SHOWS}]->(:{Label.PERSONA}) "
             "WHERE s.source STARTS WITH 'model:' AND (s.until IS NULL OR s.until > $ts) "
@@ -175,12 +194,28 @@ def latest_consents(store: GraphStore, customer_ids: Sequence[str]) -> dict[str,
         f"UNWIND $ids AS cid MATCH (c:{C} {{id: cid}})-[:{Rel.GAVE}]->(k:{CNS}) "
         "RETURN cid AS id, k.purpose AS purpose, k.granted AS granted, k.ts AS ts",
         {"ids": list(dict.fromkeys(customer_ids))}, name="latest-consents")
-    latest: dict[str, dict[str, tuple[int, bool]]] = {cid: {} for cid in customer_ids}
+    history: dict[str, list[tuple[str, int | None, bool]]] = {cid: [] for cid in customer_ids}
     for r in rows:
-        seen = latest[r["id"]].get(r["purpose"])
-        if seen is None or r["ts"] >= seen[0]:
-            latest[r["id"]][r["purpose"]] = (r["ts"], bool(r["granted"]))
-    return {cid: {purpose: granted for purpose, (_, granted) in by.items()} for cid, by in latest.items()}
+        history[r["id"]].append((r["purpose"], r["ts"], bool(r["granted"])))
+    return {cid: latest_decisions(decisions) for cid, decisions in history.items()}
+
+
+def latest_decisions(decisions: Sequence[tuple[str, int | None, bool]]) -> dict[str, bool]:
+    """{purpose: granted} from (purpose, ts, granted) decisions by the rule of `REFRESH_REFUSED`: the largest ts
+    counts, an undated one is the oldest, and at the same ts a refusal wins."""
+    latest: dict[str, tuple[int, bool]] = {}  # purpose -> (ts, refused)
+    for purpose, ts, granted in decisions:
+        seen = (UNDATED if ts is None else int(ts), not granted)
+        latest[purpose] = max(latest.get(purpose, seen), seen)
+    return {purpose: not refusal for purpose, (_, refusal) in latest.items()}
+
+
+def refresh_refused(store: GraphStore, customer_ids: Sequence[str]) -> None:
+    """Rewrite `Customer.refused` of these customers from their consent history (for writers of Consent nodes that
+    cannot do it in their own query, e.g. after moving consents between customers)."""
+    for batch in batched(sorted(set(customer_ids)), _BATCH):
+        store.write(f"UNWIND $ids AS cid MATCH (c:{C} {{id: cid}}) {REFRESH_REFUSED} RETURN count(*) AS n",
+                    {"ids": batch}, name="refresh-refused")
 
 
 def refused(store: GraphStore, customer_id: str, purpose: str) -> bool:
@@ -386,9 +421,11 @@ def _anonymize(store: GraphStore, t: ErasureTargets) -> tuple[int, int]:
     if not found:  # only stray interactions were left: they now belong to the pseudonym alone
         return deleted, scrubbed
     props = found[0]["c"]
-    kept = {k: props[k] for k in ("relationship_stage", "created_ts", "updated_ts") if props.get(k) is not None}
+    # `refused` stays: the consents stay under the pseudonym, and an analytics refusal must keep counting
+    kept = {k: props[k] for k in ("relationship_stage", "created_ts", "updated_ts", "refused")
+            if props.get(k) is not None}
     scrubbed += 1 + sum(1 for k in props if k not in kept and k not in ("id", "anonymized"))
-    store.write(f"MATCH (c:{C} {{id: $id}}) SET c = $props",
+    store.write(f"MATCH (c:{C} {{id: $id}}) SET c = $props {REFRESH_REFUSED}",
                 {"id": t.customer_id, "props": {**kept, "id": pseudonym, "anonymized": True}}, name="anonymize")
     return deleted, scrubbed
 

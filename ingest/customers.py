@@ -1,8 +1,9 @@
 """The customer file (../shared/contracts/customer.schema.json) into the graph.
 
 Re-ingesting a customer updates it: attributes merge key by key, personal data goes to `pii_<field>` properties,
-personas are upserted by (customer, persona, since) and consents by (customer, purpose, ts). Identities are hashed
-and resolved with the merge rule of `ingest.identity`.
+personas are upserted by (customer, persona, since) and consents by (customer, purpose, ts), and `Customer.refused`
+is rewritten from the customer's whole consent history in the same query. Identities are hashed and resolved with
+the merge rule of `ingest.identity`.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from graph.ontology import PII_PREFIX, Label, Rel
+from graph.privacy import REFRESH_REFUSED
 from graph.store import GraphStore
 from ingest import identity
 from ingest.contracts import CustomerRecord
@@ -47,6 +49,10 @@ MATCH (c:{L.CUSTOMER} {{id: k.customer_id}})
 MERGE (x:{L.CONSENT} {{id: k.id}})
 SET x.customer_id = k.customer_id, x.purpose = k.purpose, x.granted = k.granted, x.ts = k.ts, x.source = k.source
 MERGE (c)-[:{R.GAVE}]->(x)
+WITH count(*) AS _
+UNWIND $refresh AS cid
+MATCH (c:{L.CUSTOMER} {{id: cid}})
+{REFRESH_REFUSED}
 RETURN count(*) AS n
 """
 
@@ -98,8 +104,11 @@ def write_customers(store: GraphStore, records: Sequence[CustomerRecord], secret
                              "source": consent.source})
     identities = [{"key": key, "kind": ref.kind, "hash": ref.hash, "customer_id": graph.current(graph.owner[key])}
                   for key, ref in sorted(attach.items())]
+    # `refused` is rewritten from the whole history of every customer whose consents this batch or a merge touched
+    refresh = sorted({str(c["customer_id"]) for c in consents} | {cid for merge in merges for cid in merge})
     store.write(_CUSTOMERS, {"now": now, "rows": rows, "identities": identities, "shows": shows,
-                             "consents": list({c["id"]: c for c in consents}.values())}, name="customers")
+                             "consents": list({c["id"]: c for c in consents}.values()), "refresh": refresh},
+                name="customers")
     return len(set(ids) - set(known))
 
 

@@ -96,7 +96,9 @@ def test_anonymize_keeps_every_answer_and_forgets_the_person(sydney_twin: GraphS
     assert traces(dump(sydney_twin)) == []
     assert export_customer(sydney_twin, "sydney", actor="test:dpo", subject_key=KEY) == {}
     [pseudonym] = sydney_twin.read("MATCH (c:Customer {anonymized: true}) RETURN properties(c) AS c")
-    assert sorted(pseudonym["c"]) == ["anonymized", "created_ts", "id", "updated_ts"]  # no pii_*, no attributes
+    # no pii_*, no attributes; `refused` stays with the consents, so her refusals keep steering processing
+    assert sorted(pseudonym["c"]) == ["anonymized", "created_ts", "id", "refused", "updated_ts"]
+    assert pseudonym["c"]["refused"] == ["marketing"]
     who = pseudonym["c"]["id"]
     shape = sydney_twin.read(
         "MATCH (c:Customer {id: $id})-[:PERFORMED]->(i:Interaction) "

@@ -2,13 +2,15 @@
 // CX metrics per channel over the period: interactions, distinct customers, average CSAT (1-5), CES (1-7) and
 // NPS (0-10), the NPS score (% promoters 9-10 minus % detractors 0-6, among answers; null without answers), the
 // share of negative experiences, the share of failed outcomes and the friction hits. Busiest channel first.
+// Interactions of customers who refused `analytics` (in Customer.refused) are left out: docs/privacy.md.
 // params:
 //   since: datetime = null        start of the period (inclusive), epoch ms or RFC 3339; null = open
 //   until: datetime = null        end of the period (exclusive), epoch ms or RFC 3339; null = open
 // mode: read
 
-MATCH (i:Interaction)
+MATCH (c:Customer)-[:PERFORMED]->(i:Interaction)
 WHERE ($since IS NULL OR i.ts >= $since) AND ($until IS NULL OR i.ts < $until)
+  AND NOT 'analytics' IN coalesce(c.refused, [])
 WITH i.channel AS channel,
      count(i) AS interactions,
      count(DISTINCT i.customer_id) AS customers,

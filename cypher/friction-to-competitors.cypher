@@ -8,6 +8,8 @@
 // Wilson 95% interval of rate (z = 1.959964) and the competitor breakdown.
 // A customer is the persona at time t when a SHOWS assignment has weight > 0, since <= t (or no since) and
 // t < until (or no until). Only events with since <= ts < until count (either bound open when null).
+// Customers whose latest `analytics` consent refuses it (`analytics` in Customer.refused) are not part of the
+// persona's population at all (nor exposed, switched or baseline): docs/privacy.md.
 // Ordered by switched desc, lift desc (nulls last), friction code.
 // params:
 //   persona: string               persona code (required)
@@ -19,7 +21,7 @@
 // mode: read
 
 MATCH (:Persona {code: $persona})<-[s:SHOWS]-(c:Customer)  // one pass over each persona customer's events
-WHERE s.weight > 0
+WHERE s.weight > 0 AND NOT 'analytics' IN coalesce(c.refused, [])
 WITH c, collect([s.since, s.until]) AS spans
 MATCH (c)-[:PERFORMED]->(i:Interaction)
 WHERE ($since IS NULL OR i.ts >= $since) AND ($until IS NULL OR i.ts < $until)

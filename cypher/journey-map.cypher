@@ -4,7 +4,7 @@
 // CSAT and CES, the share of negative experiences, the three most frequent frictions, and drop-off: among the
 // journeys with an interaction there, the share whose last interaction (in the persona and period) is there and
 // that did not convert (no 'purchase' interaction in the persona and period). Stage = the event's stage, else the
-// touchpoint's.
+// touchpoint's. Customers who refused `analytics` (in Customer.refused) are left out: docs/privacy.md.
 // params:
 //   persona: string               persona code (required)
 //   since: datetime = null        start of the period (inclusive), epoch ms or RFC 3339; null = open
@@ -12,7 +12,7 @@
 // mode: read
 
 MATCH (:Persona {code: $persona})<-[s:SHOWS]-(c:Customer)
-WHERE s.weight > 0
+WHERE s.weight > 0 AND NOT 'analytics' IN coalesce(c.refused, [])
 WITH c, collect([s.since, s.until]) AS spans
 MATCH (c)-[:PERFORMED]->(i:Interaction)
 WHERE ($since IS NULL OR i.ts >= $since) AND ($until IS NULL OR i.ts < $until)

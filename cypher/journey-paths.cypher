@@ -3,6 +3,7 @@
 // sequences of whole journeys, with how many journeys follow each and their share) and the directly-follows graph
 // (each step from one touchpoint to the next, with its count and the median time between the two, in ms).
 // A journey counts when the customer was the persona (SHOWS weight > 0, since <= t < until) when it started.
+// Customers who refused `analytics` (in Customer.refused) are left out: docs/privacy.md.
 // One row: {variants, edges}; none when the persona has no journeys.
 // params:
 //   persona: string               persona code (required)
@@ -10,7 +11,7 @@
 // mode: read
 
 MATCH (:Persona {code: $persona})<-[s:SHOWS]-(c:Customer)
-WHERE s.weight > 0
+WHERE s.weight > 0 AND NOT 'analytics' IN coalesce(c.refused, [])
 WITH c, collect([s.since, s.until]) AS spans
 MATCH (c)-[:TOOK]->(j:Journey)
 // the persona test is projected first: FalkorDB 4.16 drops rows when any() over `spans` sits in MATCH ... WHERE

@@ -4,13 +4,15 @@
 // only, bystander = neither), the touchpoints it owns and the frictions at them (frictions it owns or that occur at
 // its touchpoints). Each friction carries `switches`: the customers who switched to a competitor (SWITCHED_TO, one
 // per 'switch' event) within windowDays after their first hit of it; a stakeholder's `switches` is the sum over
-// its frictions. Ranked by switches desc, then influence desc, then code.
+// its frictions. Customers who refused `analytics` (in Customer.refused) are not counted: docs/privacy.md.
+// Ranked by switches desc, then influence desc, then code.
 // params:
 //   windowDays: int = 90          days after a customer's first hit of a friction in which a switch counts
 // mode: read
 
 // switches each friction preceded, counted once for all stakeholders; only switchers' interactions are read
 OPTIONAL MATCH (switcher:Customer)-[:SWITCHED_TO]->(:Competitor)
+WHERE NOT 'analytics' IN coalesce(switcher.refused, [])
 WITH DISTINCT switcher
 OPTIONAL MATCH (switcher)-[:PERFORMED]->(i:Interaction)-[:HIT]->(f:FrictionPoint)
 WITH switcher, f, min(i.ts) AS firstHit

@@ -8,7 +8,8 @@
 4. Ranking by what moved similar customers forward: among customers who showed the same personas (everybody when the
    customer has none) and had the same trigger and outcome, those who took an action (a later interaction within
    `WINDOW_DAYS` whose touchpoint, product or type is the action's code) and did not switch or churn within
-   `WINDOW_DAYS` of the trigger count as moved forward. Score = (forward + 1) / (took + 2), so an action without
+   `WINDOW_DAYS` of the trigger count as moved forward. Customers who refused `analytics` are not part of that
+   history (docs/privacy.md). Score = (forward + 1) / (took + 2), so an action without
    history sits at 0.5, between proven and failed ones; ties keep catalog order by code.
 """
 
@@ -131,6 +132,7 @@ _SUGGESTED = (
 _SAME_MOMENT = (
     f"MATCH (:{_T} {{code: $trigger}})<-[t:{Rel.TRIGGERED.value}]-(i:{_I})<-[:{Rel.PERFORMED.value}]-(c:{_C}) "
     "WHERE coalesce(t.experience, i.experience) = $experience AND i.ts <= $at AND c.id <> $customer "
+    "AND NOT 'analytics' IN coalesce(c.refused, []) "
 )
 _TOOK_AND_STAYED = (
     f"MATCH (c)-[:{Rel.PERFORMED.value}]->(f:{_I}) "

@@ -1,6 +1,7 @@
 """Semantic understanding of verbatims: search by meaning, and discovery of friction points nobody coded yet.
 
-Both read the embeddings that `graph.enrichment.enrich` stores (run `dtc enrich` first).
+Both read the embeddings that `graph.enrichment.enrich` stores (run `dtc enrich` first). Both search only the verbatims
+of customers who have not refused `analytics` (docs/privacy.md).
 
     similar_feedback(store, embedder, "my parcel came a week late", k=5, persona="trend-seeker")
     suggest_frictions(store, embedder)   # clusters of negative verbatims without a friction code
@@ -170,17 +171,19 @@ def _unique_code(code: str, taken: set[str]) -> str:
     return candidate
 
 
-_E, _I = Label.EMBEDDING.value, Label.INTERACTION.value
+_E, _I, _C = Label.EMBEDDING.value, Label.INTERACTION.value, Label.CUSTOMER.value
+_ANALYTICS_ALLOWED = "NOT 'analytics' IN coalesce(c.refused, [])"  # docs/privacy.md: the analytics consent rule
 _MATCHES = (
     "UNWIND range(0, size($hashes) - 1) AS rank WITH rank, $hashes[rank] AS h "
-    f"MATCH (e:{_E} {{hash: h}})-[:{Rel.EMBEDS.value}]->(i:{_I}) WHERE i.text IS NOT NULL "
+    f"MATCH (e:{_E} {{hash: h}})-[:{Rel.EMBEDS.value}]->(i:{_I})<-[:{Rel.PERFORMED.value}]-(c:{_C}) "
+    f"WHERE i.text IS NOT NULL AND {_ANALYTICS_ALLOWED} "
     "RETURN h AS hash, i.id AS id, i.text AS text, i.customer_id AS customer ORDER BY rank, id LIMIT $k"
 )
 _MATCHES_OF_PERSONA = (
     "UNWIND range(0, size($hashes) - 1) AS rank WITH rank, $hashes[rank] AS h "
     f"MATCH (e:{_E} {{hash: h}})-[:{Rel.EMBEDS.value}]->(i:{_I})<-[:{Rel.PERFORMED.value}]-(c:{Label.CUSTOMER.value})"
     f"-[s:{Rel.SHOWS.value}]->(:{Label.PERSONA.value} {{code: $persona}}) "
-    "WHERE i.text IS NOT NULL AND s.weight > 0 AND (s.since IS NULL OR s.since <= i.ts) "
+    f"WHERE i.text IS NOT NULL AND {_ANALYTICS_ALLOWED} AND s.weight > 0 AND (s.since IS NULL OR s.since <= i.ts) "
     "AND (s.until IS NULL OR i.ts < s.until) "
     "WITH DISTINCT rank, h, i "
     "RETURN h AS hash, i.id AS id, i.text AS text, i.customer_id AS customer ORDER BY rank, id LIMIT $k"
@@ -193,6 +196,7 @@ _UNCODED_NEGATIVE = (
     "AND ($since IS NULL OR i.ts >= $since) "
     "AND (i.experience = 'negative' OR i.outcome IN ['failure', 'abandoned'] OR i.sentiment < 0 OR i.csat <= 2 "
     "OR i.ces >= 5 OR i.nps <= 6 OR i.type = 'complaint') "
+    f"MATCH (c:{_C})-[:{Rel.PERFORMED.value}]->(i) WHERE {_ANALYTICS_ALLOWED} "
     f"RETURN e.hash AS hash, e.{EMBEDDING_VECTOR_PROPERTY} AS vector, i.id AS id, i.text AS text, "
     "i.touchpoint AS touchpoint ORDER BY i.ts DESC LIMIT $max"
 )

@@ -12,7 +12,8 @@ the target's weight for that persona). The persona counts are smoothed towards t
 A switch event outside the journey (its own session, or after the journey gap) counts as the next step of the
 journey's last interaction when it follows within `SWITCH_WINDOW_DAYS` and nothing happened in between.
 A state nobody ever left answers with where all observed transitions lead; a customer without interactions gets
-the touchpoints journeys begin with.
+the touchpoints journeys begin with. Other customers who refused `analytics` are not part of the training data; the
+customer's own history always counts for them (docs/privacy.md).
 """
 
 from __future__ import annotations
@@ -118,7 +119,7 @@ def next_steps(store: GraphStore, customer_id: str, k: int = 3, at: int | None =
     else:
         state = state_of(latest["touchpoint"], latest["type"], latest["competitor"]) or START
         anchor = latest["touchpoint"]
-    params = {"touchpoint": anchor, "state": state, "at": at, "personas": list(personas),
+    params = {"customer": customer_id, "touchpoint": anchor, "state": state, "at": at, "personas": list(personas),
               "window": SWITCH_WINDOW_DAYS * DAY_MS}
     all_queries = [_FROM_START_ALL] if anchor is None else [_FROM_STATE_ALL, _SWITCH_AFTER_ALL]
     persona_queries = [_FROM_START_PERSONA] if anchor is None else [_FROM_STATE_PERSONA, _SWITCH_AFTER_PERSONA]
@@ -148,6 +149,8 @@ _STATE_B = ("CASE WHEN b.type = 'switch' THEN 'switch:' + coalesce(b.competitor,
 _STATE_A = ("CASE WHEN a.type = 'switch' THEN 'switch:' + coalesce(a.competitor, 'unknown') "
             "WHEN a.type = 'churn' THEN 'churn' ELSE a.touchpoint END")
 _VALID_AT_A = "s.weight > 0 AND (s.since IS NULL OR s.since <= a.ts) AND (s.until IS NULL OR a.ts < s.until)"
+# the analytics consent rule for training data: another customer's chain counts unless they refused `analytics`
+_TRAINS = "(c.id = $customer OR NOT 'analytics' IN coalesce(c.refused, []))"
 
 _LATEST = (
     f"MATCH (c:{_C} {{id: $customer}}) "
@@ -164,21 +167,23 @@ _FROM_STATE = (
     f"MATCH (:{Label.TOUCHPOINT.value} {{code: $touchpoint}})<-[:{Rel.AT.value}]-(a:{_I})"
     f"-[:{Rel.NEXT.value}]->(b:{_I}) "
     f"WHERE b.ts <= $at AND {_STATE_A} = $state "
+    f"MATCH (c:{_C})-[:{Rel.PERFORMED.value}]->(a) WHERE {_TRAINS} "
 )
 _FROM_STATE_ALL = _FROM_STATE + f"RETURN {_STATE_B} AS target, count(*) AS n"
 _FROM_STATE_PERSONA = (
     _FROM_STATE
-    + f"MATCH (c:{_C})-[:{Rel.PERFORMED.value}]->(a) "
-    f"MATCH (c)-[s:{Rel.SHOWS.value}]->(p:{Label.PERSONA.value}) WHERE p.code IN $personas AND {_VALID_AT_A} "
+    + f"MATCH (c)-[s:{Rel.SHOWS.value}]->(p:{Label.PERSONA.value}) WHERE p.code IN $personas AND {_VALID_AT_A} "
     f"RETURN {_STATE_B} AS target, p.code AS persona, sum(s.weight) AS weight"
 )
-_ANY_NEXT = f"MATCH (a:{_I})-[:{Rel.NEXT.value}]->(b:{_I}) WHERE b.ts <= $at RETURN {_STATE_B} AS target, count(*) AS n"
+_ANY_NEXT = (f"MATCH (a:{_I})-[:{Rel.NEXT.value}]->(b:{_I}) WHERE b.ts <= $at "
+             f"MATCH (c:{_C})-[:{Rel.PERFORMED.value}]->(a) WHERE {_TRAINS} "
+             f"RETURN {_STATE_B} AS target, count(*) AS n")
 # a switch recorded apart from the journey (its own session, or after the journey gap) still follows the journey's
 # last step when nothing else happened in between: a leaving customer's last touchpoint predicts the switch
 _JOURNEY_END_THEN_SWITCH = (
     f"MATCH (:{Label.TOUCHPOINT.value} {{code: $touchpoint}})<-[:{Rel.AT.value}]-(a:{_I}) "
     f"WHERE {_STATE_A} = $state AND NOT (a)-[:{Rel.NEXT.value}]->() "
-    f"MATCH (c:{_C})-[:{Rel.PERFORMED.value}]->(a) "
+    f"MATCH (c:{_C})-[:{Rel.PERFORMED.value}]->(a) WHERE {_TRAINS} "
     f"MATCH (c)-[r:{Rel.SWITCHED_TO.value}]->(:{Label.COMPETITOR.value}) "
     "WHERE r.ts > a.ts AND r.ts <= a.ts + $window AND r.ts <= $at "
     "WITH c, a, min(r.ts) AS left_at "
@@ -195,12 +200,12 @@ _SWITCH_AFTER_PERSONA = (
     "RETURN target, p.code AS persona, sum(s.weight) AS weight"
 )
 # how journeys begin: the first interaction of each journey (no NEXT leads to it)
-_FROM_START = f"MATCH (b:{_I}) WHERE b.ts <= $at AND NOT ()-[:{Rel.NEXT.value}]->(b) "
+_FROM_START = (f"MATCH (b:{_I}) WHERE b.ts <= $at AND NOT ()-[:{Rel.NEXT.value}]->(b) "
+               f"MATCH (c:{_C})-[:{Rel.PERFORMED.value}]->(b) WHERE {_TRAINS} ")
 _FROM_START_ALL = _FROM_START + f"RETURN {_STATE_B} AS target, count(*) AS n"
 _FROM_START_PERSONA = (
     _FROM_START
-    + f"MATCH (c:{_C})-[:{Rel.PERFORMED.value}]->(b) "
-    f"MATCH (c)-[s:{Rel.SHOWS.value}]->(p:{Label.PERSONA.value}) WHERE p.code IN $personas "
+    + f"MATCH (c)-[s:{Rel.SHOWS.value}]->(p:{Label.PERSONA.value}) WHERE p.code IN $personas "
     "AND s.weight > 0 AND (s.since IS NULL OR s.since <= b.ts) AND (s.until IS NULL OR b.ts < s.until) "
     f"RETURN {_STATE_B} AS target, p.code AS persona, sum(s.weight) AS weight"
 )

@@ -107,10 +107,12 @@ def personas_by_codes(store: GraphStore, codes: Sequence[str]) -> dict[str, Row]
 
 
 def persona_customer_counts(store: GraphStore, codes: Sequence[str], at: int | None = None) -> dict[str, int]:
-    """How many customers show each persona at `at` (default now): a SHOWS of weight > 0 valid then."""
+    """How many customers show each persona at `at` (default now): a SHOWS of weight > 0 valid then; customers who
+    refused `analytics` are not counted (as in cypher/persona-summaries, docs/privacy.md)."""
     rows = store.read(
         f"UNWIND $codes AS code MATCH (p:{Label.PERSONA.value} {{code: code}}) "
         f"OPTIONAL MATCH (c:{Label.CUSTOMER.value})-[s:SHOWS]->(p) WHERE c.merged_into IS NULL AND {_VALID_AT} "
+        "AND NOT 'analytics' IN coalesce(c.refused, []) "
         "RETURN code, count(DISTINCT c) AS customers",
         {"codes": _unique(codes), "at": now_ms() if at is None else at}, name="twin-persona-customers")
     return {r["code"]: int(r["customers"]) for r in rows}

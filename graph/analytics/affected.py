@@ -2,8 +2,9 @@
 
 Same definitions as `friction_to_competitors` (DESIGN.md "Exact meaning of the key questions"): a customer is exposed
 when one of its interactions hit the friction at a time it showed the persona; its first hit is the earliest such
-interaction; it switched when a switch followed in (firstHit, firstHit + windowDays]. Switchers come first, then the
-most recent first hits.
+interaction; it switched when a switch followed in (firstHit, firstHit + windowDays]. Customers who refused
+`analytics` are left out, as the row leaves them out (docs/privacy.md). Switchers come first, then the most recent
+first hits.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ DAY_MS = 86_400_000
 
 AFFECTED_CUSTOMERS = f"""
 MATCH (c:{Label.CUSTOMER})-[s:{Rel.SHOWS}]->(:{Label.PERSONA} {{code: $persona}})
-WHERE coalesce(s.weight, 1.0) > 0
+WHERE coalesce(s.weight, 1.0) > 0 AND NOT 'analytics' IN coalesce(c.refused, [])
 MATCH (c)-[:{Rel.PERFORMED}]->(i:{Label.INTERACTION})-[:{Rel.HIT}]->(:{Label.FRICTION_POINT} {{code: $friction}})
 WHERE (s.since IS NULL OR s.since <= i.ts) AND (s.until IS NULL OR i.ts < s.until)
   AND ($since IS NULL OR i.ts >= $since) AND ($until IS NULL OR i.ts < $until)

@@ -34,8 +34,10 @@ def epoch_ms(text: str | None) -> int | None:
 
 def oracle(customers_path: Path, events_path: Path, persona: str, window_days: int = 90, since: int | None = None,
            until: int | None = None, min_exposed: int = 1, limit: int = 10) -> list[dict[str, Any]]:
-    """DESIGN.md's frictionToCompetitors, computed from the files."""
+    """DESIGN.md's frictionToCompetitors, computed from the files, with docs/privacy.md's analytics rule: a customer
+    whose latest `analytics` decision (largest ts; undated oldest; a refusal wins a tie) refuses it is not counted."""
     customers = read_jsonl(customers_path)
+    refusing = {c["customer_id"] for c in customers if analytics_refused(c.get("consents", []))}
     owner_of_identity = {(kind, value): c["customer_id"] for c in customers
                          for kind, value in (c.get("identities") or {}).items()}
     spans: dict[str, list[tuple[int | None, int | None]]] = {}
@@ -53,6 +55,8 @@ def oracle(customers_path: Path, events_path: Path, persona: str, window_days: i
                                                 if (k, v) in owner_of_identity)
         ts = epoch_ms(e["ts"])
         assert ts is not None
+        if customer in refusing:
+            continue
         if (since is None or ts >= since) and (until is None or ts < until):
             events.append((customer, ts, e))
     population = {c for c, ts, _ in events if is_persona(c, ts)}
@@ -87,6 +91,16 @@ def oracle(customers_path: Path, events_path: Path, persona: str, window_days: i
     rows = [r for r in rows if r["exposed"] >= min_exposed]
     rows.sort(key=lambda r: (-r["switched"], r["lift"] is None, -(r["lift"] or 0.0), r["friction"]))
     return rows[:limit]
+
+
+def analytics_refused(consents: list[dict[str, Any]]) -> bool:
+    latest: tuple[int, bool] | None = None  # (ts, refused) of the latest analytics decision
+    for k in consents:
+        if k["purpose"] == "analytics":
+            ts = epoch_ms(k.get("ts"))
+            decision = (-1 if ts is None else ts, not k["granted"])
+            latest = decision if latest is None else max(latest, decision)
+    return latest is not None and latest[1]
 
 
 def assert_same(graph_rows: list[Any], expected: list[dict[str, Any]]) -> None:
@@ -146,6 +160,8 @@ def test_friction_to_competitors_equals_the_python_recomputation(store: GraphSto
         assert_same(friction_to_competitors(store, **case), expected)
         compared += sum(r["switched"] for r in expected)
     assert compared > 20, "the generated data should contain switches to compare"
+    refusing = [c for c in read_jsonl(generated / "customers.jsonl") if analytics_refused(c.get("consents", []))]
+    assert len(refusing) >= 5, "the generated data should refuse analytics for some customers, so the rule is tested"
 
 
 def test_the_sydney_example_through_the_cli(store: GraphStore, store_settings: Settings, examples: Path,

@@ -3,8 +3,8 @@
 `load_twin(store, customers, events, catalog)` takes the contract's JSON shapes (events.jsonl / customers.jsonl rows
 and a catalog dict) with timestamps as RFC 3339 text or epoch ms, and writes Customer, SHOWS, Interaction,
 PERFORMED, AT, ON, IN_STAGE, Journey, TOOK, INCLUDES, NEXT, HIT, OCCURS_AT, SWITCHED_TO, OWNS, GAVE and the catalog
-nodes. It is deliberately independent of ingest/, so the questions are tested against the contract, not against
-whatever ingest happens to write.
+nodes, and the derived `Customer.refused`. It is deliberately independent of ingest/, so the questions are tested
+against the contract, not against whatever ingest happens to write.
 """
 
 from __future__ import annotations
@@ -58,6 +58,11 @@ def load_twin(store: GraphStore, customers: Iterable[Mapping[str, Any]], events:
           "purpose": k["purpose"], "granted": k["granted"], "ts": ms(k["ts"])}
          for c in customers for k in c.get("consents", [])],
     )
+    store.write_batches(  # the derived `refused` list the contract keeps beside the consent history
+        "UNWIND $rows AS row MATCH (c:Customer {id: row.customer}) SET c.refused = row.refused",
+        [{"customer": c["customer_id"], "refused": refused_purposes(c.get("consents", []))}
+         for c in customers if refused_purposes(c.get("consents", []))],
+    )
     store.write_batches(
         "UNWIND $rows AS row MERGE (c:Customer {id: row.customer_id}) "
         "CREATE (c)-[:PERFORMED]->(i:Interaction) SET i = row.props "
@@ -71,6 +76,17 @@ def load_twin(store: GraphStore, customers: Iterable[Mapping[str, Any]], events:
         [e for e in events if e["type"] == "switch"],
     )
     _journeys(store, events)
+
+
+def refused_purposes(consents: Iterable[Mapping[str, Any]]) -> list[str]:
+    """docs/graph-model.md's `Customer.refused`: per purpose the decision with the largest ts (an undated one is the
+    oldest; at the same ts a refusal wins) decides; the sorted purposes it refuses."""
+    latest: dict[str, tuple[int, bool]] = {}
+    for k in consents:
+        ts = ms(k.get("ts"))
+        decision = (-1 if ts is None else ts, not k["granted"])
+        latest[k["purpose"]] = max(latest.get(k["purpose"], decision), decision)
+    return sorted(purpose for purpose, (_, refusal) in latest.items() if refusal)
 
 
 def _event(raw: Mapping[str, Any], customers: list[dict[str, Any]]) -> dict[str, Any]:

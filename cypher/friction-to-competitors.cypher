@@ -21,8 +21,9 @@
 // mode: read
 
 MATCH (:Persona {code: $persona})<-[s:SHOWS]-(c:Customer)  // one pass over each persona customer's events
-WHERE s.weight > 0 AND NOT 'analytics' IN coalesce(c.refused, [])
+WHERE s.weight > 0
 WITH c, collect([s.since, s.until]) AS spans
+WHERE NOT 'analytics' IN coalesce(c.refused, [])  // here, not above: there FalkorDB would scan every Customer
 MATCH (c)-[:PERFORMED]->(i:Interaction)
 WHERE ($since IS NULL OR i.ts >= $since) AND ($until IS NULL OR i.ts < $until)
 WITH c, i, any(span IN spans WHERE (span[0] IS NULL OR span[0] <= i.ts) AND (span[1] IS NULL OR i.ts < span[1]))

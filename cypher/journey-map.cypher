@@ -12,8 +12,9 @@
 // mode: read
 
 MATCH (:Persona {code: $persona})<-[s:SHOWS]-(c:Customer)
-WHERE s.weight > 0 AND NOT 'analytics' IN coalesce(c.refused, [])
+WHERE s.weight > 0
 WITH c, collect([s.since, s.until]) AS spans
+WHERE NOT 'analytics' IN coalesce(c.refused, [])  // here, not above: there FalkorDB would scan every Customer
 MATCH (c)-[:PERFORMED]->(i:Interaction)
 WHERE ($since IS NULL OR i.ts >= $since) AND ($until IS NULL OR i.ts < $until)
 // the persona test is projected first: FalkorDB 4.16 drops rows when any() over `spans` sits in MATCH ... WHERE

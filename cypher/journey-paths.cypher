@@ -11,8 +11,9 @@
 // mode: read
 
 MATCH (:Persona {code: $persona})<-[s:SHOWS]-(c:Customer)
-WHERE s.weight > 0 AND NOT 'analytics' IN coalesce(c.refused, [])
+WHERE s.weight > 0
 WITH c, collect([s.since, s.until]) AS spans
+WHERE NOT 'analytics' IN coalesce(c.refused, [])  // here, not above: there FalkorDB would scan every Customer
 MATCH (c)-[:TOOK]->(j:Journey)
 // the persona test is projected first: FalkorDB 4.16 drops rows when any() over `spans` sits in MATCH ... WHERE
 WITH j, any(span IN spans WHERE (span[0] IS NULL OR span[0] <= j.start_ts) AND (span[1] IS NULL OR j.start_ts < span[1]))

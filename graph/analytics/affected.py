@@ -18,11 +18,12 @@ DAY_MS = 86_400_000
 
 AFFECTED_CUSTOMERS = f"""
 MATCH (c:{Label.CUSTOMER})-[s:{Rel.SHOWS}]->(:{Label.PERSONA} {{code: $persona}})
-WHERE coalesce(s.weight, 1.0) > 0 AND NOT 'analytics' IN coalesce(c.refused, [])
+WHERE coalesce(s.weight, 1.0) > 0
 MATCH (c)-[:{Rel.PERFORMED}]->(i:{Label.INTERACTION})-[:{Rel.HIT}]->(:{Label.FRICTION_POINT} {{code: $friction}})
 WHERE (s.since IS NULL OR s.since <= i.ts) AND (s.until IS NULL OR i.ts < s.until)
   AND ($since IS NULL OR i.ts >= $since) AND ($until IS NULL OR i.ts < $until)
 WITH c, min(i.ts) AS firstHit
+WHERE NOT 'analytics' IN coalesce(c.refused, [])
 OPTIONAL MATCH (c)-[w:{Rel.SWITCHED_TO}]->(k:{Label.COMPETITOR})
 WHERE w.ts > firstHit AND w.ts <= firstHit + $windowMs AND ($until IS NULL OR w.ts < $until)
 WITH c, firstHit, w, k ORDER BY w.ts

@@ -339,10 +339,12 @@ class LRU(Generic[K, V]):
         self._items: OrderedDict[K, V] = OrderedDict()
 
     def get(self, key: K) -> tuple[bool, V | None]:
-        if key in self._items:
-            self._items.move_to_end(key)
-            return True, self._items[key]
-        return False, None
+        try:
+            value = self._items[key]
+        except KeyError:
+            return False, None
+        self._items.move_to_end(key)
+        return True, value
 
     def put(self, key: K, value: V) -> None:
         self._items[key] = value
@@ -578,7 +580,8 @@ class EventSink:
                 self.customers.put(cid, found[cid].merged_into)
             else:
                 self._absent.add(cid)
-        mergeless = [t for t in tracks if t[0] not in self._absent and not self.customers.get(t[0])[1]]
+        merged = {cid for cid, _ in tracks if self.customers.get(cid)[1]}
+        mergeless = [t for t in tracks if t[0] not in self._absent and t[0] not in merged]
         self._read_tails(mergeless, set())
         for key in tracks:
             if key[0] in self._absent:  # a customer the graph lacks has no journeys either
@@ -665,7 +668,8 @@ class EventSink:
         if not careful and any(e.event_id not in placed for e in todo):
             raise Duplicates("The batch holds events that a journey in the graph already includes.")
         groups, touchpoints = self._groups(todo, owners, placed, plan)
-        extras = [x for x in (extras_row(e, owners[e.event_id]) for e in todo) if x is not None]
+        extras = [x for x in (extras_row(e, owners[e.event_id]) for e in todo
+                              if e.friction or e.trigger or e.product or e.competitor) if x is not None]
         plan.included = [(iid, jid, seq) for iid, (jid, seq) in placed.items() if iid not in fresh]
         params = self._params(created, identities, groups, touchpoints, extras, plan, now)
 
@@ -760,7 +764,7 @@ class EventSink:
         known: set[str] = set()
         # identity events need each customer's identity counts (guardrails): always read those customers
         to_read = set(owner_of_key.values()) | {e.customer_id for e in events if e.customer_id and e.identities}
-        for cid in sorted(involved - to_read):
+        for cid in involved - to_read:
             cached, merged_into = self.customers.get(cid)
             if cached:
                 known.add(cid)
@@ -777,6 +781,11 @@ class EventSink:
         owners: dict[str, str] = {}
         attach: dict[str, identity.IdentityRef] = {}
         merges: list[tuple[str, str]] = []
+        if not refs_of and not graph.merged_into:  # the common batch: every event names its customer, none merged
+            owners = {e.event_id: e.customer_id for e in events if e.customer_id is not None}
+            if len(owners) == len(events):
+                return owners, [], [], declared - known
+            owners = {}
         for e in events:
             refs = refs_of.get(e.event_id, [])
             if not refs:

@@ -126,8 +126,9 @@ def audit(store: GraphStore, actor: str, action: str, subject: str, detail: str 
     if not actor.strip():
         raise InputError("An audit entry needs the actor who acted; give a user, role or service name.")
     now = _now_ms() if ts is None else int(ts)
-    entry = AuditEntry(id=f"{now}-{secrets.token_hex(6)}", ts=now, actor=actor, action=action, subject=subject,
-                       detail=detail)
+    # the id starts with the time in ns, so entries of the same millisecond still list in the order they were written
+    entry = AuditEntry(id=f"{time.time_ns():020d}-{secrets.token_hex(6)}", ts=now, actor=actor, action=action,
+                       subject=subject, detail=detail)
     store.write(f"CREATE (a:{AUD} {{id: $id, ts: $ts, actor: $actor, action: $action, subject: $subject, "
                 "detail: $detail})", dict(entry), name="audit")
     log.debug("audit %s by %s", action, actor)

@@ -17,13 +17,18 @@ from graph.store import GraphStore
 DAY_MS = 86_400_000
 
 AFFECTED_CUSTOMERS = f"""
-MATCH (c:{Label.CUSTOMER})-[s:{Rel.SHOWS}]->(:{Label.PERSONA} {{code: $persona}})
-WHERE coalesce(s.weight, 1.0) > 0
-MATCH (c)-[:{Rel.PERFORMED}]->(i:{Label.INTERACTION})-[:{Rel.HIT}]->(:{Label.FRICTION_POINT} {{code: $friction}})
-WHERE (s.since IS NULL OR s.since <= i.ts) AND (s.until IS NULL OR i.ts < s.until)
-  AND ($since IS NULL OR i.ts >= $since) AND ($until IS NULL OR i.ts < $until)
-WITH c, min(i.ts) AS firstHit
+MATCH (:{Label.PERSONA} {{code: $persona}})<-[s:{Rel.SHOWS}]-(c:{Label.CUSTOMER})
+WHERE s.weight > 0
+WITH c, collect([s.since, s.until]) AS spans
 WHERE NOT 'analytics' IN coalesce(c.refused, [])
+MATCH (c)-[:{Rel.PERFORMED}]->(i:{Label.INTERACTION})
+WHERE $friction IN coalesce(i.frictions, [])
+  AND ($since IS NULL OR i.ts >= $since) AND ($until IS NULL OR i.ts < $until)
+// computed in WITH, not in WHERE: FalkorDB 4.16 drops rows for any() over an outer list inside MATCH … WHERE
+WITH c, i, any(span IN spans WHERE (span[0] IS NULL OR span[0] <= i.ts) AND (span[1] IS NULL OR i.ts < span[1]))
+       AS asPersona
+WHERE asPersona
+WITH c, min(i.ts) AS firstHit
 OPTIONAL MATCH (c)-[w:{Rel.SWITCHED_TO}]->(k:{Label.COMPETITOR})
 WHERE w.ts > firstHit AND w.ts <= firstHit + $windowMs AND ($until IS NULL OR w.ts < $until)
 WITH c, firstHit, w, k ORDER BY w.ts

@@ -10,6 +10,10 @@ between batches, and duplicates are caught by the unique constraint on Interacti
 cache is checked, not trusted: the batch query fails on purpose (and rolls back) when a cached journey or customer
 is not what the plan assumed, and the batch is then planned again from fresh reads. Writers of one graph take
 turns through a lock in the store's Redis, and a generation counter tells each writer when another one wrote.
+
+A batch job pipelines (`apply_batches`): a writer thread writes batch k while batch k+1 is planned; what planning
+k+1 must read (customers and track tails the caches lack) is read before write k starts, since a read waits behind
+a write in flight, and a plan that needs what write k changes (identities, late events) waits for it.
 """
 
 from __future__ import annotations

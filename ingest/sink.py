@@ -34,6 +34,7 @@ from typing import Any, Generic, TypeVar
 
 from graph.errors import InputError, QueryError, StoreError
 from graph.ontology import STAGES, Label, Rel
+from graph.privacy import refresh_refused
 from graph.settings import Settings
 from graph.store import GraphStore
 from ingest import identity, linking
@@ -958,6 +959,7 @@ def extras_row(event: Event, customer_id: str) -> dict[str, Any] | None:
 
 def merge_customer(store: GraphStore, loser: str, survivor: str, now: int) -> None:
     store.write(_MERGE_CUSTOMER, {"loser": loser, "survivor": survivor, "now": now}, name="ingest-merge")
+    refresh_refused(store, [survivor])  # the loser's consent history is the survivor's now
 
 
 # -- reads used to plan a batch -------------------------------------------------------------------------------

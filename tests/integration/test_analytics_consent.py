@@ -137,3 +137,21 @@ def test_a_customer_file_refusal_leaves_the_customer_out_of_every_aggregate(
     rows = friction_to_competitors(store, "trend-seeker")
     assert [(r["friction"], r["exposed"], r["switched"]) for r in rows][0] == ("long_wait", 1, 1)
     assert sum(r["switches"] for r in stakeholder_map(store)) == 1
+
+
+def test_an_identity_merge_carries_a_refusal_to_the_surviving_customer(store: GraphStore, store_settings: Settings,
+                                                                       tmp_path: Path) -> None:
+    from ingest.batch import ingest_files
+
+    customers = tmp_path / "customers.jsonl"
+    customers.write_text(
+        json.dumps({"customer_id": "bob", "identities": {"email": "bob@mail.org"}}) + "\n"
+        + json.dumps({"customer_id": "zoe", "identities": {"cookie_id": "CK-9"}, "consents": [
+            {"purpose": "analytics", "granted": False, "ts": "2024-01-01T00:00:00Z"}]}) + "\n")
+    events = tmp_path / "events.jsonl"
+    events.write_text(json.dumps({"event_id": "m1", "ts": "2024-02-01T00:00:00Z", "channel": "web",
+                                  "touchpoint": "checkout", "type": "view",
+                                  "identities": {"email": "bob@mail.org", "cookie_id": "CK-9"}}) + "\n")
+    ingest_files(store, store_settings, customers=[customers], events=[events])
+    [survivor] = store.read("MATCH (c:Customer) WHERE c.merged_into IS NULL RETURN c.id AS id, c.refused AS refused")
+    assert survivor["refused"] == ["analytics"], "the only analytics decision the merged person made is a refusal"

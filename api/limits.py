@@ -195,6 +195,8 @@ def _multiplier(node: FieldNode, type_: GraphQLOutputType) -> int:
 
 
 # -- body size ----------------------------------------------------------------------------------------------------
+DRAIN_LIMIT_BYTES = 64 * 1024 * 1024  # past this, an oversized upload is cut off rather than read to its end
+
 class BodySizeLimit:
     """Answer 413 to request bodies over the limit, whether announced by Content-Length or streamed."""
 
@@ -207,7 +209,7 @@ class BodySizeLimit:
             return
         declared = dict(scope.get("headers", [])).get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
-            await self._refuse(send)
+            await self._refuse(receive, send)
             return
         # read the whole body first (it is at most max_bytes), then replay it to the app
         chunks: list[bytes] = []
@@ -219,7 +221,7 @@ class BodySizeLimit:
             chunk = message.get("body", b"")
             size += len(chunk)
             if size > self.max_bytes:
-                await self._refuse(send)
+                await self._refuse(receive, send, more=message.get("more_body", False))
                 return
             chunks.append(chunk)
             if not message.get("more_body", False):
@@ -236,10 +238,19 @@ class BodySizeLimit:
 
         await self.app(scope, replay, send)
 
-    async def _refuse(self, send: Send) -> None:
-        message = (f"The request body is over the {self.max_bytes:,}-byte limit; send smaller queries, or post "
-                   "events in several batches.")
-        await send_error(send, 413, message, ErrorCode.PAYLOAD_TOO_LARGE)
+    async def _refuse(self, receive: Receive, send: Send, more: bool = True) -> None:
+        # read (and drop) what the client is still sending, up to a bound: closing on a client mid-upload makes it
+        # see a broken pipe instead of this answer
+        drained = 0
+        while more and drained < DRAIN_LIMIT_BYTES:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return
+            drained += len(message.get("body", b""))
+            more = message.get("more_body", False)
+        message_text = (f"The request body is over the {self.max_bytes:,}-byte limit; send smaller queries, or post "
+                        "events in several batches.")
+        await send_error(send, 413, message_text, ErrorCode.PAYLOAD_TOO_LARGE)
 
 
 # -- rate ---------------------------------------------------------------------------------------------------------

@@ -83,10 +83,12 @@ RETURN count(*) AS n
 
 # Rows of the batch query are lists, not maps: the client serialises parameters as Cypher text, and keys cost.
 # A group is one journey with the new interactions it gets ($new_groups create their journey, $old_groups update it):
-#   [journey id, customer id, is new, size before, start_ts, end_ts, size, session_id, id of the interaction the
-#    first new one follows (or null), [event rows]]
-# An event row: [event id, ts, type, index in $touchpoints, seq, NEXT into it (0 none here, 1 from the group's
-#                interaction before, 2 from the previous row), channel, [optional properties] or null]
+#   [journey id, customer id, is new, size before, start_ts, end_ts, size, session_id, [event rows]]
+# An event row: [event id, ts, type, index in $touchpoints, seq, id of the interaction it follows by NEXT (the one
+#                before the group, in the graph, or the previous row) or null, channel, [optional properties] or null]
+# The NEXT link looks that interaction up by id after the CREATE (which makes all its rows first): one index lookup
+# per link, cheaper than collecting each group's rows to pair them; a link whose interaction is missing fails the
+# batch like any stale cache.
 _PLACES = f"""
 UNWIND $touchpoints AS code
 OPTIONAL MATCH (t:{L.TOUCHPOINT} {{code: code}})
@@ -99,9 +101,7 @@ WITH places, 1 / CASE WHEN size(places) = size($touchpoints)
 _NEW_JOURNEY_GROUPS = f"""
 UNWIND $new_groups AS g
 OPTIONAL MATCH (c:{L.CUSTOMER} {{id: g[1]}})
-OPTIONAL MATCH (before:{L.INTERACTION} {{id: g[8]}})
-WITH places, g, c, before, 1 / CASE WHEN c IS NULL OR c.merged_into IS NOT NULL
-                                         OR (g[8] IS NOT NULL AND before IS NULL) THEN 0 ELSE 1 END AS fresh
+WITH places, g, c, 1 / CASE WHEN c IS NULL OR c.merged_into IS NOT NULL THEN 0 ELSE 1 END AS fresh
 CREATE (c)-[:{R.TOOK}]->(j:{L.JOURNEY} {{id: g[0], customer_id: g[1], session_id: g[7], start_ts: g[4],
                                         end_ts: g[5], size: g[6]}})
 """
@@ -109,31 +109,26 @@ CREATE (c)-[:{R.TOOK}]->(j:{L.JOURNEY} {{id: g[0], customer_id: g[1], session_id
 _OLD_JOURNEY_GROUPS = f"""
 UNWIND $old_groups AS g
 OPTIONAL MATCH (c:{L.CUSTOMER} {{id: g[1]}})
-OPTIONAL MATCH (before:{L.INTERACTION} {{id: g[8]}})
 OPTIONAL MATCH (j:{L.JOURNEY} {{id: g[0]}})
-WITH places, g, c, j, before,
-     1 / CASE WHEN c IS NULL OR c.merged_into IS NOT NULL OR j IS NULL OR j.size <> g[3]
-                   OR (g[8] IS NOT NULL AND before IS NULL) THEN 0 ELSE 1 END AS fresh
+WITH places, g, c, j,
+     1 / CASE WHEN c IS NULL OR c.merged_into IS NOT NULL OR j IS NULL OR j.size <> g[3] THEN 0 ELSE 1 END AS fresh
 SET j.start_ts = g[4], j.end_ts = g[5], j.size = g[6]
 """
 # then, for both: the group's interactions with PERFORMED, AT, INCLUDES, and NEXT inside the group
 _GROUP_INTERACTIONS = f"""
-WITH places, c, j, before, g[0] AS jid, g[1] AS cid, g[7] AS sid, g[9] AS rows
+WITH places, c, j, g[0] AS jid, g[1] AS cid, g[7] AS sid, g[8] AS rows
 UNWIND rows AS e
-WITH c, j, before, jid, cid, sid, e, places[e[3]] AS t, e[7] AS o
+WITH c, j, jid, cid, sid, e, places[e[3]] AS t, e[7] AS o
 CREATE (c)-[:{R.PERFORMED}]->(i:{L.INTERACTION} {{
          id: e[0], ts: e[1], type: e[2], customer_id: cid, journey_id: jid, session_id: sid, channel: e[6],
          touchpoint: t.code, stage: coalesce(o[0], t.stage), outcome: o[1], experience: o[2], csat: o[3], ces: o[4],
          nps: o[5], sentiment: o[6], text: o[7], value: o[8], currency: o[9], trigger: o[10], competitor: o[11],
          product: o[12], frictions: o[13], attributes: o[14]}})-[:{R.AT}]->(t),
        (j)-[:{R.INCLUDES} {{seq: e[4]}}]->(i)
-WITH j, before, collect([i, e[5], e[4]]) AS made
-WITH [k IN range(0, size(made) - 1) WHERE made[k][1] > 0 |
-      [CASE made[k][1] WHEN 1 THEN before ELSE made[k - 1][0] END, made[k][0]]] AS links,
-     1 / CASE WHEN all(k IN range(1, size(made) - 1) WHERE made[k][2] > made[k - 1][2]) THEN 1 ELSE 0 END AS ordered
-UNWIND links AS link
-WITH link[0] AS a, link[1] AS b
-CREATE (a)-[:{R.NEXT}]->(b)"""
+WITH i, e[5] AS follows WHERE follows IS NOT NULL
+OPTIONAL MATCH (before:{L.INTERACTION} {{id: follows}})
+WITH i, before, 1 / CASE WHEN before IS NULL THEN 0 ELSE 1 END AS fresh
+CREATE (before)-[:{R.NEXT}]->(i)"""
 _CREATE_INTERACTIONS = (_PLACES + _NEW_JOURNEY_GROUPS + _GROUP_INTERACTIONS + "\nWITH count(*) AS _"
                         + _PLACES + _OLD_JOURNEY_GROUPS + _GROUP_INTERACTIONS)
 OPTIONAL_PROPERTIES = ("stage", "outcome", "experience", "csat", "ces", "nps", "sentiment", "text", "value",
@@ -713,16 +708,15 @@ class EventSink:
                 before = None
             rows = []
             for n, (seq, e) in enumerate(members):
-                follows = 1 if n == 0 and before is not None else 0
+                follows = before if n == 0 else None
                 if n and previous.get(e.event_id) == members[n - 1][1].event_id:
-                    del previous[e.event_id]
-                    follows = 2
+                    follows = previous.pop(e.event_id)
                 rows.append([e.event_id, e.ts, e.type, place[e.touchpoint], seq, follows, e.channel,
                              optional_properties(e)])
             is_new = jid in plan.created
             groups.append([jid, owners[members[0][1].event_id], is_new,
                            0 if is_new else plan.expected_size.get(jid, 0), journey.start_ts, journey.end_ts,
-                           journey.size, journey.session_id, before, rows])
+                           journey.size, journey.session_id, rows])
         plan.next_added = sorted((a, b) for b, a in previous.items())
         plan.journeys = [j for j in plan.journeys if j.id not in by_journey]  # the groups write those
         return groups, touchpoints

@@ -169,22 +169,38 @@ def _server_state(port: int) -> tuple[int, bool] | None:
         client.close()
 
 
+def rewrite_append_only_file(client: redis.Redis, wait_s: float) -> bool:
+    """Rewrite the server's append-only file as a snapshot of the current data, so the queries logged since (and
+    any data they carried) leave the disk and the next start loads in seconds. A rewrite already running may predate
+    the latest writes, so it is waited for and a new one started. Waits up to `wait_s` for the new one; True once
+    it has finished."""
+    def busy() -> bool:
+        info = client.info("persistence")
+        return bool(int(info.get("aof_rewrite_in_progress", 0)) or int(info.get("aof_rewrite_scheduled", 0)))
+
+    deadline = time.monotonic() + max(wait_s, 30.0)
+    while busy() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    try:
+        client.bgrewriteaof()
+    except redis.ResponseError as e:
+        if "already in progress" not in str(e):
+            raise
+    deadline = time.monotonic() + wait_s
+    while time.monotonic() < deadline:
+        if not busy():
+            return True
+        time.sleep(0.05)
+    return False
+
+
 def _compact_if_grown(port: int, grown_bytes: int = 16 * 1024 * 1024, wait_s: float = 600.0) -> None:
-    """Rewrite the append-only file as a snapshot when the queries logged since the last one are many, so the next
-    start loads a snapshot in seconds instead of replaying every ingest query."""
+    """Compact the append-only file before stopping when many queries were logged since the last snapshot."""
     client = redis.Redis(host="127.0.0.1", port=port, socket_timeout=60, retry=_NO_RETRY)
     try:
         info = client.info("persistence")
-        if int(info.get("aof_current_size", 0)) - int(info.get("aof_base_size", 0)) < grown_bytes:
-            return
-        if not int(info.get("aof_rewrite_in_progress", 0)):
-            client.bgrewriteaof()
-        deadline = time.monotonic() + wait_s
-        while time.monotonic() < deadline:
-            info = client.info("persistence")
-            if not int(info.get("aof_rewrite_in_progress", 0)) and not int(info.get("aof_rewrite_scheduled", 0)):
-                return
-            time.sleep(0.05)
+        if int(info.get("aof_current_size", 0)) - int(info.get("aof_base_size", 0)) >= grown_bytes:
+            rewrite_append_only_file(client, wait_s)
     except redis.RedisError as e:
         log.warning("Could not compact the embedded append-only file before stopping: %s", e)
     finally:

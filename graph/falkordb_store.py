@@ -14,7 +14,7 @@ from urllib.parse import urlparse
 import redis
 from falkordb import Edge, FalkorDB, Node, Path
 
-from graph.embedded import EmbeddedServer, start_or_attach
+from graph.embedded import EmbeddedServer, rewrite_append_only_file, start_or_attach
 from graph.errors import QueryError, StoreUnavailableError
 from graph.ontology import Label
 from graph.settings import Settings
@@ -157,6 +157,12 @@ class FalkorDBStore(GraphStore):
         self._graph.delete()
         self._graph.query("RETURN 1")
         self.ensure_schema()
+
+    def compact(self, wait_s: float = 0.0) -> bool:
+        try:
+            return rewrite_append_only_file(self.redis(), wait_s)
+        except redis.RedisError as e:
+            raise StoreUnavailableError(self.url, f"the append-only file rewrite failed: {_reason(e)}") from e
 
     def redis_url(self) -> str:
         return f"redis://{self.host}:{self.port}/0"

@@ -354,8 +354,8 @@ def erase_customer(store: GraphStore, customer_id: str, mode: str = "ERASE", *, 
                        f"propertiesScrubbed={scrubbed}", *(f"{k}={v}" for k, v in sorted(elsewhere.items()))])
     audit(store, actor, ERASED if mode == "ERASE" else ANONYMIZED, customer_ref(customer_id, subject_key), detail)
     make_durable(store)
-    if targets.found:
-        compact_history(store)
+    if targets.found:  # the writes that once carried her data (old queries, stream entries) leave the disk too
+        store.compact()
     return report
 
 
@@ -501,37 +501,6 @@ def make_durable(store: GraphStore) -> None:
     if int(local) < 1:
         raise StoreError(f"FalkorDB did not fsync its append-only file within {DURABILITY_TIMEOUT_MS} ms; the "
                          "erasure is written but may not survive a crash yet: run it again to confirm.")
-
-
-def compact_history(store: GraphStore, *, wait_s: float = 0.0) -> bool:
-    """Rewrite FalkorDB's append-only file from the current data, so the writes that once carried erased data
-    (the old CREATE queries, XADDs) leave the disk too. Starts the rewrite (waiting for one already running, which
-    may predate the erasure) and, when `wait_s` > 0, waits that long for it to finish; True once it has."""
-    from graph.falkordb_store import FalkorDBStore
-
-    if not isinstance(store, FalkorDBStore):
-        return True
-    import redis
-
-    connection = store.redis()
-
-    def rewriting() -> bool:
-        return bool(int(connection.info("persistence").get("aof_rewrite_in_progress", 0)))
-
-    deadline = time.monotonic() + max(wait_s, 30.0)
-    while rewriting() and time.monotonic() < deadline:
-        time.sleep(0.05)
-    try:
-        connection.bgrewriteaof()
-    except redis.ResponseError as e:
-        log.warning("FalkorDB at %s did not start an append-only file rewrite: %s", store.url, e)
-        return False
-    deadline = time.monotonic() + wait_s
-    while time.monotonic() < deadline:
-        if not rewriting() and int(connection.info("persistence").get("aof_rewrite_scheduled", 0)) == 0:
-            return True
-        time.sleep(0.05)
-    return False
 
 
 # -- helpers ---------------------------------------------------------------------------------------------------

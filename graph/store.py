@@ -105,6 +105,12 @@ class GraphStore(ABC):
         while self.write("MATCH (n) WITH n LIMIT 50000 DETACH DELETE n RETURN count(*) AS n", name="clear")[0]["n"]:
             pass
 
+    def compact(self, wait_s: float = 0.0) -> bool:
+        """Rewrite the engine's persistence files from the current data, so deleted data leaves the disk and a
+        restart loads a snapshot; waits up to `wait_s`, True once done. A no-op where the engine manages its own
+        files (Neo4j rotates its transaction logs itself)."""
+        return True
+
     def redis_url(self) -> str | None:
         """The Redis server that carries the event stream, when this store has one."""
         return None

@@ -393,7 +393,7 @@ def ingest_files(store: GraphStore, settings: Settings, *, catalog: Path | None 
             job.ingest_events(str(source))
         if job.report.ingested and settings.embedded_dir is not None:
             compacting = time.perf_counter()
-            compact_append_only_file(store)
+            store.compact(wait_s=300.0)  # else the next start replays every batch query
             job.report.compaction_s = time.perf_counter() - compacting
     report = job.report
     report.elapsed_s = time.perf_counter() - started
@@ -412,31 +412,6 @@ def rare_collections(young: int = 50_000) -> Iterator[None]:
         yield
     finally:
         gc.set_threshold(*before)
-
-
-def compact_append_only_file(store: GraphStore, timeout_s: float = 300.0) -> None:
-    """Rewrite the embedded server's append-only file as a snapshot after a load. Otherwise the next start replays
-    every batch query, while the indexes are still building, which takes minutes for a large load."""
-    url = store.redis_url()
-    if url is None:
-        return
-    import redis
-
-    client = redis.Redis.from_url(url)
-    try:
-        try:
-            client.bgrewriteaof()
-        except redis.ResponseError as e:
-            if "already in progress" not in str(e):
-                raise
-        deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline:
-            info = client.info("persistence")
-            if not info.get("aof_rewrite_in_progress") and not info.get("aof_rewrite_scheduled"):
-                return
-            time.sleep(0.05)
-    finally:
-        client.close()
 
 
 def _size(source: str) -> int | None:

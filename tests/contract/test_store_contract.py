@@ -110,3 +110,9 @@ def test_clear_removes_everything_but_keeps_the_schema(any_store: GraphStore) ->
     any_store.write("CREATE (:Customer {id: 'c'})")
     with pytest.raises(QueryError):
         any_store.write("CREATE (:Customer {id: 'c'})")
+
+
+def test_compact_keeps_the_data(any_store: GraphStore) -> None:
+    any_store.write("CREATE (:Customer {id: 'kept'})")
+    assert any_store.compact(wait_s=60)
+    assert any_store.read("MATCH (c:Customer) RETURN c.id AS id") == [{"id": "kept"}]

@@ -13,7 +13,7 @@ from redis import Redis
 
 from graph.analytics.friction import friction_to_competitors
 from graph.falkordb_store import FalkorDBStore
-from graph.privacy import audit_log, compact_history, customer_ref, export_customer
+from graph.privacy import audit_log, customer_ref, export_customer
 from graph.settings import Settings
 from graph.store import GraphStore, open_store
 from ingest.erasure import erase_everywhere
@@ -200,7 +200,7 @@ def test_erasure_survives_a_crash_right_after_it_answers(tmp_path: Path, example
     with open_store(settings) as store:
         assert traces(dump(store)) == []
         assert store.read("MATCH (c:Customer) RETURN c.id AS id") == [{"id": "alex"}]
-        assert compact_history(store, wait_s=60)
+        assert store.compact(wait_s=60)
     on_disk = b"".join(p.read_bytes() for p in (tmp_path / "twin").rglob("*") if p.is_file())
     assert b"sydney@example.com" not in on_disk
     assert b"waited 40 minutes" not in on_disk

@@ -18,7 +18,7 @@ from graph.privacy import REFRESH_REFUSED
 from graph.store import GraphStore
 from ingest import identity
 from ingest.contracts import CustomerRecord
-from ingest.sink import identity_owners, known_customers, merge_customer
+from ingest.sink import LINK_IDENTITIES, identity_owners, known_customers, merge_customer
 
 L, R = Label, Rel
 
@@ -29,10 +29,7 @@ MERGE (c:{L.CUSTOMER} {{id: r.id}}) ON CREATE SET c.created_ts = $now
 SET c.updated_ts = $now, c.attributes = r.attributes, c += r.pii
 FOREACH (stage IN CASE WHEN r.stage IS NULL THEN [] ELSE [r.stage] END | SET c.relationship_stage = stage)
 WITH count(*) AS _
-UNWIND $identities AS idn
-MATCH (c:{L.CUSTOMER} {{id: idn.customer_id}})
-MERGE (x:{L.IDENTITY} {{key: idn.key}}) ON CREATE SET x.kind = idn.kind, x.hash = idn.hash
-MERGE (x)-[:{R.IDENTIFIES}]->(c)
+{LINK_IDENTITIES}
 WITH count(*) AS _
 UNWIND $shows AS s
 MATCH (c:{L.CUSTOMER} {{id: s.customer_id}})

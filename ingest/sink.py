@@ -135,16 +135,20 @@ OPTIONAL_PROPERTIES = ("stage", "outcome", "experience", "csat", "ces", "nps", "
                        "currency", "trigger", "competitor", "product")
 
 
+# Identities ($identities: {customer_id, key, kind, hash}) linked to their customers; shared by the batch write and
+# the customer-file upsert.
+LINK_IDENTITIES = f"""UNWIND $identities AS idn
+MATCH (c:{L.CUSTOMER} {{id: idn.customer_id}})
+MERGE (x:{L.IDENTITY} {{key: idn.key}}) ON CREATE SET x.kind = idn.kind, x.hash = idn.hash
+MERGE (x)-[:{R.IDENTIFIES}]->(c)"""
+
 # -- the batch: one atomic query. `1 / CASE … ELSE 0 END` fails the whole query when the plan's assumptions about the
 # graph (from the cache) no longer hold; nothing is written then, and the batch is planned again from fresh reads.
 _WRITE_BATCH = f"""
 UNWIND $customers AS cid
 MERGE (c:{L.CUSTOMER} {{id: cid}}) ON CREATE SET c.created_ts = $now, c.updated_ts = $now
 WITH count(*) AS _
-UNWIND $identities AS idn
-MATCH (c:{L.CUSTOMER} {{id: idn.customer_id}})
-MERGE (x:{L.IDENTITY} {{key: idn.key}}) ON CREATE SET x.kind = idn.kind, x.hash = idn.hash
-MERGE (x)-[:{R.IDENTIFIES}]->(c)
+{LINK_IDENTITIES}
 WITH count(*) AS _
 UNWIND $dropped AS jid
 MATCH (j:{L.JOURNEY} {{id: jid}}) DETACH DELETE j

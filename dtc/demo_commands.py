@@ -21,7 +21,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-from graph.embedded import EmbeddedServer
 from graph.errors import ConfigError, InputError
 from graph.settings import Settings
 from graph.store import GraphStore, open_store
@@ -74,8 +73,7 @@ def _demo(args: argparse.Namespace, settings: Settings) -> int:
 
     _refuse_busy_port(args.host, args.port)
     data_dir = settings.state_dir / "demo-data"
-    server = _embedded_server_loaded(settings)
-    store = open_store(settings)
+    store = open_store(settings)  # waits while an embedded server loads its saved data
     loader: DemoLoader | None = None
     try:
         store.ensure_schema()
@@ -88,9 +86,7 @@ def _demo(args: argparse.Namespace, settings: Settings) -> int:
     finally:
         if loader is not None:
             loader.stop()
-        store.close()
-        if server is not None:
-            server.release()  # the last user stops the embedded server, flushing its files
+        store.close()  # the last user stops the embedded server, flushing its files
     print("dtc demo: stopped")
     return 0
 
@@ -243,34 +239,6 @@ def _refuse_busy_port(host: str, port: int) -> None:
                 raise InputError(f"Port {port} on {host} is already in use (another dtc demo?); stop it or pass "
                                  f"--port with a free port.") from None
             raise ConfigError(f"Cannot listen on {host}:{port}: {e.strerror}; pass --host/--port.") from e
-
-
-def _embedded_server_loaded(settings: Settings, timeout_s: float = 900.0) -> EmbeddedServer | None:
-    """Start (or attach to) the embedded server and wait while it loads its saved data.
-
-    A server still reading its files answers "loading" to queries, and a store that fails to open would release
-    (and stop) it; holding our own handle keeps it running until it is ready."""
-    data_dir = settings.embedded_dir
-    if data_dir is None:
-        return None
-    import redis
-
-    from graph.embedded import start_or_attach
-
-    server = start_or_attach(data_dir)
-    client = redis.Redis(host="127.0.0.1", port=server.port, socket_timeout=5)
-    deadline, told = time.monotonic() + timeout_s, False
-    try:
-        while int(client.info("persistence").get("loading", 0)) and time.monotonic() < deadline:
-            if not told:
-                _say("the embedded graph is loading its saved data…")
-                told = True
-            time.sleep(0.5)
-    except redis.RedisError:
-        pass  # open_store reports an unreachable server with the reason
-    finally:
-        client.close()
-    return server
 
 
 def _say(message: str) -> None:

@@ -3,9 +3,10 @@
     dtc generate demo-data --customers 3000 --seed 7
     dtc demo                      # the twin with the demo set, API and dashboard on http://127.0.0.1:8000
 
-`dtc demo` serves first, so /healthz answers at once, and loads in a background thread: when the store is empty it
-generates the demo set into <state dir>/demo-data, ingests it, then enriches (embeddings) and assigns model personas.
-A second run finds the data and only serves; a run interrupted while loading resumes (ingest is idempotent).
+`dtc demo`, when the store is empty, generates the demo set into <state dir>/demo-data and ingests it (seconds),
+then serves, so no client ever sees a half-loaded twin (customers without their events answer every question with
+nothing); embeddings and model personas are computed afterwards in a background thread. A second run finds the data
+and only serves; a run interrupted while loading resumes (ingest is idempotent).
 Ctrl-C stops the server, the loader and the embedded graph server cleanly.
 """
 
@@ -80,7 +81,7 @@ def _demo(args: argparse.Namespace, settings: Settings) -> int:
         app = create_app(settings, store=store)  # the API's app serves the dashboard at / too
         loader = DemoLoader(settings, data_dir, customers=args.customers, seed=args.seed, enrich=not args.no_enrich)
         loader.start_if_needed(store)
-        _print_welcome(args.host, args.port, data_dir, loading=loader.is_alive())
+        _print_welcome(args.host, args.port, data_dir, enriching=loader.is_alive())
         config = uvicorn.Config(app, host=args.host, port=args.port, log_level="warning", lifespan="auto")
         uvicorn.Server(config).run()  # returns on Ctrl-C or SIGTERM, after a graceful shutdown
     finally:
@@ -92,7 +93,8 @@ def _demo(args: argparse.Namespace, settings: Settings) -> int:
 
 
 class DemoLoader(threading.Thread):
-    """Loads the demo set into an empty store in the background, with its own store connection."""
+    """Loads the demo set into an empty store before serving, then enriches it in the background with its own
+    store connection."""
 
     def __init__(self, settings: Settings, data_dir: Path, *, customers: int, seed: int, enrich: bool) -> None:
         super().__init__(name="dtc-demo-loader", daemon=True)
@@ -100,31 +102,28 @@ class DemoLoader(threading.Thread):
         self.customers, self.seed, self.enrich = customers, seed, enrich
         self.stopping = threading.Event()
         self.failed: BaseException | None = None
-        self.load_needed = False
         self._store: GraphStore | None = None
 
     def start_if_needed(self, store: GraphStore) -> None:
-        """Start when the store is empty, when a previous load was cut off, or when enrichment is still to do.
-
-        A store holding customers that `dtc demo` did not load is left alone."""
+        """Load now when the store is empty or a previous load was cut off; then start enriching in the background
+        when that is still to do. A store holding customers that `dtc demo` did not load is left alone."""
         state = self._state()
         has_customers = bool(store.read("MATCH (c:Customer) RETURN c.id AS id LIMIT 1", name="demo-probe"))
-        self.load_needed = not has_customers or state.get("status") == "loading"
-        enrich_pending = self.enrich and state.get("status") == "loaded" and not state.get("enriched")
-        if self.load_needed or enrich_pending:
+        if not has_customers or state.get("status") == "loading":
+            self._load(store)
+            state = self._state()
+        if self.enrich and state.get("status") == "loaded" and not state.get("enriched"):
             self.start()
 
     def run(self) -> None:
         try:
             self._store = open_store(self.settings)
-            if self.load_needed:
-                self._load(self._store)
-            if self.enrich and not self.stopping.is_set():
+            if not self.stopping.is_set():
                 self._enrich(self._store)
         except BaseException as e:  # noqa: BLE001 - a loader failure is reported, the server keeps serving
             if not self.stopping.is_set():
                 self.failed = e
-                print(f"dtc demo: loading the demo data failed: {e}", file=sys.stderr, flush=True)
+                print(f"dtc demo: enriching the demo data failed: {e}", file=sys.stderr, flush=True)
         finally:
             self._close_store()
 
@@ -152,7 +151,7 @@ class DemoLoader(threading.Thread):
         events = self.data_dir / "events.jsonl"
         if not events.exists():
             events = self.data_dir / "events.jsonl.gz"
-        _say("ingesting the demo data (the dashboard fills in as it lands)…")
+        _say("ingesting the demo data…")
         ingest_files(store, self.settings, catalog=self.data_dir / "catalog.yaml",
                      customers=[self.data_dir / "customers.jsonl"], events=[events],
                      rejects=self.data_dir / "rejects.jsonl", quiet=True)
@@ -196,7 +195,7 @@ def example_query(persona: str) -> str:
     return "{ frictionToCompetitors(persona: " + json.dumps(persona) + ") { " + fields + " } }"
 
 
-def _print_welcome(host: str, port: int, data_dir: Path, *, loading: bool) -> None:
+def _print_welcome(host: str, port: int, data_dir: Path, *, enriching: bool) -> None:
     base = f"http://{host}:{port}"
     effect = _first_effect(data_dir)
     body = json.dumps({"query": example_query(effect["persona"])})
@@ -207,7 +206,8 @@ Customer Twin demo
   customer twin  {base}/customers/sydney
   GraphQL        {base}/graphql
   health         {base}/healthz
-{'  loading the demo data in the background; the pages fill in as it lands' if loading else '  demo data loaded'}
+{'  computing embeddings and model personas in the background; feedback search fills in as they land'
+   if enriching else '  demo data loaded'}
 
 Which friction sends {effect['persona']} customers to a competitor? (the top row is the planted answer:
 {effect['friction']} -> {effect['competitor']})

@@ -6,8 +6,16 @@
     //   persona: string            persona code (required: no default)
     //   at: datetime = null        epoch ms or RFC 3339; null means now
     //   limit: int = 100
+    // returns: customer: string, since: datetime, until: datetime
     // mode: read
+    // audience: internal            (optional: hidden from `dtc cypher list`, for the twin's own jobs)
     MATCH ...
+
+A parameter's type may name what it refers to, `persona: Persona.code`: a string that must be the key of an
+existing node, so a typo is an error naming the closest codes rather than an empty answer. `returns:` declares the
+types of result columns that plain values do not show (`datetime`: epoch ms shown as a date; `duration`: ms shown
+as days/hours); a nested field is named by its path (`journeys.interactions.at: datetime`), and more entries may
+follow on indented lines. The header ends at the first blank line.
 
 A file `NAME.falkordb.cypher` beside it replaces the text on FalkorDB (same params and mode; the header needs
 only `// name:`). `load()` checks that every `$param` used is declared and every declared one is used, and reports
@@ -19,7 +27,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
 from pathlib import Path
@@ -27,9 +35,15 @@ from typing import Any
 
 HERE = Path(__file__).resolve().parent
 TYPES = ("string", "int", "float", "bool", "datetime", "list")
+RETURN_TYPES = ("string", "int", "float", "bool", "datetime", "duration", "list", "map")
+AUDIENCES = ("analyst", "internal")
+MOMENT_FORMATS = ("epoch milliseconds (e.g. 1714557600000) or an RFC 3339 time with its offset "
+                  "(e.g. 2024-05-01T10:00:00Z or 2024-05-01T12:00:00+02:00)")
 _PARAM_LINE = re.compile(
-    r"^//\s+(?P<name>[A-Za-z_]\w*)\s*:\s*(?P<type>\w+)(?:\s*=\s*(?P<default>\"[^\"]*\"|\S+))?\s*(?P<doc>.*)$"
+    r"^//\s+(?P<name>[A-Za-z_]\w*)\s*:\s*(?P<type>\w+(?:\.\w+)?)(?:\s*=\s*(?P<default>\"[^\"]*\"|\S+))?\s*"
+    r"(?P<doc>.*)$"
 )
+_RETURN_ENTRY = re.compile(r"^(?P<path>[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*)\s*:\s*(?P<type>\w+)$")
 _PARAM_USE = re.compile(r"\$([A-Za-z_]\w*)")
 _STRING_LITERAL = re.compile(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"")
 _REQUIRED = object()
@@ -45,6 +59,7 @@ class Param:
     type: str
     default: Any  # _REQUIRED when the caller must give it
     doc: str
+    refers_to: tuple[str, str] | None = None  # (label, key property) of the node a code names, e.g. Persona.code
 
     @property
     def required(self) -> bool:
@@ -74,6 +89,9 @@ class Param:
                     return json.loads(value) if value.startswith("[") else [v for v in value.split(",") if v]
                 return list(value)
         except (ValueError, TypeError) as e:
+            if self.type == "datetime":
+                raise NamedQueryError(f"Parameter {self.name}={value!r} is not a valid datetime: give "
+                                      f"{MOMENT_FORMATS}.") from e
             raise NamedQueryError(f"Parameter {self.name}={value!r} is not a valid {self.type}.") from e
         raise NamedQueryError(f"Parameter {self.name} has unknown type {self.type}.")
 
@@ -87,6 +105,8 @@ class NamedQuery:
     text: str
     path: Path
     variants: Mapping[str, str]  # engine -> text
+    returns: Mapping[str, str] = field(default_factory=dict)  # column path ("journeys.at") -> type
+    audience: str = "analyst"  # "internal": the twin's own jobs use it; `dtc cypher list` leaves it out
 
     def text_for(self, engine: str) -> str:
         return self.variants.get(engine, self.text)
@@ -152,7 +172,8 @@ def load(name: str, directory: Path = HERE) -> NamedQuery:
         _, v_body, v_line = _split(variant)
         _check_params(variant, v_body, v_line, params, require_all=False)
         variants[engine] = v_body
-    return NamedQuery(name, meta["description"], params, meta["mode"], body, path, variants)
+    return NamedQuery(name, meta["description"], params, meta["mode"], body, path, variants, meta["returns"],
+                      meta["audience"])
 
 
 def load_all(directory: Path = HERE) -> list[NamedQuery]:
@@ -163,9 +184,12 @@ def _split(path: Path) -> tuple[list[tuple[int, str]], str, int]:
     lines = path.read_text(encoding="utf-8").splitlines()
     header: list[tuple[int, str]] = []
     i = 0
-    while i < len(lines) and (lines[i].startswith("//") or not lines[i].strip()):
-        if lines[i].startswith("//"):
-            header.append((i + 1, lines[i].rstrip()))
+    while i < len(lines) and not lines[i].strip():
+        i += 1
+    while i < len(lines) and lines[i].startswith("//"):  # the header ends at the first line that is not a comment
+        header.append((i + 1, lines[i].rstrip()))
+        i += 1
+    while i < len(lines) and not lines[i].strip():
         i += 1
     body = "\n".join(lines[i:]).strip()
     if not body:
@@ -176,40 +200,70 @@ def _split(path: Path) -> tuple[list[tuple[int, str]], str, int]:
 def _parse_header(path: Path, header: list[tuple[int, str]]) -> dict[str, Any]:
     name = path.name.removesuffix(".cypher")
     found_name = mode = None
+    audience = AUDIENCES[0]
     description: list[str] = []
     params: list[Param] = []
-    in_params = False
+    returns: dict[str, str] = {}
+    section = ""  # "params" or "returns" while their indented lines follow
     for line_no, line in header:
         text = line[2:].strip()
+        indented = line.startswith("//  ") and bool(text)
+        if section == "params" and indented:
+            params.append(_parse_param(path, line_no, line))
+            continue
+        if section == "returns" and indented:
+            returns.update(_parse_returns(path, line_no, text))
+            continue
+        after, section = section, ""
         if text.startswith("name:"):
             found_name = text.removeprefix("name:").strip()
             if found_name != name:
                 raise NamedQueryError(f"{path}:{line_no}: header says name {found_name!r} but the file is {name!r}.")
-            in_params = False
         elif text.startswith("mode:"):
             mode = text.removeprefix("mode:").strip()
             if mode not in ("read", "write"):
                 raise NamedQueryError(f"{path}:{line_no}: mode must be read or write, not {mode!r}.")
-            in_params = False
+        elif text.startswith("audience:"):
+            audience = text.removeprefix("audience:").strip()
+            if audience not in AUDIENCES:
+                raise NamedQueryError(f"{path}:{line_no}: audience must be one of {', '.join(AUDIENCES)}, "
+                                      f"not {audience!r}.")
         elif text.startswith("params:"):
-            in_params = True
+            section = "params"
             if text.removeprefix("params:").strip() not in ("", "none"):
                 raise NamedQueryError(f"{path}:{line_no}: list params one per line below '// params:'.")
-        elif in_params and line.startswith("//  ") and text:
-            params.append(_parse_param(path, line_no, line))
-        elif in_params and text:
+        elif text.startswith("returns:"):
+            section = "returns"
+            returns.update(_parse_returns(path, line_no, text.removeprefix("returns:")))
+        elif text and after == "params":
             raise NamedQueryError(f"{path}:{line_no}: a parameter line is indented: '//   name: type = default  doc'.")
-        else:
-            in_params = False
-            if text:
-                description.append(text)
+        elif text:
+            description.append(text)
     if found_name is None:
         raise NamedQueryError(f"{path}:1: the header lacks '// name: {name}'.")
     if mode is None:
         raise NamedQueryError(f"{path}:1: the header lacks '// mode: read' or '// mode: write'.")
     if not description:
         raise NamedQueryError(f"{path}:1: the header lacks a description of what the query answers.")
-    return {"description": " ".join(description), "params": tuple(params), "mode": mode}
+    return {"description": " ".join(description), "params": tuple(params), "mode": mode, "returns": returns,
+            "audience": audience}
+
+
+def _parse_returns(path: Path, line_no: int, text: str) -> dict[str, str]:
+    """`at: datetime, journeys.startedAt: datetime` -> {"at": "datetime", "journeys.startedAt": "datetime"}."""
+    found: dict[str, str] = {}
+    for entry in (e.strip() for e in text.split(",")):
+        if not entry:
+            continue
+        m = _RETURN_ENTRY.match(entry)
+        if not m:
+            raise NamedQueryError(f"{path}:{line_no}: cannot read return column {entry!r}; write 'column: type' "
+                                  f"(e.g. 'at: datetime').")
+        if m["type"] not in RETURN_TYPES:
+            raise NamedQueryError(f"{path}:{line_no}: return type {m['type']!r} is not one of "
+                                  f"{', '.join(RETURN_TYPES)}.")
+        found[m["path"]] = m["type"]
+    return found
 
 
 def _parse_param(path: Path, line_no: int, line: str) -> Param:
@@ -217,8 +271,16 @@ def _parse_param(path: Path, line_no: int, line: str) -> Param:
     if not m:
         raise NamedQueryError(f"{path}:{line_no}: cannot read parameter line {line!r}.")
     type_ = m["type"]
+    refers_to: tuple[str, str] | None = None
+    if "." in type_:  # Label.key: a string naming an existing node
+        label, key = type_.split(".")
+        refers_to, type_ = (label, key), "string"
+        if not label[:1].isupper():
+            raise NamedQueryError(f"{path}:{line_no}: {m['type']!r} should name a node label and its key, like "
+                                  f"'Persona.code'.")
     if type_ not in TYPES:
-        raise NamedQueryError(f"{path}:{line_no}: parameter type {type_!r} is not one of {', '.join(TYPES)}.")
+        raise NamedQueryError(f"{path}:{line_no}: parameter type {type_!r} is not one of {', '.join(TYPES)} "
+                              f"(or Label.key for a code).")
     default: Any = _REQUIRED
     if m["default"] is not None:
         try:
@@ -231,7 +293,7 @@ def _parse_param(path: Path, line_no: int, line: str) -> Param:
                 default = param.coerce(default)
             except NamedQueryError as e:
                 raise NamedQueryError(f"{path}:{line_no}: {e}") from None
-    return Param(m["name"], type_, default, m["doc"].strip().lstrip("-").strip())
+    return Param(m["name"], type_, default, m["doc"].strip().lstrip("-").strip(), refers_to)
 
 
 def _check_params(path: Path, body: str, first_line: int, params: tuple[Param, ...], require_all: bool = True) -> None:

@@ -7,6 +7,7 @@
 //   since: datetime = null        start of the period (inclusive), epoch ms or RFC 3339; null = open
 //   until: datetime = null        end of the period (exclusive), epoch ms or RFC 3339; null = open
 //   limit: int = 1000             at most this many interactions (the earliest first)
+// returns: at: datetime
 // mode: read
 
 MATCH (c:Customer {id: $id})

@@ -5,6 +5,9 @@
 // params:
 //   id: string                    customer id (required)
 //   at: datetime = null           the moment "now" means, epoch ms or RFC 3339; null = the current time
+// returns: personas.since: datetime, personas.until: datetime, personaHistory.since: datetime,
+//   personaHistory.until: datetime, journeys.startedAt: datetime, journeys.endedAt: datetime,
+//   journeys.interactions.at: datetime, switches.at: datetime, consents.at: datetime
 // mode: read
 
 MATCH (c:Customer {id: $id})

@@ -2,9 +2,10 @@
 // The customers showing a persona at `at` (default now): SHOWS weight > 0 and since <= at < until, with the
 // assignment's weight, bounds and source, strongest first. No personal data.
 // params:
-//   persona: string               persona code (required)
+//   persona: Persona.code         persona code (required)
 //   at: datetime = null           the moment, epoch ms or RFC 3339; null = the current time
 //   limit: int = 100              at most this many customers
+// returns: since: datetime, until: datetime
 // mode: read
 
 MATCH (:Persona {code: $persona})<-[s:SHOWS]-(c:Customer)

@@ -12,7 +12,7 @@
 // persona's population at all (nor exposed, switched or baseline): docs/privacy.md.
 // Ordered by switched desc, lift desc (nulls last), friction code.
 // params:
-//   persona: string               persona code (required)
+//   persona: Persona.code         persona code (required)
 //   windowDays: int = 90          days after the first hit in which a switch counts
 //   since: datetime = null        start of the period (inclusive), epoch ms or RFC 3339; null = open
 //   until: datetime = null        end of the period (exclusive), epoch ms or RFC 3339; null = open

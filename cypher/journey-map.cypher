@@ -6,7 +6,7 @@
 // that did not convert (no 'purchase' interaction in the persona and period). Stage = the event's stage, else the
 // touchpoint's. Customers who refused `analytics` (in Customer.refused) are left out: docs/privacy.md.
 // params:
-//   persona: string               persona code (required)
+//   persona: Persona.code         persona code (required)
 //   since: datetime = null        start of the period (inclusive), epoch ms or RFC 3339; null = open
 //   until: datetime = null        end of the period (exclusive), epoch ms or RFC 3339; null = open
 // mode: read

@@ -6,8 +6,9 @@
 // Customers who refused `analytics` (in Customer.refused) are left out: docs/privacy.md.
 // One row: {variants, edges}; none when the persona has no journeys.
 // params:
-//   persona: string               persona code (required)
+//   persona: Persona.code         persona code (required)
 //   limit: int = 10               at most this many variants (the edges are all returned)
+// returns: edges.medianMs: duration
 // mode: read
 
 MATCH (:Persona {code: $persona})<-[s:SHOWS]-(c:Customer)

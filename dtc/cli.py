@@ -20,7 +20,8 @@ from types import FrameType
 from typing import Any
 
 import cypher
-from graph.errors import InputError, NamedQueryError, TwinError
+from dtc.output import CSV, JSON, TABLE, print_rows
+from graph.errors import InputError, NamedQueryError, TwinError, WriteRefusedError
 from graph.settings import Settings
 from graph.store import GraphStore, open_store
 
@@ -46,6 +47,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return handler(args, settings)
     except (NamedQueryError, cypher.NamedQueryError, InputError) as e:
         return _fail(args, e, EXIT_USAGE)
+    except WriteRefusedError as e:
+        return _fail(args, e, EXIT_USAGE, "This query writes; add --write to run it.")
     except TwinError as e:
         return _fail(args, e, EXIT_FATAL)
     except KeyboardInterrupt:
@@ -84,22 +87,6 @@ def store_from(settings: Settings, *, schema: bool = True) -> Iterator[GraphStor
         store.close()
 
 
-def print_rows(rows: list[dict[str, Any]], as_json: bool) -> None:
-    if as_json:
-        print(json.dumps(rows, indent=2, default=str, ensure_ascii=False))
-        return
-    if not rows:
-        print("(no rows)")
-        return
-    columns = list(rows[0])
-    cells = [[_cell(r.get(c)) for c in columns] for r in rows]
-    widths = [min(60, max(len(c), *(len(row[i]) for row in cells))) for i, c in enumerate(columns)]
-    print("  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True)))
-    for row in cells:
-        print("  ".join(v[:w].ljust(w) for v, w in zip(row, widths, strict=True)))
-    print(f"({len(rows)} row{'s' if len(rows) != 1 else ''})")
-
-
 def parse_params(pairs: Sequence[str]) -> dict[str, str]:
     params: dict[str, str] = {}
     for pair in pairs:
@@ -123,19 +110,30 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     sub = p.add_subparsers(dest="cypher_command", required=True, metavar="ACTION")
     q = sub.add_parser("list", help="list the named queries with their parameters")
     q.add_argument("--json", action="store_true")
+    q.add_argument("--all", action="store_true", help="include the twin's internal queries (audience: internal)")
     q.set_defaults(handler=_cypher_list)
     q = sub.add_parser("run", help="run a named query: dtc cypher run NAME --param k=v …")
     q.add_argument("name")
     q.add_argument("--param", action="append", default=[], metavar="NAME=VALUE")
-    q.add_argument("--json", action="store_true", help="print the rows as a JSON array")
+    add_output_options(q)
     q.set_defaults(handler=_cypher_run)
     q = sub.add_parser("query", help="run ad-hoc Cypher (read-only unless --write)")
     q.add_argument("text")
     q.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
                    help="a parameter; the value is read as JSON when it parses, else as a string")
-    q.add_argument("--json", action="store_true")
+    add_output_options(q)
     q.add_argument("--write", action="store_true", help="allow the query to change the graph")
     q.set_defaults(handler=_cypher_query)
+
+
+def add_output_options(parser: argparse.ArgumentParser) -> None:
+    """--json (exact values) or --csv (for spreadsheets); a readable table without either."""
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument("--json", action="store_const", dest="output", const=JSON,
+                       help="print the rows as a JSON array, values exactly as stored")
+    group.add_argument("--csv", action="store_const", dest="output", const=CSV,
+                       help="print CSV with a header row (datetimes as ISO 8601 UTC, nested values as JSON)")
+    parser.set_defaults(output=TABLE)
 
 
 def _init(args: argparse.Namespace, settings: Settings) -> int:
@@ -159,7 +157,7 @@ def _stats(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _cypher_list(args: argparse.Namespace, settings: Settings) -> int:
-    queries = cypher.load_all()
+    queries = [q for q in cypher.load_all() if args.all or q.audience != "internal"]
     if args.json:
         print(json.dumps([{"name": q.name, "mode": q.mode, "description": q.description,
                            "params": [{"name": p.name, "type": p.type, "required": p.required,
@@ -173,11 +171,18 @@ def _cypher_list(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _cypher_run(args: argparse.Namespace, settings: Settings) -> int:
+    from graph.codes import require_known
+    from graph.ontology import Label
+
     named = cypher.load(args.name)
-    named.bind(parse_params(args.param))  # refuse bad parameters before touching the store
+    bound = named.bind(parse_params(args.param))  # refuse bad parameters before touching the store
     with store_from(settings) as store:
         rows = store.run(args.name, parse_params(args.param))
-    print_rows(rows, args.json)
+        if not rows:  # an empty answer may be a mistyped code: say so rather than print (no rows)
+            for p in named.params:
+                if p.refers_to is not None:
+                    require_known(store, Label(p.refers_to[0]), bound[p.name])
+    print_rows(rows, args.output, named.returns)
     return EXIT_OK
 
 
@@ -185,7 +190,7 @@ def _cypher_query(args: argparse.Namespace, settings: Settings) -> int:
     params = {name: _json_or_text(value) for name, value in parse_params(args.param).items()}
     with store_from(settings) as store:
         rows = store.write(args.text, params) if args.write else store.read(args.text, params)
-    print_rows(rows, args.json)
+    print_rows(rows, args.output)
     return EXIT_OK
 
 
@@ -196,14 +201,10 @@ def _json_or_text(value: str) -> Any:
         return value
 
 
-def _cell(value: Any) -> str:
-    return value if isinstance(value, str) else json.dumps(value, default=str, ensure_ascii=False)
-
-
-def _fail(args: argparse.Namespace, error: Exception, code: int) -> int:
+def _fail(args: argparse.Namespace, error: Exception, code: int, message: str | None = None) -> int:
     if getattr(args, "debug", False):
         raise error
-    print(f"dtc: error: {error}", file=sys.stderr)
+    print(f"dtc: error: {message or error}", file=sys.stderr)
     return code
 
 

@@ -25,6 +25,8 @@ EXIT_OK = 0
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    from dtc.cli import add_output_options
+
     p = subparsers.add_parser("enrich", help="embed the texts that have no embedding yet (verbatims, personas, "
                                              "insights, frictions); safe to run at any time")
     p.add_argument("--batch-size", type=int, default=64, help="texts per model batch (default 64)")
@@ -58,7 +60,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     q.add_argument("text")
     q.add_argument("-k", type=int, default=5, help="matches to return (default 5)")
     q.add_argument("--persona", help="only verbatims given while the customer showed this persona")
-    q.add_argument("--json", action="store_true")
+    add_output_options(q)
     q.set_defaults(handler=_feedback_similar)
 
     p = subparsers.add_parser("predict", help="a customer's likely next steps and next best actions")
@@ -130,18 +132,20 @@ def _frictions_suggest(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _feedback_similar(args: argparse.Namespace, settings: Settings) -> int:
-    from dtc.cli import print_rows, store_from
+    from dtc.cli import store_from
+    from dtc.output import print_rows
     from graph.embeddings import embedder_from
     from graph.feedback import similar_feedback
 
     with store_from(settings) as store:
         matches = similar_feedback(store, embedder_from(settings), args.text, k=args.k, persona=args.persona)
-    print_rows([asdict(m) for m in matches], args.json)
+    print_rows([asdict(m) for m in matches], args.output)
     return EXIT_OK
 
 
 def _predict(args: argparse.Namespace, settings: Settings) -> int:
-    from dtc.cli import print_rows, store_from
+    from dtc.cli import store_from
+    from dtc.output import print_rows
     from graph.actions import next_best_actions
     from graph.prediction import next_steps
 
@@ -153,9 +157,9 @@ def _predict(args: argparse.Namespace, settings: Settings) -> int:
                          indent=2, ensure_ascii=False))
         return EXIT_OK
     print("next steps:")
-    print_rows([asdict(s) for s in steps], False)
+    print_rows([asdict(s) for s in steps])
     print("next best actions:")
-    print_rows([{"action": a.action, "kind": a.kind, "reason": a.reason} for a in actions], False)
+    print_rows([{"action": a.action, "kind": a.kind, "reason": a.reason} for a in actions])
     return EXIT_OK
 
 

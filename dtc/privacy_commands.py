@@ -18,7 +18,8 @@ import os
 import sys
 from datetime import UTC, datetime
 
-from dtc.cli import EXIT_OK, print_rows, store_from
+from dtc.cli import EXIT_OK, store_from
+from dtc.output import print_rows
 from graph.errors import InputError
 from graph.privacy import (
     audit_log,
@@ -92,7 +93,7 @@ def _consent(args: argparse.Namespace, settings: Settings) -> int:
     if args.json:
         print(json.dumps(history, indent=2))
     else:
-        print_rows([{**c, "ts": _iso(c["ts"])} for c in history], False)
+        print_rows([{**c, "ts": _iso(c["ts"])} for c in history])
     return EXIT_OK
 
 
@@ -140,7 +141,7 @@ def _audit(args: argparse.Namespace, settings: Settings) -> int:
     if args.json:
         print(json.dumps(entries, indent=2))
     else:
-        print_rows([{**e, "ts": _iso(e["ts"])} for e in entries], False)
+        print_rows([{**e, "ts": _iso(e["ts"])} for e in entries])
     return EXIT_OK
 
 

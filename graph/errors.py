@@ -5,6 +5,7 @@
      ├── StoreError             the graph store failed
      │    ├── StoreUnavailableError   the store cannot be reached (names the URL)
      │    └── QueryError              a query was rejected by the engine
+     │         └── WriteRefusedError   a query run read-only tried to change the graph
      ├── NamedQueryError        a cypher/*.cypher file is malformed, unknown, or given bad parameters
      └── InputError             user input (a file, a row, an argument) is invalid
 """
@@ -37,6 +38,10 @@ class StoreUnavailableError(StoreError):
 
 class QueryError(StoreError):
     """The engine rejected a query."""
+
+
+class WriteRefusedError(QueryError):
+    """A query run read-only (`GraphStore.read`) tried to change the graph; run it with `write` if that is meant."""
 
 
 class NamedQueryError(TwinError, cypher.NamedQueryError):

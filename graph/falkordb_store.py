@@ -15,7 +15,7 @@ import redis
 from falkordb import Edge, FalkorDB, Node, Path
 
 from graph.embedded import EmbeddedServer, rewrite_append_only_file, start_or_attach
-from graph.errors import QueryError, StoreUnavailableError
+from graph.errors import QueryError, StoreUnavailableError, WriteRefusedError
 from graph.ontology import Label
 from graph.settings import Settings
 from graph.store import GraphStore, Row, plain_indexes, unique_keys, with_retries
@@ -66,6 +66,8 @@ class FalkorDBStore(GraphStore):
         except _TRANSIENT as e:
             raise StoreUnavailableError(self.url, _reason(e)) from e
         except redis.ResponseError as e:
+            if read_only and "read-only" in str(e):  # "graph.RO_QUERY is to be executed only on read-only queries"
+                raise WriteRefusedError("The query changes the graph, and it was run read-only.") from e
             raise QueryError(f"FalkorDB rejected the query: {e}") from e
         names = [h[1] for h in result.header]
         return [{n: _plain(v) for n, v in zip(names, row, strict=True)} for row in result.result_set]

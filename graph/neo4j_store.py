@@ -13,7 +13,7 @@ import neo4j
 from neo4j import GraphDatabase, Query, RoutingControl
 from neo4j.exceptions import AuthError, DriverError, Neo4jError, ServiceUnavailable
 
-from graph.errors import QueryError, StoreUnavailableError
+from graph.errors import QueryError, StoreUnavailableError, WriteRefusedError
 from graph.ontology import Label
 from graph.settings import Settings
 from graph.store import GraphStore, Row, plain_indexes, unique_keys
@@ -62,6 +62,8 @@ class Neo4jStore(GraphStore):
         except ServiceUnavailable as e:
             raise StoreUnavailableError(self.url, _reason(e)) from e
         except Neo4jError as e:
+            if routing is RoutingControl.READ and e.code == "Neo.ClientError.Statement.AccessMode":
+                raise WriteRefusedError(f"The query {name} changes the graph, and it was run read-only.") from e
             raise QueryError(f"Neo4j rejected the query {name}: {e.message or e}") from e
         return [record.data() for record in records]
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import os
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -66,6 +67,36 @@ def shared_data() -> Path:
 def embedder() -> Embedder:
     """The real default embedding model (all-MiniLM-L6-v2, packaged), loaded once for the whole session."""
     return Embedder()
+
+
+@dataclass(frozen=True)
+class DemoTwin:
+    store: FalkorDBStore
+    settings: Settings
+    data: Path  # the generated files (catalog.yaml, customers.jsonl, events.jsonl, truth.json)
+
+
+@pytest.fixture(scope="module")
+def demo_twin(embedded_server: EmbeddedServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoTwin]:
+    """The generated demo set (400 customers with the Sydney example, seed 11) ingested into a graph of its own on
+    the shared server, for the tests of one module."""
+    from ingest.batch import ingest_files
+    from ingest.generator import generate
+
+    tmp = tmp_path_factory.mktemp("demo")
+    name = f"demo{os.getpid()}_{next(_graph_numbers)}"
+    store = FalkorDBStore(embedded_server.url, "127.0.0.1", embedded_server.port, name)
+    store.ensure_schema()
+    settings = Settings(graph_url=f"falkordb://127.0.0.1:{embedded_server.port}", graph_name=name,
+                        identity_key="demo-identity-key", state_dir_override=str(tmp / "state"))
+    report = generate(tmp / "data", customers=400, seed=11)
+    ingest_files(store, settings, catalog=report.catalog_path, customers=[report.customers_path],
+                 events=[report.events_path], rejects=tmp / "rejects.jsonl")
+    try:
+        yield DemoTwin(store, settings, tmp / "data")
+    finally:
+        store._graph.delete()
+        store.close()
 
 
 @pytest.fixture

@@ -37,6 +37,7 @@ from api.types.scalars import from_ms, to_ms
 from api.types.twin import Customer, CustomerConnection, CustomerEdge
 from graph import twin
 from graph.analytics.friction import FrictionImpactRow, friction_to_competitors
+from graph.codes import require_known
 from graph.ontology import Label
 from graph.store import GraphStore, Row
 
@@ -53,6 +54,11 @@ def _period(since: datetime | None, until: datetime | None) -> tuple[int | None,
     if start is not None and end is not None and start >= end:
         raise bad_input(f"since ({since}) must be before until ({until}).")
     return start, end
+
+
+async def _known(info: Info, label: Label, code: str | None) -> None:
+    """After an empty answer: a mistyped code is a BAD_USER_INPUT naming the closest known codes, not `[]`."""
+    await info.context.call(require_known, info.context.store, label, code)
 
 
 def _persona_code(code: str) -> str:
@@ -82,6 +88,8 @@ class Query:
             twin.customers_page, info.context.store, persona=persona, at=to_ms(at),
             first=size if last is None else None, after=_customer_key(after, "after"),
             last=size if last is not None else None, before=_customer_key(before, "before"))
+        if not page.customers:
+            await _known(info, Label.PERSONA, persona)
         edges = [CustomerEdge(cursor=encode_cursor("customer", c["id"]), node=Customer.of(c)) for c in page.customers]
         return CustomerConnection(
             edges=edges, total_count=page.total,
@@ -119,6 +127,8 @@ class Query:
             # competitors are then primed into the loaders instead of costing two more hops each
             rows = friction_to_competitors(store, code, window_days=window, since=start, until=end,
                                            min_exposed=least, limit=most)
+            if not rows:
+                require_known(store, Label.PERSONA, code)
             frictions = twin.nodes_by_keys(store, Label.FRICTION_POINT, [r["friction"] for r in rows])
             competitors = twin.nodes_by_keys(store, Label.COMPETITOR,
                                              [c["competitor"] for r in rows for c in r["competitors"]])
@@ -145,6 +155,9 @@ class Query:
         rows = await info.context.call(affected_customers, info.context.store, _persona_code(persona),
                                        friction.strip(), _positive("windowDays", window_days, 3650), start, end,
                                        _positive("limit", limit, MAX_PAGE))
+        if not rows:
+            await _known(info, Label.PERSONA, _persona_code(persona))
+            await _known(info, Label.FRICTION_POINT, friction.strip())
         return [AffectedCustomer(customer_id=strawberry.ID(r["customer"]),
                                  first_hit=datetime.fromtimestamp(r["firstHit"] / 1000, tz=UTC),
                                  switched_at=from_ms(r["switchedAt"]), competitor_code=r["competitor"]) for r in rows]
@@ -159,6 +172,8 @@ class Query:
         start, end = _period(since, until)
         code = _persona_code(persona)
         stages = await info.context.call(journey_map, info.context.store, code, start, end)
+        if not stages:
+            await _known(info, Label.PERSONA, code)
         return JourneyMap(persona_code=code, stages=[JourneyStage(stage=s["stage"], touchpoints=[
             TouchpointExperience(
                 touchpoint_code=t["touchpoint"], interactions=t["interactions"], customers=t["customers"],
@@ -175,6 +190,8 @@ class Query:
 
         paths = await info.context.call(journey_paths, info.context.store, _persona_code(persona),
                                         _positive("limit", limit, MAX_PAGE))
+        if not paths["variants"]:
+            await _known(info, Label.PERSONA, _persona_code(persona))
         return JourneyPaths(
             variants=[PathVariant(touchpoint_codes=list(v["variant"]), journeys=v["journeys"], share=v["share"])
                       for v in paths["variants"]],
@@ -220,6 +237,8 @@ class Query:
             raise bad_input("text: give some words to compare the verbatims with.")
         matches = await info.context.call(similar_feedback, info.context.store, info.context.app.embedder(), text,
                                           _positive("k", k, MAX_K), persona)
+        if not matches:
+            await _known(info, Label.PERSONA, persona)
         return [FeedbackMatch(interaction_id=strawberry.ID(m.interaction_id), text=m.text, score=m.score,
                               customer_id=None if m.customer_id is None else strawberry.ID(m.customer_id))
                 for m in matches]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from api_client import Api
 from journey_writer import write_events
 
@@ -190,3 +191,24 @@ def test_customers_page_forward_and_backward(api: Api) -> None:
     assert [e["node"]["id"] for e in back["edges"]] == ["alex"] and back["pageInfo"]["hasNextPage"]
     loyal = api.data(q, persona="loyal-pro")["customers"]
     assert loyal["totalCount"] == 1 and loyal["edges"][0]["node"]["id"] == "sydney"
+
+
+@pytest.mark.parametrize("query", [
+    '{ frictionToCompetitors(persona: "trend-seekr") { exposed } }',
+    '{ journeyMap(persona: "trend-seekr") { stages { stage } } }',
+    '{ journeyPaths(persona: "trend-seekr") { variants { journeys } } }',
+    '{ customers(persona: "trend-seekr") { totalCount } }',
+    '{ affectedCustomers(persona: "trend-seekr", friction: "long_wait") { customerId } }',
+])
+def test_an_unknown_persona_is_bad_input_naming_the_closest_codes(api: Api, query: str) -> None:
+    error = api.error(query)
+    assert error["extensions"]["code"] == "BAD_USER_INPUT"
+    assert error["message"] == "There is no persona 'trend-seekr'; the closest known: trend-seeker."
+
+
+def test_an_unknown_friction_names_the_closest_and_a_known_code_with_no_answer_is_empty(api: Api) -> None:
+    error = api.error('{ affectedCustomers(persona: "trend-seeker", friction: "long-wait") { customerId } }')
+    assert error["message"] == "There is no friction point 'long-wait'; the closest known: long_wait."
+    assert api.data('{ frictionToCompetitors(persona: "loyal-pro") { exposed } }') == {"frictionToCompetitors": []}
+    far = api.error('{ frictionToCompetitors(persona: "zzz") { exposed } }')["message"]
+    assert far == "There is no persona 'zzz'; known ones: loyal-pro, trend-seeker."

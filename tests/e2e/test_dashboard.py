@@ -18,13 +18,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import DemoTwin
 
-from graph.embedded import EmbeddedServer
 from graph.embeddings import Embedder
 from graph.enrichment import enrich
 from graph.falkordb_store import FalkorDBStore
-from graph.settings import Settings
-from ingest.generator import generate
 
 CHROMIUM = "/usr/bin/chromium"
 pytestmark = pytest.mark.browser
@@ -78,42 +76,28 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def dashboard(embedded_server: EmbeddedServer, embedder: Embedder,
-              tmp_path_factory: pytest.TempPathFactory) -> Iterator[Dashboard]:
+def dashboard(demo_twin: DemoTwin, embedder: Embedder, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Dashboard]:
     import uvicorn
 
     from api.app import create_app
-    from ingest.batch import ingest_files
 
-    tmp = tmp_path_factory.mktemp("dashboard")
-    name = f"e2e{os.getpid()}"
-    store = FalkorDBStore(embedded_server.url, "127.0.0.1", embedded_server.port, name)
-    store.ensure_schema()
-    settings = Settings(graph_url=f"falkordb://127.0.0.1:{embedded_server.port}", graph_name=name,
-                        identity_key="e2e-identity-key", state_dir_override=str(tmp / "state"))
-    report = generate(tmp / "demo", customers=400, seed=11)
-    ingest_files(store, settings, catalog=report.catalog_path, customers=[report.customers_path],
-                 events=[report.events_path], rejects=tmp / "rejects.jsonl")
-    enrich(store, embedder)
+    enrich(demo_twin.store, embedder)
     port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(settings, store=store), host="127.0.0.1", port=port,
-                                           log_level="warning"))
+    server = uvicorn.Server(uvicorn.Config(create_app(demo_twin.settings, store=demo_twin.store), host="127.0.0.1",
+                                           port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 30
     while not server.started and time.monotonic() < deadline:
         time.sleep(0.05)
     assert server.started, "the dashboard server did not start within 30 s"
-    shots = Path(os.environ.get("DTC_SCREENSHOTS") or tmp / "shots")
+    shots = Path(os.environ.get("DTC_SCREENSHOTS") or tmp_path_factory.mktemp("shots"))
     shots.mkdir(parents=True, exist_ok=True)
     try:
-        yield Dashboard(f"http://127.0.0.1:{port}", store, shots)
+        yield Dashboard(f"http://127.0.0.1:{port}", demo_twin.store, shots)
     finally:
         server.should_exit = True
         thread.join(15)
-        store.clear()
-        store._graph.delete()
-        store.close()
 
 
 @pytest.fixture(scope="module")

@@ -29,8 +29,8 @@ def test_stats_json_counts_what_was_written(tmp_path: Path) -> None:
 def test_adhoc_queries_are_read_only_unless_asked(tmp_path: Path) -> None:
     store = f"embedded://{tmp_path}/twin"
     refused = dtc("--store", store, "cypher", "query", "CREATE (:Customer {id: 'x'})")
-    assert refused.returncode == 1
-    assert refused.stderr.startswith("dtc: error:") and "Traceback" not in refused.stderr
+    assert refused.returncode == 2
+    assert refused.stderr.splitlines()[-1] == "dtc: error: This query writes; add --write to run it."
     rows = dtc("--store", store, "cypher", "query", "MATCH (c:Customer) RETURN count(c) AS n", "--json")
     assert json.loads(rows.stdout) == [{"n": 0}]
 

@@ -113,3 +113,59 @@ def test_epoch_ms_accepts_numbers_and_offset_timestamps_only() -> None:
     assert to_epoch_ms(1714557600000) == 1714557600000
     with pytest.raises(ValueError, match="no time zone"):
         to_epoch_ms("2024-05-01T10:00:00")
+
+
+def test_returns_declares_column_types_with_nested_paths_on_continued_lines(tmp_path: Path) -> None:
+    text = GOOD.replace("// mode: read", "// returns: since: datetime, weight: float\n"
+                                         "//   journeys.interactions.at: datetime, edges.medianMs: duration\n"
+                                         "// mode: read")
+    write(tmp_path, "customers-of-persona", text)
+    query = load("customers-of-persona", tmp_path)
+    assert dict(query.returns) == {"since": "datetime", "weight": "float", "journeys.interactions.at": "datetime",
+                                   "edges.medianMs": "duration"}
+    assert query.description == "Customers showing a persona, with the weight."
+
+
+@pytest.mark.parametrize(("returns", "message"), [
+    ("at: timestamp", "return type 'timestamp' is not one of"),
+    ("at datetime", "cannot read return column 'at datetime'"),
+])
+def test_a_bad_returns_line_is_reported_with_file_and_line(tmp_path: Path, returns: str, message: str) -> None:
+    path = write(tmp_path, "bad", GOOD.replace("customers-of-persona", "bad")
+                 .replace("// mode: read", f"// returns: {returns}\n// mode: read"))
+    with pytest.raises(NamedQueryError, match=rf"{path}:7: {message}"):
+        load("bad", tmp_path)
+
+
+def test_audience_internal_is_read_and_anything_else_refused(tmp_path: Path) -> None:
+    write(tmp_path, "customers-of-persona", GOOD)
+    assert load("customers-of-persona", tmp_path).audience == "analyst"
+    write(tmp_path, "job", GOOD.replace("customers-of-persona", "job")
+          .replace("// mode: read", "// mode: read\n// audience: internal"))
+    assert load("job", tmp_path).audience == "internal"
+    write(tmp_path, "odd", GOOD.replace("customers-of-persona", "odd")
+          .replace("// mode: read", "// mode: read\n// audience: everyone"))
+    with pytest.raises(NamedQueryError, match="audience must be one of analyst, internal"):
+        load("odd", tmp_path)
+
+
+def test_a_code_parameter_names_the_node_it_refers_to(tmp_path: Path) -> None:
+    write(tmp_path, "customers-of-persona", GOOD.replace("persona: string  ", "persona: Persona.code"))
+    persona = load("customers-of-persona", tmp_path).params[0]
+    assert (persona.name, persona.type, persona.refers_to, persona.required) == (
+        "persona", "string", ("Persona", "code"), True)
+
+
+def test_the_header_ends_at_the_first_blank_line(tmp_path: Path) -> None:
+    text = GOOD.replace("MATCH (c:Customer)", "\n// a comment about the query, not its description\nMATCH (c:Customer)")
+    write(tmp_path, "customers-of-persona", text)
+    query = load("customers-of-persona", tmp_path)
+    assert query.description == "Customers showing a persona, with the weight."
+    assert query.text.startswith("// a comment about the query")
+
+
+def test_a_bad_datetime_parameter_says_which_formats_work(tmp_path: Path) -> None:
+    write(tmp_path, "customers-of-persona", GOOD)
+    with pytest.raises(NamedQueryError, match=r"since='2024-13-01' is not a valid datetime: give epoch "
+                                              r"milliseconds .* RFC 3339 time .*2024-05-01T10:00:00Z"):
+        load("customers-of-persona", tmp_path).bind({"persona": "p", "since": "2024-13-01"})

@@ -2,8 +2,8 @@
 
 The lifespan is the composition root: it opens the store once (unless one is handed in), ensures the schema and
 keeps both in typed state for every request. Routes: `/graphql` (GraphiQL in a browser, graphql-transport-ws for
-subscriptions), `POST /events`, `/healthz`, `/readyz`, `/metrics`, and the dashboard at `/`. Middlewares, outermost
-first: metrics, body size (413), authentication (401), rate limit (429).
+subscriptions), `POST /events`, `/healthz`, `/readyz`, `/metrics`, GraphiQL's assets under `/graphql-ide/`, and the
+dashboard at `/`. Middlewares, outermost first: metrics, body size (413), authentication (401), rate limit (429).
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from strawberry.exceptions import ConnectionRejectionError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types.unset import UnsetType
 
+from api import graphiql
 from api.auth import CALLER_KEY, EVENT_WRITERS, METRICS_READERS, AuthMiddleware, Caller, KeyRing
 from api.context import AppState, Context, new_context
 from api.errors import ErrorCode, error_body
@@ -52,6 +53,9 @@ class TwinGraphQL(GraphQL[Context, None]):
         super().__init__(subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,), allow_queries_via_get=False,
                          **kwargs)
         self.keys = keys
+
+    async def render_graphql_ide(self, request: Request) -> Response:
+        return graphiql.page()  # served from the package, not strawberry's CDN page: it works offline
 
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> Context:
         caller: Caller | None = request.scope.get(CALLER_KEY)
@@ -97,6 +101,7 @@ def create_app(settings: Settings, store: GraphStore | None = None, limits: Limi
         Route("/healthz", healthz),
         Route("/readyz", readyz),
         Route("/metrics", metrics_text),
+        graphiql.assets(),
         *_dashboard_routes(),
     ]
     return Starlette(routes=routes, lifespan=lifespan, middleware=[

@@ -5,10 +5,10 @@ from __future__ import annotations
 import itertools
 import os
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from demo_graph import DemoTwin
 
 from graph.embedded import EmbeddedServer, start_or_attach
 from graph.embeddings import Embedder
@@ -67,13 +67,6 @@ def shared_data() -> Path:
 def embedder() -> Embedder:
     """The real default embedding model (all-MiniLM-L6-v2, packaged), loaded once for the whole session."""
     return Embedder()
-
-
-@dataclass(frozen=True)
-class DemoTwin:
-    store: FalkorDBStore
-    settings: Settings
-    data: Path  # the generated files (catalog.yaml, customers.jsonl, events.jsonl, truth.json)
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from conftest import DemoTwin
+from demo_graph import DemoTwin
 
 import cypher
 from dtc.cli import main

@@ -161,12 +161,12 @@ class DemoLoader(threading.Thread):
         store.compact()  # the next `dtc demo` loads a snapshot in seconds instead of replaying every query
 
     def _enrich(self, store: GraphStore) -> None:
-        from graph.embeddings import Embedder
+        from graph.embeddings import embedder_from
         from graph.enrichment import enrich
         from graph.personas import assign_personas
 
         started = time.perf_counter()
-        embedder = Embedder()
+        embedder = embedder_from(self.settings)  # the model the API embeds queries with (DTC_EMBEDDING_MODEL)
         report = enrich(store, embedder)
         _say(f"embedded {report.texts} distinct texts ({report.computed} computed) in "
              f"{time.perf_counter() - started:.0f} s: feedback search is ready")

@@ -4,7 +4,7 @@ Runs apart from ingest (`dtc enrich`, or a call from the stream worker between b
 holds up writes. A text's embedding is keyed by sha256(model name + text): a text seen before, on any node, links to
 the existing `Embedding` node instead of being encoded again, and `EnrichReport.computed` counts what was encoded.
 
-    report = enrich(store, Embedder())
+    report = enrich(store, embedder_from(settings))
 """
 
 from __future__ import annotations

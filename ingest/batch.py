@@ -39,6 +39,11 @@ DAY_MS = 86_400_000
 REJECTS_LIST = "rejects-files.txt"
 
 
+def rejects_listing(state_dir: Path) -> Path:
+    """The file that lists every rejects file ingest wrote (erasure reads it to scrub them)."""
+    return state_dir / REJECTS_LIST
+
+
 @dataclass
 class IngestReport:
     read: int = 0
@@ -172,7 +177,7 @@ class RejectsFile:
             self._handle = None
 
     def _register(self) -> None:
-        listing = self.state_dir / REJECTS_LIST
+        listing = rejects_listing(self.state_dir)
         listing.parent.mkdir(parents=True, exist_ok=True)
         known = set(listing.read_text(encoding="utf-8").splitlines()) if listing.exists() else set()
         if str(self.path) not in known:

@@ -1,10 +1,14 @@
 """Erasure outside the graph: the copies of a person's events that ingest keeps around.
 
-- the Redis Stream `dtc:events:<graph_name>` (events accepted but maybe not yet applied): entries are scanned with
+- the event stream (`ingest.stream.stream_key`; events accepted but maybe not yet applied): entries are scanned with
   XRANGE and the person's are removed with XDEL;
-- every rejects file listed in `state_dir/rejects-files.txt`: the person's rows are dropped (the file is rewritten);
-- checkpoint files under `state_dir/checkpoints`: rows or elements holding the person's events are dropped, and a
-  checkpoint that still names the person is deleted (a checkpoint only saves time: ingest is idempotent).
+- every rejects file in ingest's list of them (`ingest.batch.rejects_listing`): the person's rows are dropped (the file
+  is rewritten);
+- checkpoint files in ingest's checkpoint folder (`ingest.checkpoint.Checkpoints`): rows or elements holding the
+  person's events are dropped, and a checkpoint that still names the person is deleted (a checkpoint only saves
+  time: ingest is idempotent).
+
+Each of those names is defined once, on the ingest side, and read from there: a rename cannot leave copies behind.
 
 An event is the person's when its event id is one of theirs in the graph, its customer id is theirs, or one of its
 identities is theirs (same keyed hash, or the same value as one of their `pii_*` properties). Text that is not
@@ -28,18 +32,15 @@ import redis
 
 from graph.privacy import ErasureTargets
 from graph.settings import Settings
+from ingest.batch import rejects_listing
+from ingest.checkpoint import Checkpoints
+from ingest.stream import stream_key
 
 log = logging.getLogger(__name__)
 
-REJECTS_LIST = "rejects-files.txt"
-CHECKPOINTS_DIR = "checkpoints"
 _PAGE = 1000
 
 IdentityHasher = Callable[[str, str], str | None]  # (kind, raw value) -> "kind:hash" key, or None if unusable
-
-
-def stream_key(settings: Settings) -> str:
-    return f"dtc:events:{settings.graph_name}"
 
 
 @dataclass(frozen=True)
@@ -125,7 +126,8 @@ def scrub_outside_graph(settings: Settings, redis_url: str | None, matcher: Pers
             rows_removed += len(removed)
             _shift_rejects_sizes(checkpoint_files(settings), path, removed)
     return ScrubReport(
-        stream_entries_deleted=scrub_stream(redis_url or settings.redis_url, stream_key(settings), matcher),
+        stream_entries_deleted=scrub_stream(redis_url or settings.redis_url, stream_key(settings.graph_name),
+                                            matcher),
         reject_rows_removed=rows_removed,
         checkpoint_files_changed=sum(scrub_checkpoint(path, matcher) for path in checkpoint_files(settings)),
     )
@@ -175,8 +177,8 @@ def _text(value: bytes | str) -> str:
 
 # -- files -----------------------------------------------------------------------------------------------------
 def rejects_files(settings: Settings) -> list[Path]:
-    """The rejects files ingest recorded in `state_dir/rejects-files.txt` that still exist."""
-    listing = settings.state_dir / REJECTS_LIST
+    """The rejects files ingest recorded in its list that still exist."""
+    listing = rejects_listing(settings.state_dir)
     try:
         lines = listing.read_text(encoding="utf-8").splitlines()
     except FileNotFoundError:
@@ -185,7 +187,7 @@ def rejects_files(settings: Settings) -> list[Path]:
 
 
 def checkpoint_files(settings: Settings) -> list[Path]:
-    folder = settings.state_dir / CHECKPOINTS_DIR
+    folder = Checkpoints(settings).dir
     return sorted(p for p in folder.rglob("*") if p.is_file()) if folder.is_dir() else []
 
 

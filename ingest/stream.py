@@ -32,10 +32,12 @@ from ingest.sink import sink_for
 
 GROUP = "dtc-workers"
 MAX_ERRORS = 100  # per-row errors returned to one POST
+STREAM_PREFIX = "dtc:events:"
 
 
 def stream_key(graph_name: str) -> str:
-    return f"dtc:events:{graph_name}"
+    """The stream of one graph's events (erasure scrubs it by this name too)."""
+    return f"{STREAM_PREFIX}{graph_name}"
 
 
 def applied_channel(graph_name: str) -> str:

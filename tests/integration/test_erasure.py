@@ -9,6 +9,7 @@ import signal
 from pathlib import Path
 from typing import Any
 
+import pytest
 from redis import Redis
 
 from graph.analytics.friction import friction_to_competitors
@@ -18,7 +19,7 @@ from graph.settings import Settings
 from graph.store import GraphStore, open_store
 from ingest.erasure import erase_everywhere
 from ingest.identity import refs
-from ingest.scrub import stream_key
+from ingest.stream import stream_key
 
 SYDNEY_TRACES = ["sydney@example.com", '"sydney"', "sydney:", "did not suit me at all", "waited 40 minutes", "Sydney"]
 KEY = b"test-identity-key"
@@ -139,7 +140,7 @@ def test_customers_merged_into_her_are_erased_too(sydney_twin: GraphStore, store
 
 
 def test_erase_scrubs_the_stream_rejects_and_checkpoints(sydney_twin: FalkorDBStore, store_settings: Settings) -> None:
-    stream = stream_key(store_settings)
+    stream = stream_key(store_settings.graph_name)
     redis = Redis.from_url(sydney_twin.redis_url(), decode_responses=True)
     hers_by_email = {"event_id": "e8", "identities": {"email": " Sydney@Example.com "}, "ts": "2024-04-01T10:00:00Z",
                      "channel": "web", "touchpoint": "checkout", "type": "purchase"}
@@ -204,3 +205,38 @@ def test_erasure_survives_a_crash_right_after_it_answers(tmp_path: Path, example
     on_disk = b"".join(p.read_bytes() for p in (tmp_path / "twin").rglob("*") if p.is_file())
     assert b"sydney@example.com" not in on_disk
     assert b"waited 40 minutes" not in on_disk
+
+
+def test_erasure_scrubs_where_ingest_writes_whatever_ingest_names_it(monkeypatch: pytest.MonkeyPatch,
+                                                                     store: FalkorDBStore, store_settings: Settings,
+                                                                     examples: Path, tmp_path: Path) -> None:
+    """The stream key, the rejects-file list and the checkpoint folder are named once, on the ingest side: renamed
+    there, erasure still finds what ingest wrote under the new names."""
+    import ingest.batch
+    import ingest.checkpoint
+    import ingest.stream
+    from ingest.batch import ingest_files
+    from ingest.checkpoint import Checkpoints
+    from ingest.stream import EventStream, accept_events
+
+    monkeypatch.setattr(ingest.stream, "STREAM_PREFIX", "dtc:renamed-events:")
+    monkeypatch.setattr(ingest.batch, "REJECTS_LIST", "renamed-rejects-files.txt")
+    monkeypatch.setattr(ingest.checkpoint, "CHECKPOINT_DIR", "renamed-checkpoints")
+    hers = {"event_id": "e9", "customer_id": "sydney", "ts": "2024-04-02T10:00:00Z", "channel": "web",
+            "touchpoint": "checkout", "type": "view"}
+    events = tmp_path / "events.jsonl"
+    events.write_text((examples / "events.jsonl").read_text() + json.dumps({**hers, "csat": 9}) + "\n")
+    ingest_files(store, store_settings, catalog=examples / "catalog.yaml", customers=[examples / "customers.jsonl"],
+                 events=[events])
+    stream = EventStream.connect(store, store_settings)
+    accept_events(json.dumps(hers).encode(), "application/json", stream)
+    checkpoints = Checkpoints(store_settings).dir
+    assert stream.key.startswith("dtc:renamed-events:") and checkpoints.name == "renamed-checkpoints"
+    assert (store_settings.state_dir / "renamed-rejects-files.txt").exists()
+    (checkpoints / "pending.json").write_text(json.dumps({"file": str(events), "pending": [hers]}))
+
+    report = erase_everywhere(store, store_settings, "sydney", "ERASE", actor="test:dpo")
+
+    assert report["elsewhere"] == {"streamEntriesDeleted": 1, "rejectRowsRemoved": 1, "checkpointFilesChanged": 1}
+    assert stream.length() == 0
+    assert traces(Path(f"{events}.rejects.jsonl").read_text()) == []

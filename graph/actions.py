@@ -3,8 +3,9 @@
 1. The customer's latest interaction with a trigger event (e.g. a hair-colour result) and its experience outcome
    (negative / met / exceeded; when the event has none, inferred from CSAT, then sentiment).
 2. The catalog's answers to that outcome: `(TriggerEvent)-[:SUGGESTS {when}]->(Action)`.
-3. Consent: an action whose purpose the customer refused (their latest Consent for it has granted=false) is left
-   out; product and content actions need `marketing`, the others `service`.
+3. Consent: an action whose purpose the customer refused (their latest decision for it at `at`, by the one rule of
+   `graph.privacy.LATEST_DECISION`, refuses it) is left out; product and content actions need `marketing`, the
+   others `service`.
 4. Ranking by what moved similar customers forward: among customers who showed the same personas (everybody when the
    customer has none) and had the same trigger and outcome, those who took an action (a later interaction within
    `WINDOW_DAYS` whose touchpoint, product or type is the action's code) and did not switch or churn within
@@ -18,10 +19,10 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
 
 from graph.errors import InputError
 from graph.ontology import Label, Rel
+from graph.privacy import DECIDED_BY_AT, LATEST_DECISION
 from graph.store import GraphStore
 
 WINDOW_DAYS = 90
@@ -68,7 +69,7 @@ def next_best_actions(store: GraphStore, customer_id: str, at: int | None = None
     experience, how = infer_experience(moment["experience"], moment["csat"], moment["sentiment"])
     if experience is None:
         return []
-    refused = {purpose for purpose, granted in _latest_consents(rows[0]["consents"]).items() if not granted}
+    refused = set(rows[0]["refused"])
     candidates = [a for a in store.read(_SUGGESTED, {"trigger": moment["trigger"], "experience": experience},
                                         name="nba-suggested")
                   if a["purpose"] not in refused]
@@ -95,25 +96,15 @@ def next_best_actions(store: GraphStore, customer_id: str, at: int | None = None
     return recommended
 
 
-def _latest_consents(consents: list[dict[str, Any]]) -> dict[str, bool]:
-    """purpose -> granted, by the latest Consent of each purpose (at the same instant a refusal wins)."""
-    latest: dict[str, tuple[int, bool]] = {}  # purpose -> (ts, refused)
-    for c in consents:
-        if c.get("purpose") is None or c.get("ts") is None:
-            continue  # the empty row of a customer without consents
-        seen = (int(c["ts"]), not bool(c["granted"]))
-        latest[c["purpose"]] = max(latest.get(c["purpose"], seen), seen)
-    return {purpose: not refused for purpose, (_, refused) in latest.items()}
-
-
 _C, _I, _T, _A = Label.CUSTOMER.value, Label.INTERACTION.value, Label.TRIGGER_EVENT.value, Label.ACTION.value
 _CUSTOMER = (
     f"MATCH (c:{_C} {{id: $customer}}) "
-    f"OPTIONAL MATCH (c)-[:{Rel.GAVE.value}]->(k:{Label.CONSENT.value}) WHERE k.ts <= $at "
-    "WITH c, collect({purpose: k.purpose, granted: k.granted, ts: k.ts}) AS consents "
+    f"OPTIONAL MATCH (c)-[:{Rel.GAVE.value}]->(k:{Label.CONSENT.value}) WHERE {DECIDED_BY_AT} "
+    f"{LATEST_DECISION} "
+    "WITH c, collect(CASE WHEN granted = false THEN purpose END) AS refused "
     f"OPTIONAL MATCH (c)-[s:{Rel.SHOWS.value}]->(p:{Label.PERSONA.value}) "
     "WHERE s.weight > 0 AND (s.since IS NULL OR s.since <= $at) AND (s.until IS NULL OR $at < s.until) "
-    "RETURN consents, collect(DISTINCT p.code) AS personas"
+    "RETURN refused, collect(DISTINCT p.code) AS personas"
 )
 _LATEST_TRIGGER = (
     f"MATCH (:{_C} {{id: $customer}})-[:{Rel.PERFORMED.value}]->(i:{_I})-[t:{Rel.TRIGGERED.value}]->(e:{_T}) "

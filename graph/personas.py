@@ -28,6 +28,7 @@ import numpy.typing as npt
 
 from graph.embeddings import Embedder
 from graph.ontology import EMBEDDING_VECTOR_PROPERTY, STAGES, Label, Rel
+from graph.privacy import DECIDED_BY_AT, LATEST_DECISION
 from graph.store import GraphStore
 
 HALF_LIFE_DAYS = 90.0
@@ -297,10 +298,10 @@ _PERSONA_TEXTS = (
     f"(e:{_E} {{model: $model}}) RETURN p.code AS persona, e.{_VECTOR} AS vector"
 )
 _REFUSED_PROFILING = (
-    f"UNWIND $ids AS id MATCH (:{_C} {{id: id}})-[:{Rel.GAVE.value}]->(k:{Label.CONSENT.value}) "
-    "WHERE k.purpose = 'profiling' AND k.ts <= $at "
-    "WITH id, k ORDER BY k.ts DESC, k.granted ASC "
-    "WITH id, collect(k.granted)[0] AS granted WHERE granted = false RETURN id AS customer"
+    f"UNWIND $ids AS id MATCH (c:{_C} {{id: id}})-[:{Rel.GAVE.value}]->(k:{Label.CONSENT.value}) "
+    f"WHERE k.purpose = 'profiling' AND {DECIDED_BY_AT} "
+    f"{LATEST_DECISION} "
+    "WITH c, granted WHERE granted = false RETURN c.id AS customer"
 )
 _OPEN_MODEL = (
     f"UNWIND $ids AS id MATCH (:{_C} {{id: id}})-[s:{_SHOWS}]->(p:{_P}) "

@@ -1,7 +1,8 @@
 """Trust by default: consent per purpose, the right of access, the right to erasure, and the audit trail.
 
 Consent: `(Customer)-[:GAVE]->(Consent {purpose, granted, ts, source, actor})`, one node per decision, so the history
-is kept; the latest decision per purpose (by `ts`) is the one that counts. `Customer.refused` lists the purposes whose
+is kept; the latest decision per purpose is the one that counts, by one rule (`LATEST_DECISION`) that every reader and
+writer uses. `Customer.refused` lists the purposes whose
 latest decision refuses them: derived data, rewritten from the whole history by every consent writer (`REFRESH_REFUSED`)
 so aggregates can leave out analytics refusals with one property test. See docs/privacy.md for how processing
 respects it (profiling, marketing, analytics).
@@ -50,21 +51,43 @@ C, IDN, INT, JRN, CNS, EMB, AUD = (Label.CUSTOMER, Label.IDENTITY, Label.INTERAC
                                    Label.EMBEDDING, Label.AUDIT_ENTRY)
 
 
-UNDATED = -1  # an undated decision (a customer file without `ts`) is older than every dated one
-# Rewrites `c.refused` for the customers bound to `c`, from each one's whole consent history (so a re-ingested old
-# decision never overrides a newer one): per purpose the decision with the largest ts counts. The same customer,
-# purpose and ts make the same Consent id, so a decision written again replaces the earlier one (the later-written
-# one counts); distinct nodes at the same ts (customers merged) count as a refusal. Absent when nothing is refused.
-REFRESH_REFUSED = f"""
-WITH DISTINCT c
-OPTIONAL MATCH (c)-[:{Rel.GAVE}]->(k:{CNS})
+# -- the latest decision per purpose: the one rule every consent reader and writer uses --------------------------
+# Per purpose the decision with the largest ts counts; an undated decision (a customer file without `ts`) is older
+# than every dated one; at equal ts, or among undated ones (distinct nodes only exist after customers merged), a
+# refusal wins. The same customer, purpose and ts make the same Consent id (`consent_id`), so a decision written again
+# replaces the earlier one.
+UNDATED = -1
+# which decisions count as of `$at` (epoch ms; null: all of them): a decision counts from its ts on, an undated one
+# always
+DECIDED_BY_AT = "($at IS NULL OR k.ts IS NULL OR k.ts <= $at)"
+# over rows (c, k), k one Consent of c (or null), keeps one row (c, purpose, granted) per purpose: the decision that
+# counts (purpose and granted are null for a c without decisions)
+LATEST_DECISION = f"""
 WITH c, k.purpose AS purpose, collect([coalesce(k.ts, {UNDATED}), k.granted]) AS decisions
 WITH c, purpose, reduce(latest = [{UNDATED} - 1, true], d IN decisions |
        CASE WHEN d[0] > latest[0] OR (d[0] = latest[0] AND d[1] = false) THEN d ELSE latest END) AS latest
-ORDER BY purpose
-WITH c, collect(CASE WHEN latest[1] = false THEN purpose END) AS refused
+WITH c, purpose, latest[1] AS granted
+"""
+# Rewrites `c.refused` for the customers bound to `c` from each one's whole consent history (so a re-ingested old
+# decision never overrides a newer one). Absent when nothing is refused.
+REFRESH_REFUSED = f"""
+WITH DISTINCT c
+OPTIONAL MATCH (c)-[:{Rel.GAVE}]->(k:{CNS})
+{LATEST_DECISION}
+WITH c, purpose, granted ORDER BY purpose
+WITH c, collect(CASE WHEN granted = false THEN purpose END) AS refused
 SET c.refused = CASE WHEN size(refused) > 0 THEN refused END
 """
+_LATEST_CONSENTS = f"""
+UNWIND $ids AS cid MATCH (c:{C} {{id: cid}})-[:{Rel.GAVE}]->(k:{CNS}) WHERE {DECIDED_BY_AT}
+{LATEST_DECISION}
+RETURN c.id AS id, purpose, granted
+"""
+
+
+def consent_id(customer_id: str, purpose: str, ts: int | None) -> str:
+    """The id of one consent decision, for every writer: a customer's decision for a purpose at a ts."""
+    return f"{customer_id}:{purpose}:{ts if ts is not None else 'undated'}"
 
 
 class Consent(TypedDict):
@@ -163,7 +186,7 @@ def set_consent(store: GraphStore, customer_id: str, purpose: str, granted: bool
         "SET k.customer_id = $customer_id, k.purpose = $purpose, k.granted = $granted, k.ts = $ts, "
         "k.source = $source, k.actor = $actor "
         f"MERGE (c)-[:{Rel.GAVE}]->(k) {REFRESH_REFUSED} RETURN coalesce(c.refused, []) AS refused",
-        {"customer_id": customer_id, "id": f"{customer_id}:{purpose}:{at}", "purpose": purpose,
+        {"customer_id": customer_id, "id": consent_id(customer_id, purpose, at), "purpose": purpose,
          "granted": bool(granted), "ts": at, "source": source, "actor": actor}, name="set-consent")
     if not rows:
         raise InputError(f"No customer {customer_id!r}: consent can only be recorded for a customer in the twin.")
@@ -189,26 +212,15 @@ def consents(store: GraphStore, customer_id: str) -> list[Consent]:
                     source=r["source"], actor=r["actor"]) for r in rows]
 
 
-def latest_consents(store: GraphStore, customer_ids: Sequence[str]) -> dict[str, dict[str, bool]]:
-    """{customer id: {purpose: granted}} from each purpose's latest decision, for a batch of customers at once."""
-    rows = store.read(
-        f"UNWIND $ids AS cid MATCH (c:{C} {{id: cid}})-[:{Rel.GAVE}]->(k:{CNS}) "
-        "RETURN cid AS id, k.purpose AS purpose, k.granted AS granted, k.ts AS ts",
-        {"ids": list(dict.fromkeys(customer_ids))}, name="latest-consents")
-    history: dict[str, list[tuple[str, int | None, bool]]] = {cid: [] for cid in customer_ids}
-    for r in rows:
-        history[r["id"]].append((r["purpose"], r["ts"], bool(r["granted"])))
-    return {cid: latest_decisions(decisions) for cid, decisions in history.items()}
-
-
-def latest_decisions(decisions: Sequence[tuple[str, int | None, bool]]) -> dict[str, bool]:
-    """{purpose: granted} from (purpose, ts, granted) decisions by the rule of `REFRESH_REFUSED`: the largest ts
-    counts, an undated one is the oldest, and at the same ts a refusal wins."""
-    latest: dict[str, tuple[int, bool]] = {}  # purpose -> (ts, refused)
-    for purpose, ts, granted in decisions:
-        seen = (UNDATED if ts is None else int(ts), not granted)
-        latest[purpose] = max(latest.get(purpose, seen), seen)
-    return {purpose: not refusal for purpose, (_, refusal) in latest.items()}
+def latest_consents(store: GraphStore, customer_ids: Sequence[str], at: int | None = None
+                    ) -> dict[str, dict[str, bool]]:
+    """{customer id: {purpose: granted}} from each purpose's latest decision (as of `at`, epoch ms, when given), for a
+    batch of customers at once."""
+    found: dict[str, dict[str, bool]] = {cid: {} for cid in customer_ids}
+    for r in store.read(_LATEST_CONSENTS, {"ids": list(dict.fromkeys(customer_ids)), "at": at},
+                        name="latest-consents"):
+        found[r["id"]][r["purpose"]] = bool(r["granted"])
+    return found
 
 
 def refresh_refused(store: GraphStore, customer_ids: Sequence[str]) -> None:
@@ -219,9 +231,10 @@ def refresh_refused(store: GraphStore, customer_ids: Sequence[str]) -> None:
                     {"ids": batch}, name="refresh-refused")
 
 
-def refused(store: GraphStore, customer_id: str, purpose: str) -> bool:
-    """True when the customer's latest decision for `purpose` refuses it (no decision at all is not a refusal)."""
-    return latest_consents(store, [customer_id])[customer_id].get(purpose) is False
+def refused(store: GraphStore, customer_id: str, purpose: str, at: int | None = None) -> bool:
+    """True when the customer's latest decision for `purpose` (as of `at`) refuses it (no decision at all is not a
+    refusal)."""
+    return latest_consents(store, [customer_id], at)[customer_id].get(purpose) is False
 
 
 # -- right of access -------------------------------------------------------------------------------------------
@@ -413,7 +426,8 @@ def _anonymize(store: GraphStore, t: ErasureTargets) -> tuple[int, int]:
                               {"ids": sorted(t.consent_ids)}, name="anonymize")
     _write_rows(store, f"UNWIND $rows AS row MATCH (k:{CNS} {{id: row.old}}) "
                        "SET k.id = row.new, k.customer_id = $pseudonym, k.actor = null",
-                [{"old": k["id"], "new": f"{pseudonym}:{k['purpose']}:{k['ts']}"} for k in consent_rows], pseudonym)
+                [{"old": k["id"], "new": consent_id(pseudonym, k["purpose"], k["ts"])} for k in consent_rows],
+                pseudonym)
     scrubbed += sum(2 + (k["actor"] is not None) for k in consent_rows)
     # customers merged into this one are redirect stubs: they go; the survivor keeps only non-identifying facts
     deleted += _delete_by_key(store, C, "id", sorted(t.customer_ids - {t.customer_id}))

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from graph.ontology import PII_PREFIX, Label, Rel
-from graph.privacy import REFRESH_REFUSED
+from graph.privacy import REFRESH_REFUSED, consent_id
 from graph.store import GraphStore
 from ingest import identity
 from ingest.contracts import CustomerRecord
@@ -52,10 +52,6 @@ MATCH (c:{L.CUSTOMER} {{id: cid}})
 {REFRESH_REFUSED}
 RETURN count(*) AS n
 """
-
-
-def consent_id(customer_id: str, purpose: str, ts: int | None) -> str:
-    return f"{customer_id}:{purpose}:{ts if ts is not None else 'undated'}"
 
 
 def write_customers(store: GraphStore, records: Sequence[CustomerRecord], secret: bytes, now: int) -> int:

@@ -14,10 +14,24 @@ from typing import Any
 
 import yaml
 
+from graph.privacy import consent_id
 from graph.store import GraphStore
 
 DAY_MS = 86_400_000
 JOURNEY_GAP_MS = 30 * DAY_MS
+# a delivery trigger whose negative outcome the catalog answers with a service call and a marketing voucher
+DELIVERY_CATALOG: dict[str, Any] = {
+    "personas": [{"code": "trend-seeker", "name": "Trend seeker"}],
+    "triggers": [{"code": "delivery", "name": "Delivery"}],
+    "actions": [
+        {"code": "apology_call", "name": "Call to apologise", "kind": "contact", "trigger": "delivery",
+         "when": "negative"},
+        {"code": "voucher", "name": "A voucher for the next order", "kind": "product", "trigger": "delivery",
+         "when": "negative"},
+        {"code": "refer_a_friend", "name": "Invite to refer a friend", "kind": "content", "trigger": "delivery",
+         "when": "exceeded"},
+    ],
+}
 
 
 def ms(rfc3339: str) -> int:
@@ -71,10 +85,10 @@ def add_customer(store: GraphStore, customer_id: str, personas: Sequence[Mapping
         add_assignment(store, customer_id, p["persona"], p.get("weight", 1.0), _ts(p.get("since")),
                        _ts(p.get("until")), p.get("source", "declared"))
     for c in consents:
-        ts = _ts(c["ts"])
+        ts = _ts(c.get("ts"))
         store.write("MATCH (c:Customer {id: $customer}) MERGE (k:Consent {id: $id}) SET k.customer_id = $customer, "
                     "k.purpose = $purpose, k.granted = $granted, k.ts = $ts MERGE (c)-[:GAVE]->(k)",
-                    {"customer": customer_id, "id": f"{customer_id}:{c['purpose']}:{ts}", "purpose": c["purpose"],
+                    {"customer": customer_id, "id": consent_id(customer_id, c["purpose"], ts), "purpose": c["purpose"],
                      "granted": c["granted"], "ts": ts})
 
 

@@ -6,27 +6,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from intelligence_graph import DAY_MS, add_customer, add_events, load_catalog, load_sydney_example, ms
+from intelligence_graph import DAY_MS, DELIVERY_CATALOG, add_customer, add_events, load_catalog, load_sydney_example, ms
 
 from graph.actions import infer_experience, next_best_actions
 from graph.errors import InputError
 from graph.store import GraphStore
 
 T0 = ms("2024-04-01T10:00:00Z")
-CATALOG: dict[str, Any] = {
-    "personas": [{"code": "trend-seeker", "name": "Trend seeker"}],
-    "triggers": [{"code": "delivery", "name": "Delivery"}],
-    "actions": [
-        {"code": "apology_call", "name": "Call to apologise", "kind": "contact", "trigger": "delivery",
-         "when": "negative"},
-        {"code": "voucher", "name": "A voucher for the next order", "kind": "product", "trigger": "delivery",
-         "when": "negative"},
-        {"code": "refer_a_friend", "name": "Invite to refer a friend", "kind": "content", "trigger": "delivery",
-         "when": "exceeded"},
-    ],
-}
-
-
 def test_sydney_gets_the_stylist_consultation_and_nothing_for_marketing(store: GraphStore, examples: Path) -> None:
     load_sydney_example(store, examples)
     actions = next_best_actions(store, "sydney")
@@ -39,7 +25,7 @@ def test_sydney_gets_the_stylist_consultation_and_nothing_for_marketing(store: G
 
 
 def test_a_refused_purpose_removes_its_actions_until_consent_is_given_again(store: GraphStore) -> None:
-    load_catalog(store, CATALOG)
+    load_catalog(store, DELIVERY_CATALOG)
     add_customer(store, "c1", consents=[{"purpose": "marketing", "granted": False, "ts": T0 - DAY_MS}])
     add_events(store, [{"event_id": "d1", "customer_id": "c1", "ts": T0, "touchpoint": "doorstep",
                         "type": "delivery", "trigger": "delivery", "experience": "negative"}])
@@ -52,7 +38,7 @@ def test_a_refused_purpose_removes_its_actions_until_consent_is_given_again(stor
 
 
 def test_actions_that_kept_similar_customers_rank_first(store: GraphStore) -> None:
-    load_catalog(store, CATALOG)
+    load_catalog(store, DELIVERY_CATALOG)
     events: list[dict[str, Any]] = []
     # five trend seekers got the apology call and three of them left anyway; four took the voucher and all stayed
     for n in range(9):

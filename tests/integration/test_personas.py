@@ -117,3 +117,13 @@ def test_a_customer_who_refused_profiling_is_not_scored(twin: GraphStore, embedd
     report = assign_personas(twin, embedder, at=T2)
     assert report.refused_profiling == 1
     assert [h["until"] for h in _history(twin, "mia")] == [T2]  # profiling stopped: the open assignment ended
+
+
+def test_an_undated_profiling_refusal_stops_scoring_too(twin: GraphStore, embedder: Embedder) -> None:
+    """An undated decision is older than any dated one, but with no other decision it is the one that counts."""
+    enrich(twin, embedder)
+    add_customer(twin, "mia", consents=[{"purpose": "profiling", "granted": False}])
+
+    report = assign_personas(twin, embedder, at=T1)
+    assert report.refused_profiling == 1
+    assert _history(twin, "mia") == []

@@ -104,6 +104,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
     p = subparsers.add_parser("stats", help="node count per label and relationship count per type")
     p.add_argument("--json", action="store_true", help="print JSON")
+    p.add_argument("--fingerprint", action="store_true",
+                   help="also print the journey fingerprint: equal for graphs built from the same events in any "
+                        "order (graph/fingerprint.py)")
     p.set_defaults(handler=_stats)
 
     p = subparsers.add_parser("cypher", help="the analysts' named queries, and ad-hoc Cypher")
@@ -143,8 +146,12 @@ def _init(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _stats(args: argparse.Namespace, settings: Settings) -> int:
+    from graph.fingerprint import fingerprint
+
     with store_from(settings) as store:
         stats = store.stats()
+        if args.fingerprint:
+            stats["fingerprint"] = fingerprint(store)
     if args.json:
         print(json.dumps(stats, indent=2))
     else:
@@ -153,6 +160,8 @@ def _stats(args: argparse.Namespace, settings: Settings) -> int:
             for name, count in stats[kind].items():
                 if count:
                     print(f"  {name:<16} {count}")
+        if args.fingerprint:
+            print(f"  fingerprint      {stats['fingerprint']}")
     return EXIT_OK
 
 

@@ -298,7 +298,10 @@ class IngestJob:
             self._write_customers(batch)
 
     def _write_customers(self, batch: list[CustomerRecord]) -> None:
-        self.report.new_customers += write_customers(self.store, batch, self.secret, int(time.time() * 1000))
+        written = write_customers(self.store, batch, self.secret, int(time.time() * 1000))
+        self.report.new_customers += written.new_customers
+        if written.survivors:  # a record's identities merged customers: one journey history per survivor again
+            self.report.journeys += self.sink.relink(written.survivors).journeys
         batch.clear()
 
     # -- events -----------------------------------------------------------------------------------------------

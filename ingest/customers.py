@@ -3,7 +3,8 @@
 Re-ingesting a customer updates it: attributes merge key by key, personal data goes to `pii_<field>` properties,
 personas are upserted by (customer, persona, since) and consents by (customer, purpose, ts), and `Customer.refused`
 is rewritten from the customer's whole consent history in the same query. Identities are hashed and resolved with
-the merge rule of `ingest.identity`.
+the merge rule of `ingest.identity`; the caller relinks the journeys of the survivors of a merge
+(`CustomersWritten.survivors`, `EventSink.relink`).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from graph.ontology import PII_PREFIX, Label, Rel
@@ -54,8 +56,15 @@ RETURN count(*) AS n
 """
 
 
-def write_customers(store: GraphStore, records: Sequence[CustomerRecord], secret: bytes, now: int) -> int:
-    """Upsert one batch of customer records; returns how many customers the graph did not have before."""
+@dataclass(frozen=True)
+class CustomersWritten:
+    new_customers: int  # customers the graph did not have before
+    survivors: list[str]  # customers an identity merge gave another customer's history: relink their journeys
+
+
+def write_customers(store: GraphStore, records: Sequence[CustomerRecord], secret: bytes, now: int
+                    ) -> CustomersWritten:
+    """Upsert one batch of customer records."""
     latest = {r.customer_id: r for r in records}  # a customer twice in one batch: the last record wins
     ids = sorted(latest)
     refs_of = {cid: identity.refs(secret, latest[cid].identities) for cid in ids}
@@ -102,7 +111,7 @@ def write_customers(store: GraphStore, records: Sequence[CustomerRecord], secret
     store.write(_CUSTOMERS, {"now": now, "rows": rows, "identities": identities, "shows": shows,
                              "consents": list({c["id"]: c for c in consents}.values()), "refresh": refresh},
                 name="customers")
-    return len(set(ids) - set(known))
+    return CustomersWritten(len(set(ids) - set(known)), sorted({winner for _, winner in merges}))
 
 
 def _merged_attributes(stored: Any, incoming: dict[str, Any] | Any) -> str | None:

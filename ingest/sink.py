@@ -224,6 +224,8 @@ CREATE (s)-[:{R.SHOWS} {{weight: r.weight, since: r.since, until: r.until, sourc
 WITH count(*) AS _
 MATCH (:{L.CUSTOMER} {{id: $loser}})-[r:{R.GAVE}]->(k) MATCH (s:{L.CUSTOMER} {{id: $survivor}})
 DELETE r CREATE (s)-[:{R.GAVE}]->(k) SET k.customer_id = $survivor
+WITH count(*) AS _
+MATCH (l:{L.CUSTOMER} {{id: $loser}}) WHERE l.id STARTS WITH $anonymous DETACH DELETE l
 RETURN count(*) AS n
 """
 
@@ -638,7 +640,15 @@ class EventSink:
                 raise
         return planned.applied
 
-    def _plan(self, events: Sequence[Event], careful: bool, summaries: bool) -> _Planned:
+    def relink(self, customer_ids: Iterable[str]) -> Applied:
+        """Recompute these customers' journeys from their whole history: after an identity merge made outside the
+        sink (a customer file), a survivor holds the journeys of two customers until then."""
+        with self.lock.hold():
+            self.forget()  # the merge changed customers and journeys the caches may hold
+            return self._commit(self._plan([], careful=True, summaries=False, relink=set(customer_ids)))
+
+    def _plan(self, events: Sequence[Event], careful: bool, summaries: bool,
+              relink: set[str] | None = None) -> _Planned:
         result = Applied()
         fresh: dict[str, Event] = {}
         for e in events:
@@ -653,7 +663,7 @@ class EventSink:
             result.duplicates += len(fresh) - len(new_ids)
             fresh = {eid: e for eid, e in fresh.items() if eid in new_ids}
         todo = sorted(fresh.values(), key=_ARRIVAL_ORDER)
-        if not todo and not unlinked:
+        if not todo and not unlinked and not relink:
             return _Planned(None, result)
         now = self.clock()
 
@@ -664,7 +674,7 @@ class EventSink:
                 self.customers.put(key, winner if key == loser else None)
         # survivors of a merge hold journeys of two customers, and an interaction without a journey can only be
         # left by a job killed between a merge and its batch: both get their whole history relinked
-        relink_all = {winner for _, winner in merges} | unlinked
+        relink_all = {winner for _, winner in merges} | unlinked | (relink or set())
         plan = self._link(todo, owners, relink_all)
         self._ensure_codes(todo)
 
@@ -956,7 +966,11 @@ def extras_row(event: Event, customer_id: str) -> dict[str, Any] | None:
 
 
 def merge_customer(store: GraphStore, loser: str, survivor: str, now: int) -> None:
-    store.write(_MERGE_CUSTOMER, {"loser": loser, "survivor": survivor, "now": now}, name="ingest-merge")
+    """Move everything of `loser` to `survivor`. A declared loser stays as a redirect stub (`merged_into`) for events
+    that still name it; an anonymous one (`anon-…`) goes: its id only stood for identities that now point at the
+    survivor, and whether it ever existed would depend on the order the events came in."""
+    store.write(_MERGE_CUSTOMER, {"loser": loser, "survivor": survivor, "now": now,
+                                  "anonymous": identity.ANONYMOUS_PREFIX}, name="ingest-merge")
     refresh_refused(store, [survivor])  # the loser's consent history is the survivor's now
 
 

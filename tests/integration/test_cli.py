@@ -63,3 +63,18 @@ def test_cypher_list_describes_every_named_query() -> None:
     assert result.returncode == 0, result.stderr
     for query in json.loads(result.stdout):
         assert query["description"] and query["mode"] in ("read", "write")
+
+
+def test_stats_fingerprint_is_the_journey_fingerprint(tmp_path: Path, examples: Path) -> None:
+    store = f"embedded://{tmp_path}/twin"
+    loaded = dtc("--store", store, "ingest", "--quiet", str(examples / "events.jsonl"))
+    assert loaded.returncode == 0, loaded.stderr
+    result = dtc("--store", store, "stats", "--json", "--fingerprint")
+    assert result.returncode == 0, result.stderr
+    printed = json.loads(result.stdout)["fingerprint"]
+    from graph.fingerprint import fingerprint
+    from graph.settings import Settings
+    from graph.store import open_store
+
+    with open_store(Settings(graph_url=store)) as opened:
+        assert printed == fingerprint(opened) and printed.startswith("sha256:")

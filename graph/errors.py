@@ -4,6 +4,7 @@
      ├── ConfigError            a setting is missing or malformed (names the variable and the fix)
      ├── StoreError             the graph store failed
      │    ├── StoreUnavailableError   the store cannot be reached (names the URL)
+     │    ├── StoreTimeoutError       the store stopped a read at its deadline (names the query and the time)
      │    └── QueryError              a query was rejected by the engine
      │         └── WriteRefusedError   a query run read-only tried to change the graph
      ├── NamedQueryError        a cypher/*.cypher file is malformed, unknown, or given bad parameters
@@ -34,6 +35,15 @@ class StoreUnavailableError(StoreError):
         super().__init__(f"Cannot reach the graph store at {url}: {reason}")
         self.url = url
         self.reason = reason
+
+
+class StoreTimeoutError(StoreError):
+    """The store stopped a read query at the deadline it was given."""
+
+    def __init__(self, name: str, timeout_ms: int) -> None:
+        super().__init__(f"The graph store stopped the query {name!r} at its deadline of {timeout_ms:,} ms.")
+        self.name = name
+        self.timeout_ms = timeout_ms
 
 
 class QueryError(StoreError):

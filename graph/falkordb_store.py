@@ -15,12 +15,13 @@ import redis
 from falkordb import Edge, FalkorDB, Node, Path
 
 from graph.embedded import EmbeddedServer, rewrite_append_only_file, start_or_attach
-from graph.errors import QueryError, StoreUnavailableError, WriteRefusedError
+from graph.errors import QueryError, StoreTimeoutError, StoreUnavailableError, WriteRefusedError
 from graph.ontology import Label
 from graph.settings import Settings
 from graph.store import GraphStore, Row, plain_indexes, unique_keys, with_retries
 
 SCHEMA_TIMEOUT_S = 300.0
+_TIMED_OUT = "Query timed out"  # FalkorDB's answer to a read past its TIMEOUT
 _TRANSIENT = (redis.ConnectionError, redis.TimeoutError, redis.BusyLoadingError)
 
 
@@ -52,17 +53,25 @@ class FalkorDBStore(GraphStore):
         return cls(url, parsed.hostname, parsed.port or 6379, settings.graph_name)
 
     # -- queries ---------------------------------------------------------------------------------------------
-    def read(self, query: str, params: Mapping[str, Any] | None = None, *, name: str = "adhoc") -> list[Row]:
-        return self._query(query, params, read_only=True)
+    def read(self, query: str, params: Mapping[str, Any] | None = None, *, name: str = "adhoc",
+             timeout_ms: int | None = None) -> list[Row]:
+        timeout = self.timeout_for(timeout_ms)
+        try:
+            return self._query(query, params, timeout, read_only=True)  # FalkorDB's per-query TIMEOUT
+        except QueryError as e:
+            if timeout is not None and _TIMED_OUT in str(e):
+                raise StoreTimeoutError(name, timeout) from e
+            raise
 
     def write(self, query: str, params: Mapping[str, Any] | None = None, *, name: str = "adhoc") -> list[Row]:
-        return self._query(query, params, read_only=False)
+        return self._query(query, params, None, read_only=False)
 
-    def _query(self, query: str, params: Mapping[str, Any] | None, read_only: bool) -> list[Row]:
+    def _query(self, query: str, params: Mapping[str, Any] | None, timeout_ms: int | None,
+               read_only: bool) -> list[Row]:
         run = self._graph.ro_query if read_only else self._graph.query
         self.round_trips += 1
         try:
-            result = with_retries(lambda: run(query, dict(params or {})), _is_transient)
+            result = with_retries(lambda: run(query, dict(params or {}), timeout=timeout_ms), _is_transient)
         except _TRANSIENT as e:
             raise StoreUnavailableError(self.url, _reason(e)) from e
         except redis.ResponseError as e:

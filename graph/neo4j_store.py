@@ -13,7 +13,7 @@ import neo4j
 from neo4j import GraphDatabase, Query, RoutingControl
 from neo4j.exceptions import AuthError, DriverError, Neo4jError, ServiceUnavailable
 
-from graph.errors import QueryError, StoreUnavailableError, WriteRefusedError
+from graph.errors import QueryError, StoreTimeoutError, StoreUnavailableError, WriteRefusedError
 from graph.ontology import Label
 from graph.settings import Settings
 from graph.store import GraphStore, Row, plain_indexes, unique_keys
@@ -44,17 +44,20 @@ class Neo4jStore(GraphStore):
             raise StoreUnavailableError(url, _reason(e)) from e
         return cls(url, driver, settings.neo4j_database)
 
-    def read(self, query: str, params: Mapping[str, Any] | None = None, *, name: str = "adhoc") -> list[Row]:
-        return self._execute(query, params, name, RoutingControl.READ)
+    def read(self, query: str, params: Mapping[str, Any] | None = None, *, name: str = "adhoc",
+             timeout_ms: int | None = None) -> list[Row]:
+        return self._execute(query, params, name, RoutingControl.READ, self.timeout_for(timeout_ms))
 
     def write(self, query: str, params: Mapping[str, Any] | None = None, *, name: str = "adhoc") -> list[Row]:
-        return self._execute(query, params, name, RoutingControl.WRITE)
+        return self._execute(query, params, name, RoutingControl.WRITE, None)
 
-    def _execute(self, query: str, params: Mapping[str, Any] | None, name: str, routing: RoutingControl) -> list[Row]:
+    def _execute(self, query: str, params: Mapping[str, Any] | None, name: str, routing: RoutingControl,
+                 timeout_ms: int | None) -> list[Row]:
         self.round_trips += 1
         try:
             records, _, _ = self._driver.execute_query(
-                Query(query, metadata={"query": name}),
+                # the transaction timeout: the server stops the query and rolls back
+                Query(query, metadata={"query": name}, timeout=None if timeout_ms is None else timeout_ms / 1000),
                 dict(params or {}),
                 routing_=routing,
                 database_=self._database,
@@ -62,6 +65,8 @@ class Neo4jStore(GraphStore):
         except ServiceUnavailable as e:
             raise StoreUnavailableError(self.url, _reason(e)) from e
         except Neo4jError as e:
+            if timeout_ms is not None and "TransactionTimedOut" in (e.code or ""):
+                raise StoreTimeoutError(name, timeout_ms) from e
             if routing is RoutingControl.READ and e.code == "Neo.ClientError.Statement.AccessMode":
                 raise WriteRefusedError(f"The query {name} changes the graph, and it was run read-only.") from e
             raise QueryError(f"Neo4j rejected the query {name}: {e.message or e}") from e

@@ -8,6 +8,11 @@ Transactions: on Neo4j `read`/`write` each run one managed transaction (reads ro
 FalkorDB has no multi-statement transactions; its closest equivalent is that each query is atomic and writes are
 serialised, so every write here is a single query, and sequences of writes are made idempotent (MERGE on keys) so a
 retry or a re-run converges.
+
+Deadlines: a read given `timeout_ms` (or run inside `read_deadline(ms)`, which reaches the worker threads the API hands
+store calls to) is stopped by the engine itself after that long, and raises StoreTimeoutError: FalkorDB's per-query
+TIMEOUT, Neo4j's transaction timeout. Writes are never cut (FalkorDB ignores TIMEOUT on writes; a cut write would
+leave a batch half-applied): they are bounded by their batch size instead.
 """
 
 from __future__ import annotations
@@ -15,6 +20,8 @@ from __future__ import annotations
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from itertools import islice
 from typing import Any, ClassVar, TypeVar
 
@@ -26,6 +33,18 @@ from graph.settings import Settings
 Row = dict[str, Any]
 T = TypeVar("T")
 DEFAULT_BATCH_SIZE = 5000
+_read_timeout_ms: ContextVar[int | None] = ContextVar("dtc_read_timeout_ms", default=None)
+
+
+@contextmanager
+def read_deadline(timeout_ms: int) -> Iterator[None]:
+    """Every read the store port runs in this context, and in the threads it hands work to, stops after
+    `timeout_ms` (each read on its own)."""
+    token = _read_timeout_ms.set(timeout_ms)
+    try:
+        yield
+    finally:
+        _read_timeout_ms.reset(token)
 
 
 class GraphStore(ABC):
@@ -39,8 +58,10 @@ class GraphStore(ABC):
 
     # -- queries ---------------------------------------------------------------------------------------------
     @abstractmethod
-    def read(self, query: str, params: Mapping[str, Any] | None = None, *, name: str = "adhoc") -> list[Row]:
-        """Run a read-only query; rows as dicts (nodes and relationships become their property dicts)."""
+    def read(self, query: str, params: Mapping[str, Any] | None = None, *, name: str = "adhoc",
+             timeout_ms: int | None = None) -> list[Row]:
+        """Run a read-only query; rows as dicts (nodes and relationships become their property dicts). The engine
+        stops it after `timeout_ms` (default: the surrounding `read_deadline`, else none): StoreTimeoutError."""
 
     @abstractmethod
     def write(self, query: str, params: Mapping[str, Any] | None = None, *, name: str = "adhoc") -> list[Row]:
@@ -56,7 +77,8 @@ class GraphStore(ABC):
         return written
 
     def run(self, name: str, params: Mapping[str, Any] | None = None) -> list[Row]:
-        """Run the named query `cypher/NAME.cypher` (or its engine variant) with declared defaults filled in."""
+        """Run the named query `cypher/NAME.cypher` (or its engine variant) with declared defaults filled in; a read
+        runs under the surrounding `read_deadline`."""
         try:
             named = cypher.load(name)
             bound = named.bind(params or {})
@@ -66,6 +88,11 @@ class GraphStore(ABC):
         if named.mode == "read":
             return self.read(text, bound, name=name)
         return self.write(text, bound, name=name)
+
+    @staticmethod
+    def timeout_for(timeout_ms: int | None) -> int | None:
+        """The deadline of one read: the one given, else the surrounding `read_deadline`'s, else none."""
+        return timeout_ms if timeout_ms is not None else _read_timeout_ms.get()
 
     # -- schema and housekeeping -----------------------------------------------------------------------------
     @abstractmethod

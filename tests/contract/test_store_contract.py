@@ -7,16 +7,17 @@ docker-compose), with DTC_NEO4J_USER / DTC_NEO4J_PASSWORD.
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Iterator
 
 import pytest
 
 from graph.embedded import EmbeddedServer
-from graph.errors import NamedQueryError, QueryError
+from graph.errors import NamedQueryError, QueryError, StoreTimeoutError
 from graph.falkordb_store import FalkorDBStore
 from graph.ontology import NODE_TYPES, Label, Rel
 from graph.settings import Settings
-from graph.store import GraphStore, open_store
+from graph.store import GraphStore, open_store, read_deadline
 
 
 @pytest.fixture(params=["falkordb", pytest.param("neo4j", marks=pytest.mark.neo4j)])
@@ -116,3 +117,25 @@ def test_compact_keeps_the_data(any_store: GraphStore) -> None:
     any_store.write("CREATE (:Customer {id: 'kept'})")
     assert any_store.compact(wait_s=60)
     assert any_store.read("MATCH (c:Customer) RETURN c.id AS id") == [{"id": "kept"}]
+
+
+# a read that runs for seconds on any engine (9 million rows counted), with a deadline far shorter than that
+CARTESIAN = "UNWIND range(1, 3000) AS a UNWIND range(1, 3000) AS b RETURN count(*) AS n"
+
+
+def test_a_read_past_its_deadline_is_stopped_by_the_engine(any_store: GraphStore) -> None:
+    started = time.monotonic()
+    with pytest.raises(StoreTimeoutError) as stopped:
+        any_store.read(CARTESIAN, name="cartesian", timeout_ms=50)
+    assert stopped.value.timeout_ms == 50 and "'cartesian'" in str(stopped.value)
+    with read_deadline(50), pytest.raises(StoreTimeoutError):
+        any_store.read(CARTESIAN)  # the surrounding deadline applies to reads that name none
+    # the engine stopped them: both answers came long before the ~1 s the query needs (seconds on a busy machine)
+    assert time.monotonic() - started < 0.9 * _full_run_s(any_store)
+    assert any_store.read("RETURN 1 AS one", timeout_ms=50) == [{"one": 1}]  # a quick read is not affected
+
+
+def _full_run_s(store: GraphStore) -> float:
+    started = time.monotonic()
+    assert store.read(CARTESIAN) == [{"n": 9_000_000}]
+    return time.monotonic() - started

@@ -30,11 +30,11 @@ from strawberry.types.unset import UnsetType
 from api import graphiql
 from api.auth import CALLER_KEY, EVENT_WRITERS, METRICS_READERS, AuthMiddleware, Caller, KeyRing
 from api.context import AppState, Context, new_context
-from api.errors import ErrorCode, error_body
-from api.limits import BodySizeLimit, Limits, RateLimit, RateLimiter
+from api.errors import ErrorCode, RequestIds, error_body, request_id_of
+from api.limits import BodySizeLimit, RateLimit, RateLimiter
 from api.metrics import Metrics, MetricsMiddleware
 from api.schema import build_schema
-from graph.settings import Settings
+from graph.settings import ApiLimits, Settings
 from graph.store import GraphStore, open_store
 
 log = logging.getLogger("dtc.api")
@@ -59,7 +59,7 @@ class TwinGraphQL(GraphQL[Context, None]):
 
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> Context:
         caller: Caller | None = request.scope.get(CALLER_KEY)
-        return new_context(state_of(request.app), caller)
+        return new_context(state_of(request.app), caller, request_id_of(request.scope))
 
     async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
         if context.caller is None:
@@ -75,9 +75,10 @@ class TwinGraphQL(GraphQL[Context, None]):
         return await super().on_ws_connect(context)
 
 
-def create_app(settings: Settings, store: GraphStore | None = None, limits: Limits | None = None) -> Starlette:
-    """The API over `store` (or the store `settings` names, opened by the lifespan)."""
-    limits = limits or Limits.from_env()
+def create_app(settings: Settings, store: GraphStore | None = None, limits: ApiLimits | None = None) -> Starlette:
+    """The API over `store` (or the store `settings` names, opened by the lifespan), with `settings.api_limits`
+    unless `limits` is given."""
+    limits = limits or settings.api_limits
     keys = KeyRing(settings.api_keys)
     metrics = Metrics()
     graphql = TwinGraphQL(keys, schema=build_schema(limits))
@@ -105,6 +106,7 @@ def create_app(settings: Settings, store: GraphStore | None = None, limits: Limi
         *_dashboard_routes(),
     ]
     return Starlette(routes=routes, lifespan=lifespan, middleware=[
+        Middleware(RequestIds),
         Middleware(MetricsMiddleware, metrics=metrics),
         Middleware(BodySizeLimit, max_bytes=limits.max_body_bytes),
         Middleware(AuthMiddleware, keys=keys, protected=("/graphql", "/events", "/metrics")),
@@ -155,7 +157,8 @@ async def metrics_text(request: Request) -> Response:
     state = state_of(request.app)
     caller: Caller | None = request.scope.get(CALLER_KEY)
     if caller is None or not caller.may(METRICS_READERS):
-        return JSONResponse(error_body("Metrics need an admin or analyst key.", ErrorCode.FORBIDDEN), status_code=403)
+        return JSONResponse(error_body("Metrics need an admin or analyst key.", ErrorCode.FORBIDDEN,
+                                       request_id_of(request.scope)), status_code=403)
     return PlainTextResponse(state.metrics.render(), media_type="text/plain; version=0.0.4")
 
 
@@ -165,8 +168,8 @@ async def post_events(request: Request) -> JSONResponse:
     state = state_of(request.app)
     caller: Caller | None = request.scope.get(CALLER_KEY)
     if caller is None or not caller.may(EVENT_WRITERS):
-        return JSONResponse(error_body("Posting events needs an ingest, frontend or admin key.", ErrorCode.FORBIDDEN),
-                            status_code=403)
+        return JSONResponse(error_body("Posting events needs an ingest, frontend or admin key.", ErrorCode.FORBIDDEN,
+                                       request_id_of(request.scope)), status_code=403)
     from ingest.stream import accept_events
 
     body = await request.body()

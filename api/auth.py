@@ -119,7 +119,7 @@ class AuthMiddleware:
         path: str = scope["path"]
         guarded = any(path == p or path.startswith(p + "/") for p in self.protected)
         if scope["type"] == "http" and guarded and caller is None and not _asks_for_ide(scope, headers):
-            await _unauthenticated(send, "authorization" in headers)
+            await _unauthenticated(scope, send, "authorization" in headers)
             return
         await self.app(scope, receive, send)
 
@@ -129,7 +129,8 @@ def _asks_for_ide(scope: Scope, headers: Mapping[str, str]) -> bool:
     return bool(scope["method"] == "GET" and "text/html" in headers.get("accept", "") and not scope.get("query_string"))
 
 
-async def _unauthenticated(send: Send, had_key: bool) -> None:
+async def _unauthenticated(scope: Scope, send: Send, had_key: bool) -> None:
     message = ("The API key is not known; check the key, or ask an admin for one." if had_key else
                "This API needs a key: send 'Authorization: Bearer <key>'.")
-    await send_error(send, 401, message, ErrorCode.UNAUTHENTICATED, [(b"www-authenticate", b'Bearer realm="dtc"')])
+    await send_error(scope, send, 401, message, ErrorCode.UNAUTHENTICATED,
+                     [(b"www-authenticate", b'Bearer realm="dtc"')])

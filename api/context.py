@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import secrets
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -14,11 +13,10 @@ import strawberry
 from starlette.concurrency import run_in_threadpool
 
 from api.auth import Caller
-from api.limits import Limits
 from api.loaders import Loaders
 from api.metrics import Metrics
 from graph import twin
-from graph.settings import Settings
+from graph.settings import ApiLimits, Settings
 from graph.store import GraphStore
 
 if TYPE_CHECKING:
@@ -37,7 +35,7 @@ class AppState:
 
     settings: Settings
     store: GraphStore
-    limits: Limits
+    limits: ApiLimits
     metrics: Metrics
     dev_mode: bool  # no API keys: every caller acts as admin
     _embedder: Embedder | None = None
@@ -104,7 +102,7 @@ class Context:
     app: AppState
     caller: Caller | None
     loaders: Loaders
-    request_id: str = field(default_factory=lambda: secrets.token_hex(6))
+    request_id: str = "-"  # the request's (or the WebSocket's) id: api.errors.RequestIds
     connection_params: dict[str, Any] | None = None  # set by graphql-transport-ws on connection_init
 
     @property
@@ -136,9 +134,10 @@ def actor_of(caller: Caller) -> str:
     return f"api:{caller.role}:{caller.fingerprint}"
 
 
-def new_context(app: AppState, caller: Caller | None) -> Context:
+def new_context(app: AppState, caller: Caller | None, request_id: str) -> Context:
     actor = actor_of(caller) if caller else "api:anonymous"
-    return Context(app=app, caller=caller, loaders=Loaders(app.store, audited_pii_reader(app, actor)))
+    return Context(app=app, caller=caller, loaders=Loaders(app.store, audited_pii_reader(app, actor)),
+                   request_id=request_id)
 
 
 def audited_pii_reader(app: AppState, actor: str) -> Callable[[GraphStore, Sequence[str]], dict[str, dict[str, Any]]]:

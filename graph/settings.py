@@ -12,18 +12,67 @@
 | DTC_EMBEDDING_MODEL | (the packaged all-MiniLM-L6-v2) | a path or model name for sentence-transformers |
 | DTC_JOURNEY_GAP_DAYS | 30 | inactivity gap that splits a customer's events into journeys |
 | DTC_STATE_DIR | the embedded DIR, else ./.dtc-state | ingest checkpoints, rejects-file list, identity key file |
+
+The API's limits (`ApiLimits`, what each protects: docs/security.md):
+
+| variable | default | limit |
+| --- | --- | --- |
+| DTC_API_MAX_DEPTH | 10 | nesting of fields in one operation |
+| DTC_API_MAX_COST | 10000 | estimated cost of one operation (api/complexity.py) |
+| DTC_API_MAX_TOKENS | 2000 | tokens in a query document (parsing stops there) |
+| DTC_API_MAX_BODY_BYTES | 1048576 | request body (HTTP 413 above) |
+| DTC_API_RATE | 50 | requests per second per key, sustained (0 = no limit); HTTP 429 with Retry-After above |
+| DTC_API_BURST | 200 | requests a key may send at once before the rate applies |
+| DTC_API_DEADLINE_MS | 10000 | time the store may spend on each read query of an API request (DEADLINE_EXCEEDED) |
+| DTC_API_MAX_SOCKETS | 16 | open GraphQL WebSockets per key |
+| DTC_API_MAX_SUBSCRIPTIONS | 64 | running operations per key over all its WebSockets |
 """
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TypeVar
 
 from graph.errors import ConfigError
 
 DEFAULT_GRAPH_URL = "embedded://./.dtc"
+
+
+@dataclass(frozen=True)
+class ApiLimits:
+    """What the API refuses so that one caller cannot hurt the others (read with the rest of `Settings`)."""
+
+    max_depth: int = 10
+    max_cost: int = 10_000
+    # the largest document the dashboard or GraphiQL sends is under 200 tokens; at 2,000 the worst document still
+    # parses and validates in ~30 ms (15,000 allowed documents that took graphql-core's validation over a second)
+    max_tokens: int = 2_000
+    max_body_bytes: int = 1_048_576
+    rate_per_second: float = 50.0
+    burst: int = 200
+    # above the slowest exact answer at 1M interactions (journey-map, ~3 s measured) with room for a loaded machine
+    deadline_ms: int = 10_000
+    max_sockets: int = 16
+    max_subscriptions: int = 64
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> ApiLimits:
+        d = cls()
+        return cls(
+            max_depth=_number(env, "DTC_API_MAX_DEPTH", d.max_depth, 1),
+            max_cost=_number(env, "DTC_API_MAX_COST", d.max_cost, 1),
+            max_tokens=_number(env, "DTC_API_MAX_TOKENS", d.max_tokens, 100),
+            max_body_bytes=_number(env, "DTC_API_MAX_BODY_BYTES", d.max_body_bytes, 1024),
+            rate_per_second=float(_number(env, "DTC_API_RATE", d.rate_per_second, 0)),
+            burst=_number(env, "DTC_API_BURST", d.burst, 1),
+            deadline_ms=_number(env, "DTC_API_DEADLINE_MS", d.deadline_ms, 1),
+            max_sockets=_number(env, "DTC_API_MAX_SOCKETS", d.max_sockets, 1),
+            max_subscriptions=_number(env, "DTC_API_MAX_SUBSCRIPTIONS", d.max_subscriptions, 1),
+        )
 
 
 @dataclass(frozen=True)
@@ -40,6 +89,7 @@ class Settings:
     embedding_model: str | None = None
     journey_gap_days: float = 30.0
     state_dir_override: str | None = None
+    api_limits: ApiLimits = field(default_factory=ApiLimits)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -55,8 +105,9 @@ class Settings:
             api_keys=parse_api_keys(env.get("DTC_API_KEYS", "")),
             pii_roles=frozenset(r.strip() for r in (env.get("DTC_PII_ROLES") or "admin").split(",") if r.strip()),
             embedding_model=env.get("DTC_EMBEDDING_MODEL") or None,
-            journey_gap_days=_positive_float(env, "DTC_JOURNEY_GAP_DAYS", 30.0),
+            journey_gap_days=_number(env, "DTC_JOURNEY_GAP_DAYS", 30.0, 0, above=True),
             state_dir_override=env.get("DTC_STATE_DIR") or None,
+            api_limits=ApiLimits.from_env(env),
         )
 
     def with_graph_url(self, url: str) -> Settings:
@@ -95,14 +146,20 @@ def parse_api_keys(text: str) -> dict[str, str]:
     return keys
 
 
-def _positive_float(env: Mapping[str, str], name: str, default: float) -> float:
+N = TypeVar("N", int, float)
+
+
+def _number(env: Mapping[str, str], name: str, default: N, minimum: float, *, above: bool = False) -> N:
+    """The number `name` holds (of the default's type), at least `minimum` (or above it); the default when unset."""
     raw = env.get(name)
     if not raw:
         return default
+    kind = "a whole number" if isinstance(default, int) else "a number"
+    bound = f"{'above' if above else 'at least'} {minimum:g}"
     try:
-        value = float(raw)
+        value = type(default)(raw.strip())
     except ValueError:
-        raise ConfigError(f"{name}={raw!r} is not a number; set it to a positive number of days.") from None
-    if value <= 0:
-        raise ConfigError(f"{name}={raw!r} must be positive.")
+        raise ConfigError(f"{name}={raw!r} is not {kind}; set it to {kind} {bound}.") from None
+    if not math.isfinite(value) or value < minimum or (above and value == minimum):
+        raise ConfigError(f"{name}={raw!r} is out of range; set it to {kind} {bound}.")
     return value

@@ -10,9 +10,9 @@ import strawberry
 from strawberry.scalars import JSON
 
 from api.auth import ADMIN, READERS, require
+from api.complexity import page_size
 from api.context import Info
 from api.errors import bad_input
-from api.limits import MAX_PAGE, page_size
 from api.types.analytics import (
     AffectedCustomer,
     CompetitorCount,
@@ -40,13 +40,6 @@ from graph.analytics.friction import FrictionImpactRow, friction_to_competitors
 from graph.codes import require_known
 from graph.ontology import Label
 from graph.store import GraphStore, Row
-
-
-def _positive(name: str, value: int, maximum: int | None = None) -> int:
-    if value < 1 or (maximum is not None and value > maximum):
-        bound = f"1 to {maximum}" if maximum else "1 or more"
-        raise bad_input(f"{name}: {value} is out of range; give {bound}.")
-    return value
 
 
 def _period(since: datetime | None, until: datetime | None) -> tuple[int | None, int | None]:
@@ -119,14 +112,13 @@ class Query:
                                       min_exposed: int = 1, limit: int = 10) -> list[FrictionImpact]:
         require(info.context.caller, READERS, "ask frictionToCompetitors")
         start, end = _period(since, until)
-        code, window, least, most = (_persona_code(persona), _positive("windowDays", window_days, 3650),
-                                     _positive("minExposed", min_exposed), _positive("limit", limit, MAX_PAGE))
+        code = _persona_code(persona)
 
         def answer(store: GraphStore) -> tuple[list[FrictionImpactRow], dict[str, Row], dict[str, Row]]:
             # the rows and the catalog entries they name in one trip to a worker thread: the frictions and
             # competitors are then primed into the loaders instead of costing two more hops each
-            rows = friction_to_competitors(store, code, window_days=window, since=start, until=end,
-                                           min_exposed=least, limit=most)
+            rows = friction_to_competitors(store, code, window_days=window_days, since=start, until=end,
+                                           min_exposed=min_exposed, limit=limit)
             if not rows:
                 require_known(store, Label.PERSONA, code)
             frictions = twin.nodes_by_keys(store, Label.FRICTION_POINT, [r["friction"] for r in rows])
@@ -153,8 +145,7 @@ class Query:
 
         start, end = _period(since, until)
         rows = await info.context.call(affected_customers, info.context.store, _persona_code(persona),
-                                       friction.strip(), _positive("windowDays", window_days, 3650), start, end,
-                                       _positive("limit", limit, MAX_PAGE))
+                                       friction.strip(), window_days, start, end, limit)
         if not rows:
             await _known(info, Label.PERSONA, _persona_code(persona))
             await _known(info, Label.FRICTION_POINT, friction.strip())
@@ -188,8 +179,7 @@ class Query:
         require(info.context.caller, READERS, "ask journeyPaths")
         from graph.analytics.paths import journey_paths
 
-        paths = await info.context.call(journey_paths, info.context.store, _persona_code(persona),
-                                        _positive("limit", limit, MAX_PAGE))
+        paths = await info.context.call(journey_paths, info.context.store, _persona_code(persona), limit)
         if not paths["variants"]:
             await _known(info, Label.PERSONA, _persona_code(persona))
         return JourneyPaths(
@@ -203,7 +193,7 @@ class Query:
         require(info.context.caller, READERS, "ask nextSteps")
         from graph.prediction import next_steps
 
-        steps = await info.context.call(next_steps, info.context.store, str(customer_id), _positive("k", k, 50))
+        steps = await info.context.call(next_steps, info.context.store, str(customer_id), k)
         return [NextStep(step=s.touchpoint, probability=s.probability) for s in steps]
 
     @strawberry.field(description="Next-best actions for the customer, given their latest experiences and consents.")
@@ -231,12 +221,12 @@ class Query:
     async def similar_feedback(self, info: Info, text: str, k: int = 5,
                                persona: str | None = None) -> list[FeedbackMatch]:
         require(info.context.caller, READERS, "search feedback")
-        from graph.feedback import MAX_K, similar_feedback
+        from graph.feedback import similar_feedback
 
         if not text.strip():
             raise bad_input("text: give some words to compare the verbatims with.")
         matches = await info.context.call(similar_feedback, info.context.store, info.context.app.embedder(), text,
-                                          _positive("k", k, MAX_K), persona)
+                                          k, persona)
         if not matches:
             await _known(info, Label.PERSONA, persona)
         return [FeedbackMatch(interaction_id=strawberry.ID(m.interaction_id), text=m.text, score=m.score,

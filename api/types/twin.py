@@ -10,8 +10,8 @@ from typing import Any
 import strawberry
 from strawberry.scalars import JSON
 
+from api.complexity import page_size
 from api.context import Info
-from api.limits import page_size
 from api.types.catalog import Channel, Competitor, FrictionPoint, Persona, Touchpoint
 from api.types.pagination import PageInfo, decode_cursor, encode_cursor
 from api.types.scalars import from_ms, to_ms

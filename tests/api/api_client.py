@@ -6,11 +6,11 @@ from typing import Any
 
 from starlette.testclient import TestClient
 
-from api.limits import Limits
+from graph.settings import ApiLimits
 from graph.store import GraphStore
 
 KEYS = {"adm-key": "admin", "ana-key": "analyst", "fe-key": "frontend", "ing-key": "ingest"}
-OPEN = Limits(rate_per_second=0)  # no rate limit unless a test is about it
+OPEN = ApiLimits(rate_per_second=0)  # no rate limit unless a test is about it
 
 
 class Api:

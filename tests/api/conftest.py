@@ -2,6 +2,13 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -11,8 +18,7 @@ from api_client import KEYS, OPEN, Api
 from starlette.testclient import TestClient
 
 from api.app import create_app
-from api.limits import Limits
-from graph.settings import Settings
+from graph.settings import ApiLimits, Settings
 from graph.store import GraphStore
 from ingest.batch import ingest_files
 
@@ -36,7 +42,7 @@ def make_api(store: GraphStore, store_settings: Settings, tmp_path: Path) -> Ite
     """Build an Api over the test's store: `make_api(keys=KEYS, limits=OPEN)`."""
     clients: list[TestClient] = []
 
-    def make(keys: dict[str, str] | None = None, limits: Limits = OPEN) -> Api:
+    def make(keys: dict[str, str] | None = None, limits: ApiLimits = OPEN) -> Api:
         settings = replace(store_settings, api_keys=keys or {}, state_dir_override=str(tmp_path / "state"))
         client = TestClient(create_app(settings, store, limits))
         client.__enter__()
@@ -58,3 +64,45 @@ def api(sydney: GraphStore, make_api: MakeApi) -> Api:
 def keyed(sydney: GraphStore, make_api: MakeApi) -> Api:
     """Keys for each role over the Sydney example."""
     return make_api(keys=KEYS)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+Serve = Callable[..., str]
+
+
+@pytest.fixture
+def serve(store_settings: Settings, tmp_path: Path) -> Iterator[Serve]:
+    """`serve(**env)`: `dtc serve` in its own process over the test's graph (on the session's embedded server), with
+    extra environment such as DTC_API_DEADLINE_MS; its base URL. Stopped at the end of the test."""
+    processes: list[subprocess.Popen[bytes]] = []
+
+    def start(**env: str) -> str:
+        port = free_port()
+        url = f"http://127.0.0.1:{port}"
+        environment = {**os.environ, "DTC_GRAPH_NAME": store_settings.graph_name, "DTC_STATE_DIR": str(tmp_path),
+                       "DTC_IDENTITY_KEY": store_settings.identity_key or "", **env}
+        if "DTC_API_KEYS" not in env:
+            environment.pop("DTC_API_KEYS", None)
+        proc = subprocess.Popen([sys.executable, "-m", "dtc.cli", "--store", store_settings.graph_url, "serve",
+                                 "--port", str(port)], env=environment, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL, start_new_session=True)
+        processes.append(proc)
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                urllib.request.urlopen(url + "/healthz", timeout=2)
+                return url
+            except OSError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    pytest.fail("dtc serve did not answer /healthz")
+                time.sleep(0.1)
+
+    yield start
+    for proc in processes:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=30)

@@ -11,10 +11,9 @@ from conftest import MakeApi
 from starlette.testclient import TestClient
 
 from api.app import create_app
-from api.limits import Limits
 from graph.embedded import start_or_attach
 from graph.falkordb_store import FalkorDBStore
-from graph.settings import Settings
+from graph.settings import ApiLimits, Settings
 from graph.store import GraphStore
 
 
@@ -56,8 +55,8 @@ DEEP = ('{ customer(id: "sydney") { journeys(first: 1) { edges { node { interact
 
 def test_depth_limit(sydney: GraphStore, make_api: MakeApi) -> None:
     assert make_api().data(DEEP)["customer"]["journeys"]["edges"]
-    error = make_api(limits=Limits(rate_per_second=0, max_depth=5)).error(DEEP)
-    assert code_of(error) == "QUERY_TOO_COMPLEX" and "nests 6 levels deep, more than the 5 allowed" in str(
+    error = make_api(limits=ApiLimits(rate_per_second=0, max_depth=5)).error(DEEP)
+    assert code_of(error) == "QUERY_TOO_COMPLEX" and "nests 9 levels deep, more than the 5 allowed" in str(
         error["message"])
 
 
@@ -93,7 +92,7 @@ def test_a_body_over_the_limit_is_413(api: Api) -> None:
 
 
 def test_rate_limit_per_key_is_429_with_retry_after(sydney: GraphStore, make_api: MakeApi) -> None:
-    api = make_api(keys={"a-key": "analyst", "b-key": "analyst"}, limits=Limits(rate_per_second=1, burst=3))
+    api = make_api(keys={"a-key": "analyst", "b-key": "analyst"}, limits=ApiLimits(rate_per_second=1, burst=3))
     statuses = [api.gql("{ stats { store } }", "a-key")[0] for _ in range(5)]
     assert statuses == [200, 200, 200, 429, 429]
     r = api.client.post("/graphql", json={"query": "{ stats { store } }"}, headers={"Authorization": "Bearer a-key"})
@@ -112,7 +111,7 @@ def lost_store(tmp_path: Path) -> Iterator[FalkorDBStore]:
 
 def test_an_unreachable_store_is_store_unavailable_and_readyz_503(lost_store: FalkorDBStore, tmp_path: Path) -> None:
     settings = Settings(graph_url=lost_store.url, graph_name="lost", state_dir_override=str(tmp_path))
-    with TestClient(create_app(settings, lost_store, Limits(rate_per_second=0))) as client:
+    with TestClient(create_app(settings, lost_store, ApiLimits(rate_per_second=0))) as client:
         assert client.get("/readyz").status_code == 200
         lost_store.redis().shutdown(nosave=True)
         r = client.post("/graphql", json={"query": '{ customer(id: "sydney") { id } }'})

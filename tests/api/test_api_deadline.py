@@ -1,0 +1,58 @@
+"""The API's deadline (issue 11, items 3 and 5): the store stops a read at DTC_API_DEADLINE_MS and the caller gets
+DEADLINE_EXCEEDED; while store calls take that long, the event loop stays free and /healthz answers at once."""
+
+from __future__ import annotations
+
+import json
+import time
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from conftest import MakeApi, Serve
+from test_api_hostile_queries import ANSWER_S, healthz_seconds, post
+
+from graph.falkordb_store import FalkorDBStore
+from graph.settings import ApiLimits, Settings
+from ingest.batch import ingest_files
+from ingest.generator import generate
+
+JOURNEY_MAP = '{ journeyMap(persona: "trend-seeker") { stages { stage touchpoints { interactions } } } }'
+
+
+def test_a_question_past_the_deadline_is_stopped_by_the_store(store: FalkorDBStore, store_settings: Settings,
+                                                              make_api: MakeApi, tmp_path: Path) -> None:
+    made = generate(tmp_path / "demo", customers=300, seed=11)  # ~3,400 events: journey-map takes ~15 ms
+    ingest_files(store, store_settings, catalog=made.catalog_path, customers=[made.customers_path],
+                 events=[made.events_path], rejects=tmp_path / "rejects.jsonl")
+    assert make_api().data(JOURNEY_MAP)["journeyMap"]["stages"]
+    cut = make_api(limits=ApiLimits(rate_per_second=0, deadline_ms=1))
+    status, body = cut.gql(JOURNEY_MAP)
+    assert status == 200 and body["data"] is None, body
+    error = body["errors"][0]
+    assert error["extensions"]["code"] == "DEADLINE_EXCEEDED" and error["extensions"]["requestId"], error
+    assert "deadline of 1 ms" in error["message"] and "DTC_API_DEADLINE_MS" in error["message"]
+    assert cut.client.get("/healthz").status_code == 200
+
+
+def test_health_answers_at_once_while_four_deadline_length_queries_run(sydney: FalkorDBStore, serve: Serve) -> None:
+    url = serve(DTC_API_DEADLINE_MS="3000")
+    held_ms = 1500
+    # CLIENT PAUSE holds every command on the store's server, so each query below waits there for ~1.5 s
+    sydney.redis().execute_command("CLIENT", "PAUSE", held_ms, "ALL")
+    started = time.monotonic()
+    with ThreadPoolExecutor(4) as callers:
+        queries = [callers.submit(post, url, '{ personas { code customers } stats { totalNodes } }')
+                   for _ in range(4)]
+        probes = []
+        while not all(q.done() for q in queries):
+            probes.append(healthz_seconds(url))
+            time.sleep(0.02)
+        answers = [q.result() for q in queries]
+    for status, body, seconds in answers:
+        assert status == 200 and not body.get("errors") and body["data"]["stats"]["totalNodes"] > 0, body
+        assert seconds > 0.5 * held_ms / 1000  # they really waited on the store
+    assert time.monotonic() - started < 30
+    assert len(probes) >= 10 and max(probes) < ANSWER_S, f"/healthz took up to {max(probes):.3f} s"
+    with urllib.request.urlopen(url + "/readyz", timeout=10) as ready:
+        assert json.loads(ready.read())["status"] == "ready"

@@ -61,8 +61,9 @@ def _generate(args: argparse.Namespace, settings: Settings) -> int:
     for effect in report.effects:
         print(f"  planted: {effect.persona} hitting {effect.friction} switches to {effect.competitor} within "
               f"{effect.window_days} days")
-    print(f"ingest with: dtc ingest --catalog {report.catalog_path} --customers {report.customers_path} "
-          f"--events {report.events_path}")
+    command = ["dtc", "ingest", "--catalog", str(report.catalog_path), "--customers", str(report.customers_path),
+               str(report.events_path)]
+    print(f"ingest with: {shlex.join(command)}")
     return 0
 
 

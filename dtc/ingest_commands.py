@@ -27,6 +27,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     p.add_argument("--batch-size", type=int, default=5000, metavar="N", help="events per write (default 5000)")
     p.add_argument("--mapping", type=Path, metavar="FILE",
                    help="YAML mapping of arbitrary CSV columns to the event contract (see docs/ingest.md)")
+    p.add_argument("--reject-future", action="store_true",
+                   help="reject events more than 5 minutes ahead of the clock (reason future_ts); without it they "
+                        "are ingested and counted in the report")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(handler=_ingest)
 
@@ -62,7 +65,7 @@ def _ingest(args: argparse.Namespace, settings: Settings) -> int:
     with store_from(settings) as store:
         report = ingest_files(store, settings, catalog=args.catalog, customers=args.customers, events=args.events,
                               rejects=args.rejects, journey_gap_days=args.journey_gap, batch_size=args.batch_size,
-                              quiet=args.quiet, row_reader=row_reader)
+                              quiet=args.quiet, row_reader=row_reader, reject_future=args.reject_future)
     print(report.summary())
     return report.exit_code
 

@@ -28,7 +28,7 @@ from graph.settings import Settings
 from graph.store import GraphStore
 from ingest.catalog import load_catalog
 from ingest.checkpoint import Checkpoint, Checkpoints
-from ingest.contracts import CustomerRecord, Event, from_csv_row, validate_customer, validate_event
+from ingest.contracts import CustomerRecord, Event, from_csv_row, future_dated, validate_customer, validate_event
 from ingest.customers import write_customers
 from ingest.identity import identity_key
 from ingest.sink import Applied, event_exists, sink_for
@@ -46,10 +46,14 @@ def rejects_listing(state_dir: Path) -> Path:
 
 @dataclass
 class IngestReport:
-    read: int = 0
+    read: int = 0  # event rows read (customer-file lines are customers_read)
     ingested: int = 0
-    rejected: int = 0
-    duplicates: int = 0
+    rejected: int = 0  # event rows rejected
+    duplicates: int = 0  # valid events already in the twin (same event id): nothing changed
+    future: int = 0  # events more than 5 minutes ahead of the clock
+    future_rejected: bool = False  # --reject-future: those events are among the rejected
+    customers_read: int = 0
+    customers_rejected: int = 0
     new_customers: int = 0
     journeys: int = 0
     elapsed_s: float = 0.0
@@ -62,17 +66,21 @@ class IngestReport:
 
     @property
     def exit_code(self) -> int:
-        return EXIT_REJECTS if self.rejected else EXIT_OK
+        return EXIT_REJECTS if self.rejected or self.customers_rejected else EXIT_OK
 
     def summary(self) -> str:
-        parts = [f"read {self.read}", f"ingested {self.ingested}", f"rejected {self.rejected}"]
-        if self.duplicates:
-            parts.append(f"duplicates {self.duplicates}")
-        parts += [f"new customers {self.new_customers}", f"journeys {self.journeys:+d}",
+        """`ingest: events read 47, ingested 45, duplicates 2, rejected 0; customers read 2, rejected 0; …`"""
+        events = [f"events read {self.read}", f"ingested {self.ingested}", f"duplicates {self.duplicates}",
+                  f"rejected {self.rejected}"]
+        if self.future:
+            events.append(f"future-dated {self.future} (more than 5 min ahead of the clock; "
+                          + ("rejected)" if self.future_rejected else "kept: --reject-future rejects them)"))
+        totals = [f"new customers {self.new_customers}", f"journeys {self.journeys:+d}",
                   f"elapsed {self.elapsed_s:.1f} s", f"{self.events_per_s:,.0f} events/s"]
         if self.compaction_s >= 0.05:
-            parts.append(f"of which compaction {self.compaction_s:.1f} s")
-        line = "ingest: " + ", ".join(parts)
+            totals.append(f"of which compaction {self.compaction_s:.1f} s")
+        line = (f"ingest: {', '.join(events)}; customers read {self.customers_read}, rejected "
+                f"{self.customers_rejected}; {', '.join(totals)}")
         if self.rejects_paths:
             line += f"; rejects in {', '.join(self.rejects_paths)}"
         if self.skipped_files:
@@ -199,6 +207,7 @@ class Chunk:
     events: list[Event] = field(default_factory=list)
     rejected: list[tuple[SourceRow, list[str]]] = field(default_factory=list)
     read: int = 0
+    future: int = 0
     last: bool = False
 
 
@@ -242,8 +251,11 @@ class IngestJob:
     """One `dtc ingest` run over one store."""
 
     def __init__(self, store: GraphStore, settings: Settings, *, rejects: Path | None, journey_gap_days: float | None,
-                 batch_size: int, progress: Progress, row_reader: RowReader | None = None) -> None:
+                 batch_size: int, progress: Progress, row_reader: RowReader | None = None,
+                 reject_future: bool = False) -> None:
         self.store = store
+        self.reject_future = reject_future
+        self.clock_ms = int(time.time() * 1000)  # "the future" is judged against the job's start
         self.settings = settings
         self.secret = identity_key(settings)
         self.sink = sink_for(store, settings, journey_gap_days)
@@ -251,7 +263,7 @@ class IngestJob:
         self.rejects_override = rejects
         self.progress = progress
         self.checkpoints = Checkpoints(settings)
-        self.report = IngestReport()
+        self.report = IngestReport(future_rejected=reject_future)
         self._rejects: dict[Path, RejectsFile] = {}
         self._read_rows: RowReader = row_reader or (
             lambda path, start, line: read_rows(path, start=start, start_line=line, csv_parse=from_csv_row))
@@ -284,10 +296,10 @@ class IngestJob:
         batch: list[CustomerRecord] = []
         self.progress.start(Path(source).name, _size(source))
         for row in read_rows(source, fmt=None):
-            self.report.read += 1
+            self.report.customers_read += 1
             record, errors = validate_customer(row.obj) if row.error is None else (None, [row.error])
             if record is None:
-                self.report.rejected += 1
+                self.report.customers_rejected += 1
                 rejects.write(row, errors)
             else:
                 batch.append(record)
@@ -316,6 +328,7 @@ class IngestJob:
                 self.report.skipped_files.append(source)
                 self.report.read += checkpoint.counts.get("read", 0)
                 self.report.rejected += checkpoint.counts.get("rejected", 0)
+                self.report.future += checkpoint.counts.get("future", 0)
                 if checkpoint.rejects_path and checkpoint.counts.get("rejected", 0):
                     self.report.rejects_paths.append(checkpoint.rejects_path)
                 return
@@ -324,7 +337,7 @@ class IngestJob:
         rejects = self.rejects_for(source)
         rejects.prepare(checkpoint.rejects_size if checkpoint and checkpoint.offset else 0)
         counts = dict(checkpoint.counts) if checkpoint else {}
-        for name in ("read", "rejected"):
+        for name in ("read", "rejected", "future"):
             counts.setdefault(name, 0)
             setattr(self.report, name, getattr(self.report, name) + counts[name])
         self.progress.start(Path(source).name, path.stat().st_size if path else None)
@@ -334,8 +347,10 @@ class IngestJob:
         for chunk, applied in self.sink.apply_batches((chunk, chunk.events) for chunk in chunks):
             counts["read"] += chunk.read
             counts["rejected"] += len(chunk.rejected)
+            counts["future"] += chunk.future
             self.report.read += chunk.read
             self.report.rejected += len(chunk.rejected)
+            self.report.future += chunk.future
             for row, errors in chunk.rejected:  # only now: the checkpoint below vouches for these lines
                 rejects.write(row, errors)
             self._count(applied)
@@ -359,6 +374,11 @@ class IngestJob:
             chunk.end, chunk.line = row.end, row.line + 1 + row.text.count("\n")
             chunk.read += 1
             event, errors = validate_event(row.obj) if row.error is None else (None, [row.error])
+            future = future_dated(event, self.clock_ms) if event is not None else None
+            if future is not None:
+                chunk.future += 1
+                if self.reject_future:
+                    event, errors = None, [future]
             if event is None:
                 chunk.rejected.append((row, errors))
             else:
@@ -382,16 +402,18 @@ class IngestJob:
 def ingest_files(store: GraphStore, settings: Settings, *, catalog: Path | None = None,
                  customers: Sequence[Path | str] = (), events: Sequence[Path | str] = (), rejects: Path | None = None,
                  journey_gap_days: float | None = None, batch_size: int = 5000, quiet: bool = True,
-                 row_reader: RowReader | None = None) -> IngestReport:
+                 row_reader: RowReader | None = None, reject_future: bool = False) -> IngestReport:
     """Load a catalog, customer files and event files (paths or `-` for stdin) into the store; the report says what
-    happened. `row_reader` replaces the plain JSONL/CSV reader (the generic CSV mapping uses it)."""
+    happened. `row_reader` replaces the plain JSONL/CSV reader (the generic CSV mapping uses it); with
+    `reject_future`, events more than 5 minutes ahead of the clock are rejected (reason `future_ts`), else they are
+    ingested and counted."""
     started = time.perf_counter()
     with ExitStack() as stack:
         stack.enter_context(rare_collections())
         progress = progress_for(quiet)
         stack.callback(progress.stop)
         job = IngestJob(store, settings, rejects=rejects, journey_gap_days=journey_gap_days, batch_size=batch_size,
-                        progress=progress, row_reader=row_reader)
+                        progress=progress, row_reader=row_reader, reject_future=reject_future)
         stack.callback(job.close)
         if catalog is not None:
             load_catalog(store, Path(catalog))

@@ -13,7 +13,7 @@ import math
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from graph.ontology import EXPERIENCES, RELATIONSHIP_STAGES, STAGES
@@ -102,6 +102,20 @@ def parse_ts(value: Any, name: str = "ts") -> tuple[int | None, str | None]:
     except ValueError:
         return None, f"{name} {_show(value)} is not a real date and time"
     return int(parsed.timestamp() * 1000), None
+
+
+FUTURE_TOLERANCE_MS = 5 * 60_000  # clocks drift: an event is future-dated only beyond this much ahead of ours
+FUTURE_TS = "future_ts"  # the reason code of a future-dated event rejected by `dtc ingest --reject-future`
+
+
+def future_dated(event: Event, now_ms: int) -> str | None:
+    """Why `event` is future-dated (more than 5 minutes after `now_ms`), or None when it is not. Such an event would
+    become the customer's latest interaction until the clock catches up."""
+    if event.ts <= now_ms + FUTURE_TOLERANCE_MS:
+        return None
+    at = datetime.fromtimestamp(event.ts / 1000, tz=UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+    now = datetime.fromtimestamp(now_ms / 1000, tz=UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+    return f"{FUTURE_TS}: ts {at} is more than 5 minutes ahead of the clock ({now})"
 
 
 def validate_event(obj: Any) -> tuple[Event | None, list[str]]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -78,3 +79,15 @@ def test_stats_fingerprint_is_the_journey_fingerprint(tmp_path: Path, examples: 
 
     with open_store(Settings(graph_url=store)) as opened:
         assert printed == fingerprint(opened) and printed.startswith("sha256:")
+
+
+def test_the_ingest_command_dtc_generate_prints_runs_as_printed(tmp_path: Path) -> None:
+    generated = dtc("generate", "data", "--customers", "20", cwd=tmp_path)
+    assert generated.returncode == 0, generated.stderr
+    [command] = [line.removeprefix("ingest with: ") for line in generated.stdout.splitlines()
+                 if line.startswith("ingest with: ")]
+    argv = shlex.split(command)
+    assert argv[:2] == ["dtc", "ingest"]
+    ingested = dtc("--store", f"embedded://{tmp_path}/twin", *argv[1:], cwd=tmp_path)
+    assert ingested.returncode == 0, ingested.stderr
+    assert ingested.stdout.startswith("ingest: events read ")

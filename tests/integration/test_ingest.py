@@ -78,8 +78,11 @@ def test_the_sydney_example_builds_the_documented_graph(store: GraphStore, setti
     events.write_text((examples / "events.jsonl").read_text())
     report = ingest_files(store, settings, catalog=examples / "catalog.yaml",
                           customers=[examples / "customers.jsonl"], events=[events])
-    assert (report.read, report.ingested, report.rejected, report.exit_code) == (9, 7, 0, 0)
+    assert (report.read, report.ingested, report.rejected, report.exit_code) == (7, 7, 0, 0)
+    assert (report.customers_read, report.customers_rejected) == (2, 0)
     assert report.new_customers == 2 and report.journeys == 2
+    assert report.summary().startswith("ingest: events read 7, ingested 7, duplicates 0, rejected 0; "
+                                       "customers read 2, rejected 0; new customers 2, journeys +2, elapsed ")
     n = counts(store)
     assert (n["Interaction"], n["Journey"], n["INCLUDES"], n["NEXT"], n["HIT"], n["TRIGGERED"]) == (7, 2, 7, 5, 3, 1)
     assert (n["SWITCHED_TO"], n["Customer"], n["Identity"], n["IDENTIFIES"], n["Stage"], n["Insight"]) == \
@@ -135,7 +138,30 @@ def test_the_same_files_twice_change_nothing(store: GraphStore, settings: Settin
     os.utime(events, ns=(1, 1))  # looks changed: read again, and every event_id is already there
     third = ingest_files(store, settings, **args)
     assert (third.ingested, third.duplicates, third.skipped_files) == (0, 7, [])
+    assert third.summary().startswith("ingest: events read 7, ingested 0, duplicates 7, rejected 0; customers read 2")
     assert store.stats() == before
+
+
+def test_future_dated_events_are_counted_and_rejected_with_reject_future(store: GraphStore, settings: Settings,
+                                                                         tmp_path: Path) -> None:
+    now = int(datetime.now(UTC).timestamp() * 1000)
+    rows = [event("past", "ann", now - DAY_MS), event("skew", "ann", now + 60_000),
+            event("ahead", "ann", now + 400 * DAY_MS)]
+    kept = ingest_files(store, settings, events=[write_jsonl(tmp_path / "kept.jsonl", rows)])
+    assert (kept.ingested, kept.future, kept.rejected, kept.exit_code) == (3, 1, 0, 0)
+    assert "future-dated 1 (more than 5 min ahead of the clock; kept: --reject-future rejects them)" in kept.summary()
+
+    source = write_jsonl(tmp_path / "refused.jsonl",
+                         [{**r, "customer_id": "bob", "event_id": f"bob-{r['event_id']}"} for r in rows])
+    refused = ingest_files(store, settings, events=[source], reject_future=True)
+    assert (refused.ingested, refused.future, refused.rejected, refused.exit_code) == (2, 1, 1, 3)
+    assert "future-dated 1 (more than 5 min ahead of the clock; rejected)" in refused.summary()
+    [reject] = [json.loads(line) for line in Path(f"{source}.rejects.jsonl").read_text().splitlines()]
+    assert (reject["event_id"], reject["line"]) == ("bob-ahead", 3)
+    assert reject["reason"].startswith("future_ts: ts ")
+    assert "is more than 5 minutes ahead of the clock" in reject["reason"]
+    assert store.read("MATCH (:Customer {id: 'bob'})-[:PERFORMED]->(i) RETURN i.id AS id ORDER BY id") == [
+        {"id": "bob-past"}, {"id": "bob-skew"}]
 
 
 def generated(customers: int, per_customer: int, seed: int) -> list[dict[str, Any]]:

@@ -12,6 +12,9 @@
    `WINDOW_DAYS` of the trigger count as moved forward. Customers who refused `analytics` are not part of that
    history (docs/privacy.md). Score = (forward + 1) / (took + 2), so an action without
    history sits at 0.5, between proven and failed ones; ties keep catalog order by code.
+5. After a switch to a competitor (or churn) as the customer's latest interaction, steps 1-4 do not apply: the only
+   suggestions are the catalog's win-back actions, those it lists for the trigger `competitor_switch`, consent
+   still respected (a catalog without them suggests nothing).
 """
 
 from __future__ import annotations
@@ -19,13 +22,16 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from graph.errors import InputError
 from graph.ontology import Label, Rel
+from graph.prediction import has_left, latest_interaction
 from graph.privacy import DECIDED_BY_AT, LATEST_DECISION
 from graph.store import GraphStore
 
 WINDOW_DAYS = 90
+WIN_BACK_TRIGGER = "competitor_switch"  # the catalog's actions for this trigger are the win-back actions
 DAY_MS = 86_400_000
 MARKETING_KINDS = ("product", "content")
 _OUTCOME_WORDS = {"negative": "negative", "met": "as expected", "exceeded": "better than expected"}
@@ -62,6 +68,10 @@ def next_best_actions(store: GraphStore, customer_id: str, at: int | None = None
     rows = store.read(_CUSTOMER, {"customer": customer_id, "at": at}, name="nba-customer")
     if not rows:
         raise InputError(f"There is no customer {customer_id!r}; check the id.")
+    refused = set(rows[0]["refused"])
+    last = latest_interaction(store, customer_id, at)
+    if has_left(last):
+        return _win_back(store, last, refused)
     latest = store.read(_LATEST_TRIGGER, {"customer": customer_id, "at": at}, name="nba-trigger")
     if not latest:
         return []
@@ -69,7 +79,6 @@ def next_best_actions(store: GraphStore, customer_id: str, at: int | None = None
     experience, how = infer_experience(moment["experience"], moment["csat"], moment["sentiment"])
     if experience is None:
         return []
-    refused = set(rows[0]["refused"])
     candidates = [a for a in store.read(_SUGGESTED, {"trigger": moment["trigger"], "experience": experience},
                                         name="nba-suggested")
                   if a["purpose"] not in refused]
@@ -96,6 +105,18 @@ def next_best_actions(store: GraphStore, customer_id: str, at: int | None = None
     return recommended
 
 
+def _win_back(store: GraphStore, departure: dict[str, Any], refused: set[str]) -> list[RecommendedAction]:
+    """The catalog's win-back actions the customer's consents allow, after `departure` (a switch or churn)."""
+    when = datetime.fromtimestamp(departure["ts"] / 1000, tz=UTC).strftime("%Y-%m-%d")
+    left = (f"switched to {departure['competitor'] or 'a competitor'}" if departure["type"] == "switch"
+            else "churned")
+    return [RecommendedAction(a["code"], a["name"], a["kind"],
+                              f"The customer {left} on {when}: only win-back actions apply now; the catalog answers "
+                              f"a departure with '{a['name'] or a['code']}'.", forward_score(0, 0))
+            for a in store.read(_SUGGESTED_ANY, {"trigger": WIN_BACK_TRIGGER}, name="nba-win-back")
+            if a["purpose"] not in refused]
+
+
 _C, _I, _T, _A = Label.CUSTOMER.value, Label.INTERACTION.value, Label.TRIGGER_EVENT.value, Label.ACTION.value
 _CUSTOMER = (
     f"MATCH (c:{_C} {{id: $customer}}) "
@@ -113,13 +134,14 @@ _LATEST_TRIGGER = (
     "coalesce(t.experience, i.experience) AS experience, i.csat AS csat, i.sentiment AS sentiment "
     "ORDER BY i.ts DESC, i.id DESC LIMIT 1"
 )
-_SUGGESTED = (
-    f"MATCH (:{_T} {{code: $trigger}})-[s:{Rel.SUGGESTS.value}]->(a:{_A}) "
-    "WHERE coalesce(s.when, a.when) = $experience "
+_ACTIONS_OF_TRIGGER = f"MATCH (:{_T} {{code: $trigger}})-[s:{Rel.SUGGESTS.value}]->(a:{_A}) "
+_ACTION_ROWS = (
     "RETURN DISTINCT a.code AS code, a.name AS name, a.kind AS kind, "
     f"coalesce(a.purpose, CASE WHEN a.kind IN {list(MARKETING_KINDS)!r} THEN 'marketing' ELSE 'service' END) "
     "AS purpose ORDER BY code"
 )
+_SUGGESTED = _ACTIONS_OF_TRIGGER + "WHERE coalesce(s.when, a.when) = $experience " + _ACTION_ROWS
+_SUGGESTED_ANY = _ACTIONS_OF_TRIGGER + _ACTION_ROWS  # whatever the outcome: win-back actions answer a departure
 _SAME_MOMENT = (
     f"MATCH (:{_T} {{code: $trigger}})<-[t:{Rel.TRIGGERED.value}]-(i:{_I})<-[:{Rel.PERFORMED.value}]-(c:{_C}) "
     "WHERE coalesce(t.experience, i.experience) = $experience AND i.ts <= $at AND c.id <> $customer "

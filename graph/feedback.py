@@ -3,6 +3,13 @@
 Both read the embeddings that `graph.enrichment.enrich` stores (run `dtc enrich` first). Both search only the verbatims
 of customers who have not refused `analytics` (docs/privacy.md).
 
+What the twin already knows about a verbatim's tone decides what is a complaint: a verbatim is *praise* when any
+interaction that carried it had a met or exceeded experience, a CSAT of 4 or more, or a sentiment above 0.3; it is a
+*complaint* when one had a negative experience, a failed or abandoned outcome, negative sentiment, CSAT <= 2, CES >= 5,
+NPS <= 6 or was a complaint. Friction discovery clusters complaints that are never praise. Feedback search returns
+distinct texts; when the searched text reads as a complaint (closer to the centroid of the twin's complaint verbatims
+than to that of its praise, by more than `COMPLAINT_MARGIN` in cosine similarity), praise is left out of the answer.
+
     similar_feedback(store, embedder, "my parcel came a week late", k=5, persona="trend-seeker")
     suggest_frictions(store, embedder)   # clusters of negative verbatims without a friction code
 """
@@ -27,14 +34,17 @@ MAX_K = 100
 CLUSTER_THRESHOLD = 0.5  # cosine similarity at which two complaints are taken to describe the same problem
 MIN_CLUSTER_SIZE = 3  # interactions a candidate friction needs before it is worth a person's look
 MAX_VERBATIMS = 3000  # the most recent uncoded negative verbatims clustered in one run (memory grows with the square)
+COMPLAINT_MARGIN = 0.05  # on the demo twin "rude staff in store" sits +0.08 nearer complaints, "great service" -0.09
+MAX_TONE_TEXTS = 5000  # distinct verbatims read to place the complaint and praise centroids
 
 
 @dataclass(frozen=True)
 class FeedbackMatch:
-    interaction_id: str
+    interaction_id: str  # the most recent interaction that carried the text
     text: str
     score: float  # cosine similarity of the texts, -1..1
     customer_id: str | None
+    occurrences: int = 1  # interactions that carried this same text (searchable ones: consent respected)
 
 
 @dataclass(frozen=True)
@@ -53,8 +63,9 @@ class FrictionCandidate:
 
 def similar_feedback(store: GraphStore, embedder: Embedder, text: str, k: int = 5,
                      persona: str | None = None) -> list[FeedbackMatch]:
-    """The `k` verbatims closest in meaning to `text`, best first; with `persona`, only verbatims a customer gave
-    while showing that persona (a SHOWS assignment with weight > 0 valid at the interaction's time)."""
+    """The `k` distinct verbatims closest in meaning to `text`, best first, each represented by its most recent
+    interaction; with `persona`, only verbatims a customer gave while showing that persona (a SHOWS assignment with
+    weight > 0 valid at the interaction's time). A complaint-like `text` leaves praise out (see the module doc)."""
     if not text.strip():
         raise InputError("similarFeedback needs a non-empty text to compare verbatims with.")
     if not 1 <= k <= MAX_K:
@@ -64,6 +75,7 @@ def similar_feedback(store: GraphStore, embedder: Embedder, text: str, k: int = 
         return []
     ensure_embedding_index(store, embedder)
     vector = embedder.encode_one(text)
+    complaint = reads_as_complaint(store, embedder.name, vector, total)
     fetch = max(4 * k, 20)
     while True:
         # the index holds persona and insight embeddings too, and a persona filter drops more: widen until k found.
@@ -72,12 +84,49 @@ def similar_feedback(store: GraphStore, embedder: Embedder, text: str, k: int = 
         hits = store.vector_search(Label.EMBEDDING, EMBEDDING_VECTOR_PROPERTY, vector, fetch)
         ranked = [(row["hash"], score) for row, score in hits if row.get("model") == embedder.name]
         rows = store.read(_MATCHES_OF_PERSONA if persona else _MATCHES,
-                          {"hashes": [h for h, _ in ranked], "persona": persona, "k": k}, name="feedback-matches")
+                          {"hashes": [h for h, _ in ranked], "persona": persona, "k": k, "complaint": complaint},
+                          name="feedback-matches")
         if len(rows) >= k or len(hits) >= total or fetch >= 16 * total:
             break
         fetch *= 4
     score_of = dict(ranked)
-    return [FeedbackMatch(r["id"], r["text"], round(float(score_of[r["hash"]]), 4), r["customer"]) for r in rows]
+    return [FeedbackMatch(r["id"], r["text"], round(float(score_of[r["hash"]]), 4), r["customer"],
+                          int(r["occurrences"])) for r in rows]
+
+
+def reads_as_complaint(store: GraphStore, model: str, vector: Sequence[float], version: int) -> bool:
+    """Whether `vector` lies nearer the twin's complaint verbatims than its praise (by more than COMPLAINT_MARGIN);
+    False while the twin knows too little (no verbatim of one tone). `version` (the number of embeddings) keys the
+    cached centroids, so new verbatims move them."""
+    centroids = _tone_centroids(store, model, version)
+    if centroids is None:
+        return False
+    complaint, praise = centroids
+    query = np.asarray(vector, dtype=np.float32)
+    query /= max(float(np.linalg.norm(query)), 1e-12)
+    return float(query @ complaint - query @ praise) > COMPLAINT_MARGIN
+
+
+_centroids: dict[tuple[str, str, int], tuple[npt.NDArray[np.float32], npt.NDArray[np.float32]] | None] = {}
+
+
+def _tone_centroids(store: GraphStore, model: str,
+                    version: int) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float32]] | None:
+    key = (f"{store.url}#{getattr(store, 'graph_name', '')}", model, version)
+    if key not in _centroids:
+        rows = store.read(_TONES, {"model": model, "max": MAX_TONE_TEXTS}, name="feedback-tones")
+        sides = []
+        for wanted in (True, False):
+            vectors = np.array([r["vector"] for r in rows if r["complaint"] is wanted], dtype=np.float32)
+            if len(vectors) == 0:
+                _centroids[key] = None
+                return None
+            centre = vectors.mean(axis=0)
+            sides.append(centre / max(float(np.linalg.norm(centre)), 1e-12))
+        if len(_centroids) > 64:  # one entry per store, model and embedding count: old versions go
+            _centroids.clear()
+        _centroids[key] = (sides[0], sides[1])
+    return _centroids[key]
 
 
 def suggest_frictions(store: GraphStore, embedder: Embedder, *, threshold: float = CLUSTER_THRESHOLD,
@@ -173,30 +222,55 @@ def _unique_code(code: str, taken: set[str]) -> str:
 
 _E, _I, _C = Label.EMBEDDING.value, Label.INTERACTION.value, Label.CUSTOMER.value
 _ANALYTICS_ALLOWED = "NOT 'analytics' IN coalesce(c.refused, [])"  # docs/privacy.md: the analytics consent rule
+# the tone of one interaction `x` (the module doc): praise, or a complaint (null, not false, when no field says;
+# hence the coalesce around any())
+_PRAISE = "(x.experience IN ['met', 'exceeded'] OR x.csat >= 4 OR x.sentiment > 0.3)"
+_COMPLAINT = ("(x.experience = 'negative' OR x.outcome IN ['failure', 'abandoned'] OR x.sentiment < 0 OR x.csat <= 2 "
+              "OR x.ces >= 5 OR x.nps <= 6 OR x.type = 'complaint')")
+# one row per distinct text (hash), in rank order: its most recent interaction, how often it was said; praise is
+# left out when $complaint (the FalkorDB pitfall: the list predicate is projected before it filters)
+_DISTINCT_TEXTS = (
+    "WITH rank, h, x ORDER BY x.ts DESC, x.id DESC "
+    "WITH rank, h, collect(x) AS said "
+    f"WITH rank, h, said, coalesce(any(x IN said WHERE {_PRAISE}), false) AS praised "
+    "WHERE NOT ($complaint AND praised) "
+    "RETURN h AS hash, said[0].id AS id, said[0].text AS text, said[0].customer_id AS customer, "
+    "size(said) AS occurrences ORDER BY rank LIMIT $k"
+)
 _MATCHES = (
     "UNWIND range(0, size($hashes) - 1) AS rank WITH rank, $hashes[rank] AS h "
-    f"MATCH (e:{_E} {{hash: h}})-[:{Rel.EMBEDS.value}]->(i:{_I})<-[:{Rel.PERFORMED.value}]-(c:{_C}) "
-    f"WHERE i.text IS NOT NULL AND {_ANALYTICS_ALLOWED} "
-    "RETURN h AS hash, i.id AS id, i.text AS text, i.customer_id AS customer ORDER BY rank, id LIMIT $k"
+    f"MATCH (e:{_E} {{hash: h}})-[:{Rel.EMBEDS.value}]->(x:{_I})<-[:{Rel.PERFORMED.value}]-(c:{_C}) "
+    f"WHERE x.text IS NOT NULL AND {_ANALYTICS_ALLOWED} "
+    + _DISTINCT_TEXTS
 )
 _MATCHES_OF_PERSONA = (
     "UNWIND range(0, size($hashes) - 1) AS rank WITH rank, $hashes[rank] AS h "
-    f"MATCH (e:{_E} {{hash: h}})-[:{Rel.EMBEDS.value}]->(i:{_I})<-[:{Rel.PERFORMED.value}]-(c:{Label.CUSTOMER.value})"
+    f"MATCH (e:{_E} {{hash: h}})-[:{Rel.EMBEDS.value}]->(x:{_I})<-[:{Rel.PERFORMED.value}]-(c:{_C})"
     f"-[s:{Rel.SHOWS.value}]->(:{Label.PERSONA.value} {{code: $persona}}) "
-    f"WHERE i.text IS NOT NULL AND {_ANALYTICS_ALLOWED} AND s.weight > 0 AND (s.since IS NULL OR s.since <= i.ts) "
-    "AND (s.until IS NULL OR i.ts < s.until) "
-    "WITH DISTINCT rank, h, i "
-    "RETURN h AS hash, i.id AS id, i.text AS text, i.customer_id AS customer ORDER BY rank, id LIMIT $k"
+    f"WHERE x.text IS NOT NULL AND {_ANALYTICS_ALLOWED} AND s.weight > 0 AND (s.since IS NULL OR s.since <= x.ts) "
+    "AND (s.until IS NULL OR x.ts < s.until) "
+    "WITH DISTINCT rank, h, x "
+    + _DISTINCT_TEXTS
 )
-# negative: a negative experience, a failed or abandoned outcome, negative sentiment, CSAT <= 2, CES >= 5,
-# NPS <= 6 (a detractor), or a complaint
+# the distinct verbatims of one tone only, to place the complaint and praise centroids
+_TONES = (
+    f"MATCH (e:{_E} {{model: $model}})-[:{Rel.EMBEDS.value}]->(x:{_I})<-[:{Rel.PERFORMED.value}]-(c:{_C}) "
+    f"WHERE x.text IS NOT NULL AND {_ANALYTICS_ALLOWED} "
+    f"WITH e, sum(CASE WHEN {_COMPLAINT} THEN 1 ELSE 0 END) AS complaints, "
+    f"sum(CASE WHEN {_PRAISE} THEN 1 ELSE 0 END) AS praise "
+    "WHERE (complaints > 0 AND praise = 0) OR (praise > 0 AND complaints = 0) "
+    f"RETURN e.{EMBEDDING_VECTOR_PROPERTY} AS vector, complaints > 0 AS complaint LIMIT $max"
+)
+# complaints without a friction code, from texts that were never praise
 _UNCODED_NEGATIVE = (
-    f"MATCH (e:{_E} {{model: $model}})-[:{Rel.EMBEDS.value}]->(i:{_I}) "
-    f"WHERE i.text IS NOT NULL AND i.frictions IS NULL AND NOT (i)-[:{Rel.HIT.value}]->() "
-    "AND ($since IS NULL OR i.ts >= $since) "
-    "AND (i.experience = 'negative' OR i.outcome IN ['failure', 'abandoned'] OR i.sentiment < 0 OR i.csat <= 2 "
-    "OR i.ces >= 5 OR i.nps <= 6 OR i.type = 'complaint') "
-    f"MATCH (c:{_C})-[:{Rel.PERFORMED.value}]->(i) WHERE {_ANALYTICS_ALLOWED} "
-    f"RETURN e.hash AS hash, e.{EMBEDDING_VECTOR_PROPERTY} AS vector, i.id AS id, i.text AS text, "
-    "i.touchpoint AS touchpoint ORDER BY i.ts DESC LIMIT $max"
+    f"MATCH (e:{_E} {{model: $model}})-[:{Rel.EMBEDS.value}]->(x:{_I}) WHERE x.text IS NOT NULL "
+    "WITH e, collect(x) AS said "
+    f"WITH e, said, coalesce(any(x IN said WHERE {_PRAISE}), false) AS praised "
+    "WHERE NOT praised "
+    "UNWIND said AS x "
+    f"WITH e, x WHERE x.frictions IS NULL AND NOT (x)-[:{Rel.HIT.value}]->() AND ($since IS NULL OR x.ts >= $since) "
+    f"AND {_COMPLAINT} "
+    f"MATCH (c:{_C})-[:{Rel.PERFORMED.value}]->(x) WHERE {_ANALYTICS_ALLOWED} "
+    f"RETURN e.hash AS hash, e.{EMBEDDING_VECTOR_PROPERTY} AS vector, x.id AS id, x.text AS text, "
+    "x.touchpoint AS touchpoint ORDER BY x.ts DESC LIMIT $max"
 )

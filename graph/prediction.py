@@ -12,8 +12,9 @@ the target's weight for that persona). The persona counts are smoothed towards t
 A switch event outside the journey (its own session, or after the journey gap) counts as the next step of the
 journey's last interaction when it follows within `SWITCH_WINDOW_DAYS` and nothing happened in between.
 A state nobody ever left answers with where all observed transitions lead; a customer without interactions gets
-the touchpoints journeys begin with. Other customers who refused `analytics` are not part of the training data; the
-customer's own history always counts for them (docs/privacy.md).
+the touchpoints journeys begin with. A customer whose latest interaction is a switch or churn has left
+(`has_left`): there is no next step to predict. Other customers who refused `analytics` are not part of the training
+data; the customer's own history always counts for them (docs/privacy.md).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import networkx as nx
 
@@ -30,6 +32,7 @@ from graph.store import GraphStore
 
 SWITCH_PREFIX = "switch:"
 CHURN = "churn"
+LEAVING_TYPES = ("switch", CHURN)  # the latest interaction being one of these means the customer has left
 START = "(start)"  # the state of a customer with no interactions yet: how journeys begin
 PRIOR_STRENGTH = 10.0
 SWITCH_WINDOW_DAYS = 90  # a switch this soon after a journey's last step counts as that step's next one
@@ -99,7 +102,22 @@ def top_steps(distribution: Mapping[str, float], k: int) -> list[NextStep]:
     return [NextStep(state, round(p, 4)) for state, p in ranked]
 
 
+def has_left(latest: Mapping[str, Any]) -> bool:
+    """Whether a customer whose latest interaction is `latest` has left (switched to a competitor or churned)."""
+    return latest.get("type") in LEAVING_TYPES
+
+
 # -- reading the graph -----------------------------------------------------------------------------------------------
+def latest_interaction(store: GraphStore, customer_id: str, at: int) -> dict[str, Any]:
+    """The customer's latest interaction up to `at` ((ts, id) order): touchpoint, type, competitor, ts; its fields
+    are null when the customer has none. InputError when there is no such customer."""
+    rows = store.read(_LATEST, {"customer": customer_id, "at": at}, name="latest-interaction")
+    if not rows:
+        raise InputError(f"There is no customer {customer_id!r}; check the id (customers merged into another "
+                         "answer under the survivor's id).")
+    return dict(rows[0])
+
+
 def next_steps(store: GraphStore, customer_id: str, k: int = 3, at: int | None = None) -> list[NextStep]:
     """The `k` most likely next touchpoints of a customer (switches to competitors included), best first.
 
@@ -107,11 +125,9 @@ def next_steps(store: GraphStore, customer_id: str, k: int = 3, at: int | None =
     if k < 1:
         raise InputError(f"k={k} must be at least 1.")
     at = int(time.time() * 1000) if at is None else at
-    rows = store.read(_LATEST, {"customer": customer_id, "at": at}, name="next-steps-latest")
-    if not rows:
-        raise InputError(f"There is no customer {customer_id!r}; check the id (customers merged into another "
-                         "answer under the survivor's id).")
-    latest = rows[0]
+    latest = latest_interaction(store, customer_id, at)
+    if has_left(latest):
+        return []  # gone to a competitor (or churned): win-back is for next_best_actions, not a predicted step
     personas = {r["persona"]: float(r["weight"]) for r in store.read(
         _CURRENT_PERSONAS, {"customer": customer_id, "at": at}, name="next-steps-personas")}
     if latest["touchpoint"] is None:
@@ -156,7 +172,7 @@ _LATEST = (
     f"MATCH (c:{_C} {{id: $customer}}) "
     f"OPTIONAL MATCH (c)-[:{Rel.PERFORMED.value}]->(i:{_I}) WHERE i.ts <= $at "
     "WITH i ORDER BY i.ts DESC, i.id DESC LIMIT 1 "
-    "RETURN i.touchpoint AS touchpoint, i.type AS type, i.competitor AS competitor"
+    "RETURN i.touchpoint AS touchpoint, i.type AS type, i.competitor AS competitor, i.ts AS ts"
 )
 _CURRENT_PERSONAS = (
     f"MATCH (:{_C} {{id: $customer}})-[s:{Rel.SHOWS.value}]->(p:{Label.PERSONA.value}) "

@@ -225,6 +225,7 @@ DEMO_CATALOG: dict[str, list[dict[str, Any]]] = {
         {"code": "parcel_arrival", "name": "Parcel arrival"},
         {"code": "try_on_result", "name": "Virtual try-on result"},
         {"code": "issue_resolution", "name": "Support issue resolution"},
+        {"code": "competitor_switch", "name": "Switch to a competitor"},  # its actions are the win-back actions
     ],
     "actions": [
         {"code": "courier_credit", "name": "Apologise and refund the delivery fee", "kind": "service",
@@ -245,6 +246,10 @@ DEMO_CATALOG: dict[str, list[dict[str, Any]]] = {
          "trigger": "issue_resolution", "when": "met"},
         {"code": "referral_invite", "name": "Invite to the refer-a-friend programme", "kind": "content",
          "trigger": "issue_resolution", "when": "exceeded"},
+        {"code": "winback_call", "name": "Call to hear why they left and put it right", "kind": "contact",
+         "trigger": "competitor_switch", "when": "negative"},
+        {"code": "winback_offer", "name": "A comeback offer on what they used to buy", "kind": "product",
+         "trigger": "competitor_switch", "when": "negative"},
     ],
     "competitors": [
         {"code": "budgetbeauty", "name": "BudgetBeauty"},

@@ -216,8 +216,10 @@ class Query:
             influence=r["influence"], quadrant=r["quadrant"], switches=r["switches"],
             touchpoint_codes=list(r["touchpoints"]), friction_codes=list(r["frictions"])) for r in rows]
 
-    @strawberry.field(description="Verbatims closest in meaning to `text` (semantic search), optionally only those "
-                                  "given by customers while showing `persona`.")
+    @strawberry.field(description="The `k` distinct verbatims closest in meaning to `text` (semantic search), each "
+                                  "with its most recent interaction, optionally only those given by customers while "
+                                  "showing `persona`. A complaint-like text leaves out verbatims the twin knows as "
+                                  "praise.")
     async def similar_feedback(self, info: Info, text: str, k: int = 5,
                                persona: str | None = None) -> list[FeedbackMatch]:
         require(info.context.caller, READERS, "search feedback")
@@ -230,7 +232,8 @@ class Query:
         if not matches:
             await _known(info, Label.PERSONA, persona)
         return [FeedbackMatch(interaction_id=strawberry.ID(m.interaction_id), text=m.text, score=m.score,
-                              customer_id=None if m.customer_id is None else strawberry.ID(m.customer_id))
+                              customer_id=None if m.customer_id is None else strawberry.ID(m.customer_id),
+                              occurrences=m.occurrences)
                 for m in matches]
 
     @strawberry.field(description="How big the twin's graph is: nodes per label and relationships per type.")

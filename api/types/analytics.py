@@ -189,10 +189,12 @@ class RecommendedAction:
 
 @strawberry.type(description="A verbatim close in meaning to the text searched for.")
 class FeedbackMatch:
-    interaction_id: strawberry.ID = strawberry.field(description="The interaction that carried the verbatim.")
-    text: str = strawberry.field(description="The verbatim.")
+    interaction_id: strawberry.ID = strawberry.field(description="The most recent interaction that carried the "
+                                                                 "verbatim.")
+    text: str = strawberry.field(description="The verbatim (each text once in an answer).")
     score: float = strawberry.field(description="Cosine similarity to the searched text, -1 to 1.")
-    customer_id: strawberry.ID | None = strawberry.field(description="The customer who gave it.")
+    customer_id: strawberry.ID | None = strawberry.field(description="The customer who gave it most recently.")
+    occurrences: int = strawberry.field(default=1, description="How many interactions carried this same text.")
 
 
 @strawberry.type(description="How many of one kind of node or relationship the graph holds.")

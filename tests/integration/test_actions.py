@@ -79,3 +79,56 @@ def test_the_outcome_is_inferred_when_the_event_has_none() -> None:
 def test_an_unknown_customer_is_an_input_error(store: GraphStore) -> None:
     with pytest.raises(InputError, match="'ghost'"):
         next_best_actions(store, "ghost")
+
+
+WIN_BACK_CATALOG: dict[str, Any] = {
+    **DELIVERY_CATALOG,
+    "triggers": [*DELIVERY_CATALOG["triggers"], {"code": "competitor_switch", "name": "Switch to a competitor"}],
+    "actions": [*DELIVERY_CATALOG["actions"],
+                {"code": "winback_call", "name": "Call to hear why they left", "kind": "contact",
+                 "trigger": "competitor_switch", "when": "negative"},
+                {"code": "winback_offer", "name": "A comeback offer", "kind": "product",
+                 "trigger": "competitor_switch", "when": "negative"}],
+}
+
+
+def bad_delivery_then_switch(customer: str) -> list[dict[str, Any]]:
+    return [{"event_id": f"{customer}-d", "customer_id": customer, "ts": T0, "touchpoint": "doorstep",
+             "type": "delivery", "trigger": "delivery", "experience": "negative"},
+            {"event_id": f"{customer}-s", "customer_id": customer, "ts": T0 + DAY_MS, "touchpoint": "web",
+             "type": "switch", "competitor": "glamco"}]
+
+
+def test_after_a_switch_only_win_back_actions_remain_and_consent_still_holds(store: GraphStore) -> None:
+    from graph.prediction import next_steps
+
+    load_catalog(store, WIN_BACK_CATALOG)
+    add_customer(store, "gone", consents=[{"purpose": "marketing", "granted": False, "ts": T0 - DAY_MS}])
+    add_customer(store, "keen")
+    add_events(store, bad_delivery_then_switch("gone") + bad_delivery_then_switch("keen"))
+    gone = next_best_actions(store, "gone")
+    assert [a.action for a in gone] == ["winback_call"]  # the comeback offer is marketing, which she refused
+    assert gone[0].reason.startswith("The customer switched to glamco on 2024-04-02: only win-back actions apply")
+    assert [a.action for a in next_best_actions(store, "keen")] == ["winback_call", "winback_offer"]
+    assert next_steps(store, "gone") == [] and next_steps(store, "keen") == []
+    # before the switch, the delivery's answer held
+    assert [a.action for a in next_best_actions(store, "keen", at=T0 + 1)] == ["apology_call", "voucher"]
+
+
+def test_a_customer_back_after_a_switch_gets_next_steps_again(store: GraphStore) -> None:
+    from graph.prediction import next_steps
+
+    load_catalog(store, WIN_BACK_CATALOG)
+    add_customer(store, "back")
+    add_events(store, [*bad_delivery_then_switch("back"),
+                       {"event_id": "back-p", "customer_id": "back", "ts": T0 + 2 * DAY_MS, "touchpoint": "checkout",
+                        "type": "purchase"}])
+    assert [a.action for a in next_best_actions(store, "back")] == ["apology_call", "voucher"]
+    assert next_steps(store, "back") != []
+
+
+def test_without_win_back_actions_in_the_catalog_a_switcher_gets_none(store: GraphStore) -> None:
+    load_catalog(store, DELIVERY_CATALOG)
+    add_customer(store, "gone")
+    add_events(store, bad_delivery_then_switch("gone"))
+    assert next_best_actions(store, "gone") == []

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from demo_graph import DemoTwin
 from intelligence_graph import DAY_MS, add_customer, add_events, add_touchpoint, load_catalog, ms
 
 from graph.embeddings import Embedder
@@ -96,3 +97,59 @@ def test_clusters_grow_from_the_densest_text() -> None:
 def test_the_suggested_code_uses_the_words_that_set_the_cluster_apart() -> None:
     everything = LATE + RUDE
     assert suggest_code(RUDE, everything) == "rude_shop"
+
+
+def test_a_verbatim_said_by_many_is_one_match_represented_by_its_latest_interaction(store: GraphStore,
+                                                                                   embedder: Embedder) -> None:
+    add_touchpoint(store, "delivery", "web")
+    for n in range(3):
+        add_customer(store, f"s{n}")
+    add_events(store, [_event(f"same-{n}", f"s{n}", LATE[0], day=n) for n in range(3)]
+               + [_event(f"other-{n}", f"s{n}", text, day=5) for n, text in enumerate(LATE[1:])])
+    enrich(store, embedder)
+    matches = similar_feedback(store, embedder, "my order came a week late", k=4)
+    assert sorted(m.text for m in matches) == sorted(LATE)  # four distinct texts, not the same one three times
+    [same] = [m for m in matches if m.text == LATE[0]]
+    assert (same.interaction_id, same.customer_id, same.occurrences) == ("same-2", "s2", 3)
+
+
+def test_praise_and_as_expected_verbatims_are_never_suggested_as_frictions(store: GraphStore,
+                                                                          embedder: Embedder) -> None:
+    add_touchpoint(store, "delivery", "web")
+    met = ["Everything went as expected.", "Fine, no complaints.", "Quick and simple, as it should be."]
+    events = [_event(f"late-{n}", f"c{n}", text, n, experience="negative") for n, text in enumerate(LATE)]
+    # detractor scores (NPS 6) once made these look negative
+    events += [_event(f"met-{n}-{k}", f"m{n}{k}", text, n, experience="met", nps=6) for n, text in enumerate(met)
+               for k in range(3)]
+    # one text, said in anger once and with CSAT 5 once: it is not a friction
+    events += [_event("mixed-1", "x1", "The delivery was quick.", 1, experience="negative"),
+               _event("mixed-2", "x2", "The delivery was quick.", 2, csat=5),
+               _event("mixed-3", "x3", "The delivery was quick.", 3, sentiment=-0.4)]
+    add_events(store, events)
+    enrich(store, embedder)
+    candidates = suggest_frictions(store, embedder, min_size=3, threshold=0.3)
+    suggested = {text for c in candidates for text in c.examples}
+    assert suggested and suggested <= set(LATE)
+
+
+def test_a_complaint_finds_complaints_on_the_demo_twin(demo_twin: DemoTwin, embedder: Embedder) -> None:
+    store = demo_twin.store
+    enrich(store, embedder)
+    matches = similar_feedback(store, embedder, "rude staff in store", k=3)
+    assert len({m.text for m in matches}) == 3
+    for m in matches:
+        [tone] = store.read("MATCH (x:Interaction) WHERE x.text = $text RETURN "
+                            "sum(CASE WHEN x.experience = 'exceeded' THEN 1 ELSE 0 END) AS exceeded, "
+                            "max(x.sentiment) AS sentiment", {"text": m.text})
+        assert tone["exceeded"] == 0 and (tone["sentiment"] or 0) <= 0.3, (m.text, tone)
+    praise = similar_feedback(store, embedder, "super friendly staff, great advice", k=3)
+    assert "Super friendly staff and the advice was spot on." in [m.text for m in praise]  # praise is still found
+
+    for candidate in suggest_frictions(store, embedder):
+        said = store.read("MATCH (x:Interaction) WHERE x.id IN $ids RETURN DISTINCT x.text AS text",
+                          {"ids": list(candidate.interaction_ids)})
+        for text in {*candidate.examples, *(r["text"] for r in said)}:
+            [tone] = store.read("MATCH (x:Interaction) WHERE x.text = $text RETURN max(x.csat) AS csat, "
+                                "sum(CASE WHEN x.experience IN ['met', 'exceeded'] THEN 1 ELSE 0 END) AS positive",
+                                {"text": text})
+            assert (tone["csat"] or 0) < 4 and tone["positive"] == 0, (candidate.code, text, tone)

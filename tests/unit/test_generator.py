@@ -18,6 +18,7 @@ import jsonschema
 import pytest
 import yaml
 
+from graph.actions import WIN_BACK_TRIGGER
 from ingest.generator import (
     SYDNEY_CATALOG,
     SYDNEY_CUSTOMERS,
@@ -81,9 +82,11 @@ def test_codes_used_by_events_are_in_the_catalog(demo: Path) -> None:
     assert codes["channels"] >= CHANNELS
     assert {t["stage"] for t in catalog["touchpoints"]} == {"awareness", "consideration", "purchase", "retention",
                                                             "advocacy"}
-    for trigger in codes["triggers"]:  # every trigger has one action for each experience
+    for trigger in codes["triggers"] - {WIN_BACK_TRIGGER}:  # every trigger has one action for each experience
         assert sorted(a["when"] for a in catalog["actions"] if a["trigger"] == trigger) == ["exceeded", "met",
                                                                                              "negative"]
+    assert {a["code"] for a in catalog["actions"] if a["trigger"] == WIN_BACK_TRIGGER} == {"winback_call",
+                                                                                          "winback_offer"}
     assert 3 <= len(catalog["personas"]) <= 5
     assert all(set(p["empathy"]) == {"think", "feel", "say", "do"} for p in catalog["personas"])
     assert all("owner" in f and f["owner"] in codes["stakeholders"] for f in catalog["frictions"])

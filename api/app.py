@@ -3,24 +3,32 @@
 The lifespan is the composition root: it opens the store once (unless one is handed in), ensures the schema and
 keeps both in typed state for every request. Routes: `/graphql` (GraphiQL in a browser, graphql-transport-ws for
 subscriptions), `POST /events`, `/healthz`, `/readyz`, `/metrics`, GraphiQL's assets under `/graphql-ide/`, and the
-dashboard at `/`. Middlewares, outermost first: metrics, body size (413), authentication (401), rate limit (429).
+dashboard at `/`. Middlewares, outermost first: request ids, metrics, development-mode guard (loopback Host, no
+cross-origin writes or sockets, JSON bodies), body size (413), authentication (401), rate limit (429). Every error
+answer, of any route or middleware, is JSON with a code and the request id (api/errors.py).
 """
 
 from __future__ import annotations
 
 import asyncio
 import importlib.util
+import json
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 from typing import Any
 
+import redis
+from cross_web import HTTPException
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route, WebSocketRoute
+from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
@@ -28,14 +36,16 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types.unset import UnsetType
 
 from api import graphiql
-from api.auth import CALLER_KEY, EVENT_WRITERS, METRICS_READERS, AuthMiddleware, Caller, KeyRing
+from api.auth import CALLER_KEY, EVENT_WRITERS, METRICS_READERS, AuthMiddleware, Caller, DevModeGuard, KeyRing
 from api.context import AppState, Context, new_context
-from api.errors import ErrorCode, RequestIds, error_body, request_id_of
-from api.limits import BodySizeLimit, RateLimit, RateLimiter
+from api.errors import ErrorCode, RefusedRequest, RequestIds, error_response, request_id_of
+from api.limits import BodySizeLimit, LimitedTransportWS, RateLimit, RateLimiter, SocketCaps
 from api.metrics import Metrics, MetricsMiddleware
 from api.schema import build_schema
+from graph.errors import ConfigError, StoreUnavailableError
 from graph.settings import ApiLimits, Settings
 from graph.store import GraphStore, open_store
+from ingest.strict_json import MalformedJSONError, loads_strict
 
 log = logging.getLogger("dtc.api")
 READY_TIMEOUT_S = 5.0
@@ -47,12 +57,42 @@ def state_of(app: Any) -> AppState:
 
 
 class TwinGraphQL(GraphQL[Context, None]):
-    """strawberry's ASGI view with the twin's context, and the key checked at `connection_init` for WebSockets."""
+    """strawberry's ASGI view with the twin's context, strict JSON, JSON error answers, and for WebSockets the key
+    checked at `connection_init` and the per-key limits (api.limits.LimitedTransportWS)."""
 
-    def __init__(self, keys: KeyRing, **kwargs: Any) -> None:
+    graphql_transport_ws_handler_class = LimitedTransportWS
+
+    def __init__(self, keys: KeyRing, rate_limiter: RateLimiter, socket_caps: SocketCaps, **kwargs: Any) -> None:
         super().__init__(subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,), allow_queries_via_get=False,
-                         **kwargs)
-        self.keys = keys
+                         connection_init_wait_timeout=timedelta(seconds=10), **kwargs)
+        self.keys, self.rate_limiter, self.socket_caps = keys, rate_limiter, socket_caps
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await super().__call__(scope, receive, send)
+            return
+        try:
+            response = await self.run(Request(scope, receive=receive))
+        except HTTPException as e:  # strawberry would answer these in plain text, without a code or request id
+            response = error_response(scope, e.status_code, e.reason, getattr(e, "code", None))
+        await response(scope, receive, send)
+
+    def parse_json(self, data: str | bytes) -> Any:
+        """An HTTP body: strict JSON (ingest.strict_json), else 400 MALFORMED_BODY saying why."""
+        try:
+            return loads_strict(data)
+        except MalformedJSONError as e:
+            raise RefusedRequest(400, str(e), ErrorCode.MALFORMED_BODY) from e
+        except json.JSONDecodeError as e:
+            raise RefusedRequest(400, f"The body is not JSON ({e.msg} at line {e.lineno}, column {e.colno}); send "
+                                      '{"query": "…", "variables": {…}}.', ErrorCode.MALFORMED_BODY) from e
+
+    def decode_json(self, data: str | bytes) -> object:
+        """A WebSocket message: strict JSON; strawberry closes the socket (4400) on anything else."""
+        try:
+            return loads_strict(data)
+        except MalformedJSONError as e:
+            raise json.JSONDecodeError(str(e), "", 0) from e
 
     async def render_graphql_ide(self, request: Request) -> Response:
         return graphiql.page()  # served from the package, not strawberry's CDN page: it works offline
@@ -81,7 +121,9 @@ def create_app(settings: Settings, store: GraphStore | None = None, limits: ApiL
     limits = limits or settings.api_limits
     keys = KeyRing(settings.api_keys)
     metrics = Metrics()
-    graphql = TwinGraphQL(keys, schema=build_schema(limits))
+    limiter = RateLimiter(limits.rate_per_second, limits.burst)  # one budget per key over HTTP and WebSockets
+    graphql = TwinGraphQL(keys, limiter, SocketCaps(limits.max_sockets, limits.max_subscriptions),
+                          schema=build_schema(limits))
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -105,14 +147,29 @@ def create_app(settings: Settings, store: GraphStore | None = None, limits: ApiL
         graphiql.assets(),
         *_dashboard_routes(),
     ]
+    guards = [Middleware(DevModeGuard)] if keys.open else []
     return Starlette(routes=routes, lifespan=lifespan, middleware=[
         Middleware(RequestIds),
         Middleware(MetricsMiddleware, metrics=metrics),
+        *guards,
         Middleware(BodySizeLimit, max_bytes=limits.max_body_bytes),
         Middleware(AuthMiddleware, keys=keys, protected=("/graphql", "/events", "/metrics")),
-        Middleware(RateLimit, limiter=RateLimiter(limits.rate_per_second, limits.burst),
-                   guarded=("/graphql", "/events")),
-    ])
+        Middleware(RateLimit, limiter=limiter, guarded=("/graphql", "/events")),
+    ], exception_handlers={StarletteHTTPException: http_error, Exception: internal_error})
+
+
+async def http_error(request: Request, exc: Exception) -> Response:
+    """Starlette's own refusals (no such route 404, method 405) as JSON with a code and the request id."""
+    assert isinstance(exc, StarletteHTTPException)
+    return error_response(request.scope, exc.status_code, str(exc.detail), headers=exc.headers)
+
+
+async def internal_error(request: Request, exc: Exception) -> Response:
+    """A bug: the traceback goes to the log under the request id, the client gets that id."""
+    request_id = request_id_of(request.scope)
+    log.error("request %s: internal error on %s %s", request_id, request.method, request.url.path, exc_info=exc)
+    return error_response(request.scope, 500, f"Internal error; the server logged it under request id {request_id}.",
+                          ErrorCode.INTERNAL_SERVER_ERROR)
 
 
 def _dashboard_routes() -> list[BaseRoute]:
@@ -144,7 +201,8 @@ async def readyz(request: Request) -> JSONResponse:
         await asyncio.wait_for(run_in_threadpool(_store_ready, state.store), READY_TIMEOUT_S)
     except Exception as e:  # noqa: BLE001 - any failure means not ready; say which
         reason = str(e) or type(e).__name__
-        return JSONResponse({"status": "unavailable", "store": state.store.url, "reason": reason}, status_code=503)
+        return JSONResponse({"status": "unavailable", "store": state.store.url, "reason": reason,
+                             "requestId": request_id_of(request.scope)}, status_code=503)
     return JSONResponse({"status": "ready", "store": state.store.url, "engine": state.store.engine})
 
 
@@ -157,8 +215,7 @@ async def metrics_text(request: Request) -> Response:
     state = state_of(request.app)
     caller: Caller | None = request.scope.get(CALLER_KEY)
     if caller is None or not caller.may(METRICS_READERS):
-        return JSONResponse(error_body("Metrics need an admin or analyst key.", ErrorCode.FORBIDDEN,
-                                       request_id_of(request.scope)), status_code=403)
+        return error_response(request.scope, 403, "Metrics need an admin or analyst key.")
     return PlainTextResponse(state.metrics.render(), media_type="text/plain; version=0.0.4")
 
 
@@ -168,12 +225,19 @@ async def post_events(request: Request) -> JSONResponse:
     state = state_of(request.app)
     caller: Caller | None = request.scope.get(CALLER_KEY)
     if caller is None or not caller.may(EVENT_WRITERS):
-        return JSONResponse(error_body("Posting events needs an ingest, frontend or admin key.", ErrorCode.FORBIDDEN,
-                                       request_id_of(request.scope)), status_code=403)
+        return error_response(request.scope, 403, "Posting events needs an ingest, frontend or admin key.")
     from ingest.stream import accept_events
 
     body = await request.body()
-    result = await run_in_threadpool(accept_events, body, request.headers.get("content-type", ""),
-                                     state.event_stream())
+    try:
+        result = await run_in_threadpool(accept_events, body, request.headers.get("content-type", ""),
+                                         state.event_stream())
+    except MalformedJSONError as e:
+        return error_response(request.scope, 400, f"{e} Nothing was queued.", ErrorCode.MALFORMED_BODY)
+    except (StoreUnavailableError, ConfigError, redis.RedisError) as e:
+        log.warning("request %s: POST /events: %s", request_id_of(request.scope), e)
+        return error_response(request.scope, 503, "The event stream did not take the batch, so all of it or none of "
+                              "it was queued; post the same body again in a moment (events are applied once per "
+                              "event_id, so a retry is safe).", ErrorCode.STORE_UNAVAILABLE, {"Retry-After": "1"})
     state.metrics.events_received(result.accepted, result.rejected)
     return JSONResponse(result.to_json(), status_code=202)

@@ -2,7 +2,8 @@
 
 Roles: `admin` (everything, personal data, erasure), `analyst` and `frontend` (read the twin and its questions;
 frontend may also record events and set consent), `ingest` (post events only). Without keys the server runs open,
-every caller acting as admin, and only on a loopback address. Keys are compared in constant time and never logged;
+every caller acting as admin, only on a loopback address, and only for requests a web page of another site cannot
+make (DevModeGuard). Keys are compared in constant time and never logged;
 callers are known in logs and metrics by a short fingerprint of their key.
 """
 
@@ -12,8 +13,10 @@ import hashlib
 import hmac
 import ipaddress
 import logging
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -134,3 +137,70 @@ async def _unauthenticated(scope: Scope, send: Send, had_key: bool) -> None:
                "This API needs a key: send 'Authorization: Bearer <key>'.")
     await send_error(scope, send, 401, message, ErrorCode.UNAUTHENTICATED,
                      [(b"www-authenticate", b'Bearer realm="dtc"')])
+
+
+# -- development mode ---------------------------------------------------------------------------------------------
+LOOPBACK_HOST = re.compile(r"(localhost|127\.0\.0\.1|\[::1\])(:\d{1,5})?", re.IGNORECASE)
+STATE_CHANGING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+JSON_MEDIA_TYPES = frozenset({"application/json", "application/x-ndjson", "application/jsonl", "application/json-seq"})
+# The hook for endpoints that must take text/plain in development mode (the Segment endpoints, /v1/*, post it): list
+# their paths here. They take it only when the request has no Origin or a loopback one, like every other write.
+PLAIN_TEXT_PATHS: tuple[str, ...] = ()
+
+
+def loopback_host(host: str) -> bool:
+    """A Host header (or an origin's netloc) naming localhost, 127.0.0.1 or [::1], with any port."""
+    return LOOPBACK_HOST.fullmatch(host.strip()) is not None
+
+
+def loopback_origin(origin: str) -> bool:
+    parts = urlsplit(origin)
+    return parts.scheme in ("http", "https") and loopback_host(parts.netloc)
+
+
+def is_json(content_type: str) -> bool:
+    media = content_type.partition(";")[0].strip().lower()
+    return media in JSON_MEDIA_TYPES or (media.startswith("application/") and media.endswith("+json"))
+
+
+class DevModeGuard:
+    """Development mode (no keys, everyone admin): answer only what a web page of another site cannot make a browser
+    do. Requests must name a loopback host (a DNS-rebinding page names its own); writes and WebSocket upgrades with an
+    Origin must come from a loopback origin (CORS does not guard WebSockets, and a cross-site form posts without
+    asking); request bodies must be JSON (text/plain and form bodies are what a page can post without a preflight)."""
+
+    def __init__(self, app: ASGIApp, plain_text_paths: tuple[str, ...] = PLAIN_TEXT_PATHS) -> None:
+        self.app, self.plain_text_paths = app, plain_text_paths
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] not in ("http", "websocket"):
+            await self.app(scope, receive, send)
+            return
+        refusal = self.refusal(scope)
+        if refusal is None:
+            await self.app(scope, receive, send)
+        elif scope["type"] == "websocket":
+            await send({"type": "websocket.close", "code": 1008, "reason": refusal[1][:120]})  # HTTP 403 to the upgrade
+        else:
+            await send_error(scope, send, refusal[0], refusal[1], refusal[2])
+
+    def refusal(self, scope: Scope) -> tuple[int, str, ErrorCode] | None:
+        """(status, message, code) when the request is refused, else None."""
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
+        host, origin = headers.get("host", ""), headers.get("origin")
+        if not loopback_host(host):
+            message = (f"In development mode (no DTC_API_KEYS) the API answers only requests to localhost, 127.0.0.1 "
+                       f"or [::1], not {host[:100]!r}; set DTC_API_KEYS to serve other host names.")
+            return 403, message, ErrorCode.FORBIDDEN
+        writes = scope["type"] == "websocket" or scope["method"] in STATE_CHANGING
+        if writes and origin is not None and not loopback_origin(origin):
+            return 403, (f"In development mode (no DTC_API_KEYS) the API takes writes and WebSockets only from pages "
+                         f"served by localhost, not from {origin[:100]!r}."), ErrorCode.FORBIDDEN
+        if scope["type"] == "http" and scope["method"] in STATE_CHANGING:
+            content_type = headers.get("content-type", "")
+            plain_allowed = scope["path"] in self.plain_text_paths and content_type.startswith("text/plain")
+            if not is_json(content_type) and not plain_allowed:
+                message = (f"In development mode (no DTC_API_KEYS) request bodies must be JSON (Content-Type: "
+                           f"application/json or application/x-ndjson), not {content_type[:60]!r}.")
+                return 415, message, ErrorCode.UNSUPPORTED_MEDIA_TYPE
+        return None

@@ -68,7 +68,8 @@ class AppState:
         if self._stream is None:
             from ingest.stream import EventStream
 
-            self._stream = EventStream.connect(self.store, self.settings)
+            # a stalled Redis fails a POST within the API's deadline instead of holding it
+            self._stream = EventStream.connect(self.store, self.settings, timeout_s=self.limits.deadline_ms / 1000)
         return self._stream
 
     def record_events(self, events: Sequence[Event]) -> int:

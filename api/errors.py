@@ -27,11 +27,13 @@ import json
 import logging
 import re
 import secrets
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from enum import StrEnum
 from typing import Any
 
+from cross_web import HTTPException
 from graphql import GraphQLError, GraphQLSyntaxError
+from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from strawberry.extensions import SchemaExtension
 
@@ -84,6 +86,21 @@ HTTP_STATUS_CODES = {400: ErrorCode.BAD_REQUEST, 401: ErrorCode.UNAUTHENTICATED,
 def error_body(message: str, code: ErrorCode, request_id: str) -> dict[str, Any]:
     """A GraphQL-shaped body for failures answered outside GraphQL (400, 401, 403, 413, 415, 429, 503, …)."""
     return {"data": None, "errors": [{"message": message, "extensions": {"code": code.value, "requestId": request_id}}]}
+
+
+def error_response(scope: Scope, status: int, message: str, code: ErrorCode | None = None,
+                   headers: Mapping[str, str] | None = None) -> JSONResponse:
+    """An HTTP error answer: the GraphQL-shaped body, its code (by default the status's), the request id."""
+    code = code or HTTP_STATUS_CODES.get(status, ErrorCode.BAD_REQUEST)
+    return JSONResponse(error_body(message, code, request_id_of(scope)), status_code=status, headers=headers)
+
+
+class RefusedRequest(HTTPException):
+    """An HTTP refusal with its code, raised inside strawberry's view (which turns it into error_response)."""
+
+    def __init__(self, status: int, message: str, code: ErrorCode) -> None:
+        super().__init__(status, message)
+        self.code = code
 
 
 async def send_error(scope: Scope, send: Send, status: int, message: str, code: ErrorCode,

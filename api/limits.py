@@ -1,4 +1,5 @@
-"""What the API refuses so that one caller cannot hurt the others: big bodies, floods of requests, too many sockets.
+"""What the API refuses so that one caller cannot hurt the others: big bodies, floods of requests (over HTTP and over
+WebSockets alike), too many sockets and running subscriptions per key.
 
 The limits are `graph.settings.ApiLimits` (read once with the rest of the settings); what one operation may ask for
 (depth, cost, argument ranges) is api/complexity.py; what each limit protects is docs/security.md.
@@ -7,8 +8,12 @@ The limits are `graph.settings.ApiLimits` (read once with the rest of the settin
 from __future__ import annotations
 
 import time
+from collections import Counter
+from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import BaseGraphQLTransportWSHandler
+from strawberry.subscriptions.protocols.graphql_transport_ws.types import ConnectionInitMessage, SubscribeMessage
 
 from api.auth import CALLER_KEY, Caller
 from api.errors import ErrorCode, send_error
@@ -113,3 +118,94 @@ class RateLimit:
                                  [(b"retry-after", str(seconds).encode())])
                 return
         await self.app(scope, receive, send)
+
+
+# -- WebSockets -------------------------------------------------------------------------------------------------
+class SocketCaps:
+    """Per key (the caller's fingerprint), in this process: open GraphQL WebSockets and operations running on them."""
+
+    def __init__(self, max_sockets: int, max_operations: int) -> None:
+        self.max_sockets, self.max_operations = max_sockets, max_operations
+        self.sockets: Counter[str] = Counter()
+        self.operations: Counter[str] = Counter()
+
+    def admit(self, counts: Counter[str], key: str, maximum: int) -> bool:
+        if counts[key] >= maximum:
+            return False
+        counts[key] += 1
+        return True
+
+    def release(self, counts: Counter[str], key: str) -> None:
+        counts[key] -= 1
+        if counts[key] <= 0:
+            del counts[key]
+
+
+class LimitedTransportWS(BaseGraphQLTransportWSHandler[Any, Any]):
+    """graphql-transport-ws under the API's limits: each `subscribe` message is one request against the key's rate
+    (the events a subscription pushes are not), a key keeps at most DTC_API_MAX_SOCKETS sockets open (close 4429)
+    and DTC_API_MAX_SUBSCRIPTIONS operations running (an `error` message, RATE_LIMITED). Depth, cost and the deadline
+    apply through the schema, as over HTTP. The view holds the limiter and caps (api.app.TwinGraphQL)."""
+
+    admitted: str | None = None  # the key this socket is counted for
+
+    @property
+    def caps(self) -> SocketCaps:
+        caps: SocketCaps = getattr(self.view, "socket_caps")  # noqa: B009 - the twin's view, not strawberry's type
+        return caps
+
+    @property
+    def limiter(self) -> RateLimiter:
+        limiter: RateLimiter = getattr(self.view, "rate_limiter")  # noqa: B009
+        return limiter
+
+    async def handle_connection_init(self, message: ConnectionInitMessage) -> None:
+        await super().handle_connection_init(message)  # authenticates (the view's on_ws_connect) and acknowledges
+        caller: Caller | None = getattr(self.context, "caller", None)
+        if not self.connection_acknowledged or caller is None or self.admitted is not None:
+            return
+        caps = self.caps
+        if caps.admit(caps.sockets, caller.fingerprint, caps.max_sockets):
+            self.admitted = caller.fingerprint
+        else:
+            await self.websocket.close(4429, f"This key has {caps.max_sockets} WebSockets open already (the limit); "
+                                             "close one, or share one socket between subscriptions.")
+
+    async def shutdown(self) -> None:
+        try:
+            await super().shutdown()
+        finally:
+            if self.admitted is not None:
+                self.caps.release(self.caps.sockets, self.admitted)
+                self.admitted = None
+
+    async def handle_subscribe(self, message: SubscribeMessage) -> None:
+        caller: Caller | None = getattr(self.context, "caller", None)
+        if not self.connection_acknowledged or caller is None or message["id"] in self.operations:
+            await super().handle_subscribe(message)  # strawberry closes the socket for these
+            return
+        caps = self.caps
+        wait = self.limiter.retry_after(caller.fingerprint)
+        if wait > 0:
+            seconds = max(1, int(wait + 0.999))
+            await self._refuse(message["id"], f"Too many requests for this key; retry in {seconds} s (the limit is "
+                                              "per key, over HTTP and WebSockets).", seconds)
+            return
+        if not caps.admit(caps.operations, caller.fingerprint, caps.max_operations):
+            await self._refuse(message["id"], f"This key runs {caps.max_operations} operations over its WebSockets "
+                                              "already (the limit); complete one first.", None)
+            return
+        await super().handle_subscribe(message)
+        operation = self.operations.get(message["id"])
+        if operation is None or operation.task is None:
+            caps.release(caps.operations, caller.fingerprint)
+        else:
+            operation.task.add_done_callback(lambda _: caps.release(caps.operations, caller.fingerprint))
+
+    async def _refuse(self, operation_id: str, message: str, retry_after: int | None) -> None:
+        extensions: dict[str, Any] = {"code": ErrorCode.RATE_LIMITED.value,
+                                      "requestId": getattr(self.context, "request_id", "-")}
+        if retry_after is not None:
+            extensions["retryAfter"] = retry_after
+        await self.send_message({"id": operation_id, "type": "error",
+                                 "payload": [{"message": message, "extensions": extensions}]})

@@ -23,12 +23,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
-from graph.errors import ConfigError, InputError
+from graph.errors import ConfigError, InputError, StoreUnavailableError
 from graph.settings import Settings
 from graph.store import GraphStore
 from ingest.contracts import Event, event_to_json, validate_event
 from ingest.sink import sink_for
+from ingest.strict_json import loads_strict
 
 GROUP = "dtc-workers"
 MAX_ERRORS = 100  # per-row errors returned to one POST
@@ -69,15 +72,26 @@ class EventStream:
         self.key = stream_key(graph_name)
 
     @classmethod
-    def connect(cls, store: GraphStore, settings: Settings) -> EventStream:
-        return cls(redis.Redis.from_url(redis_url_for(store, settings)), settings.graph_name)
+    def connect(cls, store: GraphStore, settings: Settings, *, timeout_s: float | None = None) -> EventStream:
+        """The graph's stream; with `timeout_s`, a call Redis does not answer in that time fails at once, without
+        the client's retries (the API's producer answers 503 rather than hold the request)."""
+        patience: dict[str, Any] = {} if timeout_s is None else {
+            "socket_timeout": timeout_s, "socket_connect_timeout": timeout_s, "retry": Retry(NoBackoff(), 0)}
+        return cls(redis.Redis.from_url(redis_url_for(store, settings), **patience), settings.graph_name)
 
     def append(self, events: Sequence[Event]) -> list[str]:
-        """Add events to the stream (one round trip); their entry ids."""
-        pipe = self.client.pipeline(transaction=False)
+        """Add events to the stream in one MULTI/EXEC transaction, so all of them are queued or none; their entry
+        ids. A Redis failure is StoreUnavailableError: appending the same events again is safe, as the worker
+        applies an event id once."""
+        pipe = self.client.pipeline(transaction=True)
         for event in events:
             pipe.xadd(self.key, {"event": json.dumps(event_to_json(event), ensure_ascii=False)})
-        return [_text(i) for i in pipe.execute()]
+        try:
+            return [_text(i) for i in pipe.execute()]
+        except redis.RedisError as e:
+            where = self.client.get_connection_kwargs()
+            raise StoreUnavailableError(f"redis://{where.get('host')}:{where.get('port')} ({self.key})",
+                                        str(e) or type(e).__name__) from e
 
     def ensure_group(self) -> None:
         try:
@@ -145,14 +159,16 @@ class AcceptResult:
 
 
 def parse_body(body: bytes, content_type: str) -> list[tuple[Any, str | None]]:
-    """The items of a request body (a JSON object, a JSON array, or NDJSON lines), each with a parse error."""
+    """The items of a request body (a JSON object, a JSON array, or NDJSON lines), each with a parse error; JSON the
+    twin will not read (ingest.strict_json: too deep, huge integers, lone surrogates) refuses the whole body with
+    MalformedJSONError."""
     text = body.decode("utf-8", errors="replace").strip()
     if not text:
         return []
     is_lines = "ndjson" in content_type or "jsonl" in content_type or "json-seq" in content_type
     if not is_lines:
         try:
-            whole = json.loads(text)
+            whole = loads_strict(text)
         except json.JSONDecodeError as e:
             if "\n" not in text:
                 return [(None, f"malformed JSON: {e.msg} at column {e.colno}")]
@@ -162,14 +178,15 @@ def parse_body(body: bytes, content_type: str) -> list[tuple[Any, str | None]]:
     for line in text.splitlines():
         if line.strip():
             try:
-                items.append((json.loads(line), None))
+                items.append((loads_strict(line), None))
             except json.JSONDecodeError as e:
                 items.append((None, f"malformed JSON: {e.msg} at column {e.colno}"))
     return items
 
 
 def accept_events(body: bytes, content_type: str, stream: EventStream) -> AcceptResult:
-    """Validate a POSTed body and append the valid events to the stream; the bad rows come back with reasons."""
+    """Validate a POSTed body and append the valid events to the stream, all or none (StoreUnavailableError); the
+    bad rows come back with reasons."""
     result = AcceptResult()
     valid: list[Event] = []
     for row, (item, parse_error) in enumerate(parse_body(body, content_type), start=1):

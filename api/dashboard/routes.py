@@ -14,6 +14,7 @@ offline and makes no request outside the app.
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import quote
 
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -36,7 +37,7 @@ def routes() -> list[BaseRoute]:
         Route("/", home, name="dashboard-home"),
         Route("/personas/{code}", persona, name="dashboard-persona"),
         Route("/customers", customer_lookup, name="dashboard-customer-lookup"),
-        Route("/customers/{customer_id}", customer, name="dashboard-customer"),
+        Route("/customers/{customer_id:path}", customer, name="dashboard-customer"),  # an id may hold a '/'
         Route("/stakeholders", stakeholders, name="dashboard-stakeholders"),
         Route("/search", search, name="dashboard-search"),
         Mount("/static", app=StaticFiles(directory=str(HERE / "static")), name="static"),
@@ -62,7 +63,10 @@ async def persona(request: Request) -> Response:
 
 async def customer_lookup(request: Request) -> Response:
     wanted = (request.query_params.get("id") or DEFAULT_CUSTOMER).strip() or DEFAULT_CUSTOMER
-    return RedirectResponse(request.url_for("dashboard-customer", customer_id=wanted), status_code=303)
+    # a path on this server, never an absolute URL built from the Host header (an open redirect); quoted whole, so
+    # a '/' in the id stays in the id
+    return RedirectResponse(request.scope.get("root_path", "") + "/customers/" + quote(wanted, safe=""),
+                            status_code=303)
 
 
 async def customer(request: Request) -> Response:

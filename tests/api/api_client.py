@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from starlette.testclient import TestClient
@@ -37,3 +38,7 @@ class Api:
         assert body.get("errors"), body
         first: dict[str, Any] = body["errors"][0]
         return first
+
+
+MakeApi = Callable[..., Api]  # the make_api fixture: make_api(keys=KEYS, limits=OPEN)
+Serve = Callable[..., str]  # the serve fixture: serve(**env) starts `dtc serve`, returns its base URL

@@ -9,12 +9,12 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from api_client import KEYS, OPEN, Api
+from api_client import KEYS, OPEN, Api, MakeApi, Serve
 from starlette.testclient import TestClient
 
 from api.app import create_app
@@ -34,7 +34,6 @@ def sydney(store: GraphStore, store_settings: Settings, examples: Path, tmp_path
     return store
 
 
-MakeApi = Callable[..., Api]
 
 
 @pytest.fixture
@@ -44,7 +43,7 @@ def make_api(store: GraphStore, store_settings: Settings, tmp_path: Path) -> Ite
 
     def make(keys: dict[str, str] | None = None, limits: ApiLimits = OPEN) -> Api:
         settings = replace(store_settings, api_keys=keys or {}, state_dir_override=str(tmp_path / "state"))
-        client = TestClient(create_app(settings, store, limits))
+        client = TestClient(create_app(settings, store, limits), base_url="http://localhost")
         client.__enter__()
         clients.append(client)
         return Api(client, store)
@@ -72,7 +71,6 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-Serve = Callable[..., str]
 
 
 @pytest.fixture

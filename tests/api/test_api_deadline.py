@@ -9,7 +9,7 @@ import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from conftest import MakeApi, Serve
+from api_client import MakeApi, Serve
 from test_api_hostile_queries import ANSWER_S, healthz_seconds, post
 
 from graph.falkordb_store import FalkorDBStore

@@ -13,8 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from api_client import Api
-from conftest import Serve
+from api_client import Api, Serve
 from graphql import get_named_type, parse
 from graphql.language import Lexer, Source, TokenKind
 

@@ -6,8 +6,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from api_client import Api
-from conftest import MakeApi
+from api_client import Api, MakeApi
 from starlette.testclient import TestClient
 
 from api.app import create_app
@@ -111,7 +110,8 @@ def lost_store(tmp_path: Path) -> Iterator[FalkorDBStore]:
 
 def test_an_unreachable_store_is_store_unavailable_and_readyz_503(lost_store: FalkorDBStore, tmp_path: Path) -> None:
     settings = Settings(graph_url=lost_store.url, graph_name="lost", state_dir_override=str(tmp_path))
-    with TestClient(create_app(settings, lost_store, ApiLimits(rate_per_second=0))) as client:
+    with TestClient(create_app(settings, lost_store, ApiLimits(rate_per_second=0)),
+                    base_url="http://localhost") as client:
         assert client.get("/readyz").status_code == 200
         lost_store.redis().shutdown(nosave=True)
         r = client.post("/graphql", json={"query": '{ customer(id: "sydney") { id } }'})

@@ -81,7 +81,7 @@ def _subscribe(api: Api, ws: Any, query: str) -> None:
 
 
 def test_interaction_recorded_pushes_new_events_live(api: Api) -> None:
-    with api.client.websocket_connect("/graphql", subprotocols=["graphql-transport-ws"]) as ws:
+    with api.client.websocket_connect("ws://localhost/graphql", subprotocols=["graphql-transport-ws"]) as ws:
         _subscribe(api, ws, 'subscription { interactionRecorded(customerId: "alex") { id type touchpoint { code } } }')
         api.data(RECORD, input=event("live1"))  # the mutation publishes what it applied
         message = ws.receive_json()
@@ -91,7 +91,7 @@ def test_interaction_recorded_pushes_new_events_live(api: Api) -> None:
 
 
 def test_friction_detected_for_the_persona(api: Api) -> None:
-    with api.client.websocket_connect("/graphql", subprotocols=["graphql-transport-ws"]) as ws:
+    with api.client.websocket_connect("ws://localhost/graphql", subprotocols=["graphql-transport-ws"]) as ws:
         _subscribe(api, ws, 'subscription { frictionDetected(persona: "trend-seeker") { customerId at '
                    "friction { code } persona { code } interaction { id } } }")
         api.data(RECORD, input=event("live2", friction=["long_wait"]))
@@ -102,10 +102,10 @@ def test_friction_detected_for_the_persona(api: Api) -> None:
 
 
 def test_subscriptions_need_a_key_in_connection_init(keyed: Api) -> None:
-    with keyed.client.websocket_connect("/graphql", subprotocols=["graphql-transport-ws"]) as ws:
+    with keyed.client.websocket_connect("ws://localhost/graphql", subprotocols=["graphql-transport-ws"]) as ws:
         ws.send_json({"type": "connection_init", "payload": {"Authorization": "Bearer wrong"}})
         closed = ws.receive()
         assert closed["type"] == "websocket.close" and closed["code"] == 4403
-    with keyed.client.websocket_connect("/graphql", subprotocols=["graphql-transport-ws"]) as ws:
+    with keyed.client.websocket_connect("ws://localhost/graphql", subprotocols=["graphql-transport-ws"]) as ws:
         ws.send_json({"type": "connection_init", "payload": {"Authorization": "Bearer fe-key"}})
         assert ws.receive_json()["type"] == "connection_ack"

@@ -7,7 +7,7 @@ import urllib.error
 import urllib.request
 
 import pytest
-from conftest import Serve
+from api_client import Serve
 
 
 def test_an_oversized_body_gets_413_not_a_broken_connection(serve: Serve) -> None:

@@ -1,0 +1,83 @@
+"""JSON text as the twin reads it from the network: standard JSON, and nothing that could hurt what handles it next.
+
+Refused with MalformedJSONError (a reason a person can act on): nesting deeper than MAX_DEPTH, an integer longer than
+Python converts (4,300 digits), a lone surrogate (an escape such as \\ud800 without its pair: no UTF-8 text can hold
+it), and the non-standard NaN, Infinity and numbers too large for a double. Plain syntax errors stay
+json.JSONDecodeError, as from `json.loads`.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import sys
+from typing import Any
+
+from graph.errors import InputError
+
+MAX_DEPTH = 64  # arrays and objects within each other; events and GraphQL variables need fewer than ten
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+class MalformedJSONError(InputError):
+    """JSON text the twin will not read."""
+
+
+def loads_strict(text: str | bytes) -> Any:
+    """The value of `text` (UTF-8 when bytes), or MalformedJSONError naming what is wrong with it."""
+    if isinstance(text, bytes):
+        try:
+            text = text.decode("utf-8")
+        except UnicodeDecodeError as e:
+            raise MalformedJSONError(f"The body is not UTF-8 (byte {e.start}); send UTF-8 JSON.") from None
+    try:
+        value = json.loads(text, parse_constant=_no_constant, parse_float=_finite)
+    except RecursionError:
+        raise MalformedJSONError(f"The JSON nests deeper than {MAX_DEPTH} levels; send flatter data.") from None
+    except json.JSONDecodeError:
+        raise
+    except ValueError as e:  # int() past sys.get_int_max_str_digits()
+        if "digits" not in str(e):
+            raise MalformedJSONError(f"The JSON holds a value that cannot be read: {e}") from None
+        raise MalformedJSONError(f"The JSON holds an integer longer than {sys.get_int_max_str_digits():,} digits; "
+                                 "send numbers of ordinary size.") from None
+    _check(value)
+    return value
+
+
+def _no_constant(name: str) -> Any:
+    raise MalformedJSONError(f"The JSON holds {name}, which is not JSON; send a number or null.")
+
+
+def _finite(literal: str) -> float:
+    value = float(literal)
+    if not math.isfinite(value):
+        raise MalformedJSONError(f"The JSON holds the number {literal[:40]}, too large for a double; send a smaller "
+                                 "number.")
+    return value
+
+
+def _check(value: Any) -> None:
+    """Depth and lone surrogates, without recursion (the value may be as deep as the decoder allowed)."""
+    pending: list[tuple[Any, int]] = [(value, 0)]
+    while pending:
+        item, depth = pending.pop()
+        if isinstance(item, str):
+            _text(item)
+        elif isinstance(item, dict | list):
+            if depth >= MAX_DEPTH:
+                raise MalformedJSONError(f"The JSON nests deeper than {MAX_DEPTH} levels; send flatter data.")
+            if isinstance(item, dict):
+                for key, inner in item.items():
+                    _text(key)
+                    pending.append((inner, depth + 1))
+            else:
+                pending.extend((inner, depth + 1) for inner in item)
+
+
+def _text(text: str) -> None:
+    found = _LONE_SURROGATE.search(text)
+    if found:
+        raise MalformedJSONError(f"The JSON holds a lone surrogate (\\u{ord(found.group()):04x}), which no UTF-8 text "
+                                 "can carry; send the character whole, or remove it.")

@@ -46,6 +46,8 @@ from graphql import (
 from graphql.execution.values import get_argument_values, get_variable_values
 
 from api.errors import ApiError, ErrorCode
+from graph.analytics.funnel import MIN_HITTERS
+from graph.analytics.steps import PATH_STEPS, PERIODS, ROWS, WINDOW_DAYS
 from graph.feedback import MAX_K
 from graph.settings import ApiLimits
 
@@ -61,6 +63,8 @@ FIELD_COSTS: dict[tuple[str, str], int] = {
     ("Query", "affectedCustomers"): ANALYTIC_COST,
     ("Query", "journeyMap"): ANALYTIC_COST,
     ("Query", "journeyPaths"): ANALYTIC_COST,
+    ("Query", "funnel"): ANALYTIC_COST,
+    ("Query", "retention"): ANALYTIC_COST,
     ("Query", "nextSteps"): ANALYTIC_COST,
     ("Query", "similarFeedback"): ANALYTIC_COST,
     ("Query", "stakeholderMap"): ANALYTIC_COST,
@@ -87,7 +91,12 @@ ARGUMENT_RANGES: dict[tuple[str, str, str], tuple[int, int]] = {
     ("Query", "frictionToCompetitors", "limit"): (1, MAX_PAGE),
     ("Query", "affectedCustomers", "windowDays"): (1, 3650),
     ("Query", "affectedCustomers", "limit"): (1, MAX_PAGE),
-    ("Query", "journeyPaths", "limit"): (1, MAX_PAGE),
+    ("Query", "journeyPaths", "limit"): ROWS,
+    ("Query", "journeyPaths", "maxSteps"): PATH_STEPS,
+    ("Query", "funnel", "windowDays"): WINDOW_DAYS,
+    ("Query", "funnel", "minHitters"): MIN_HITTERS,
+    ("Query", "funnel", "limit"): ROWS,
+    ("Query", "retention", "periods"): PERIODS,
     ("Query", "nextSteps", "k"): (1, 50),
     ("Query", "similarFeedback", "k"): (1, MAX_K),
 }

@@ -28,13 +28,13 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
-TYPES = ("string", "int", "float", "bool", "datetime", "list")
+TYPES = ("string", "int", "float", "bool", "datetime", "list", "map")
 RETURN_TYPES = ("string", "int", "float", "bool", "datetime", "duration", "list", "map")
 AUDIENCES = ("analyst", "internal")
 MOMENT_FORMATS = ("epoch milliseconds (e.g. 1714557600000) or an RFC 3339 time with its offset "
@@ -47,6 +47,7 @@ _RETURN_ENTRY = re.compile(r"^(?P<path>[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*)\s*:\s*(?
 _PARAM_USE = re.compile(r"\$([A-Za-z_]\w*)")
 _STRING_LITERAL = re.compile(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"")
 _REQUIRED = object()
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 class NamedQueryError(Exception):
@@ -88,6 +89,11 @@ class Param:
                 if isinstance(value, str):
                     return json.loads(value) if value.startswith("[") else [v for v in value.split(",") if v]
                 return list(value)
+            if self.type == "map":
+                found = json.loads(value) if isinstance(value, str) else dict(value)
+                if not isinstance(found, dict):
+                    raise ValueError(value)
+                return found
         except (ValueError, TypeError) as e:
             if self.type == "datetime":
                 raise NamedQueryError(f"Parameter {self.name}={value!r} is not a valid datetime: give "
@@ -131,7 +137,10 @@ class NamedQuery:
 
 
 def to_epoch_ms(value: Any) -> int:
-    """Epoch milliseconds from an int/float (taken as ms), a datetime, or an RFC 3339 string with an offset."""
+    """Epoch milliseconds from an int/float (taken as ms), a datetime, or an RFC 3339 string with an offset.
+
+    Sub-millisecond parts round toward minus infinity, in integer arithmetic (a float timestamp can land a hair
+    below a whole millisecond and truncate to the one before)."""
     if isinstance(value, bool):
         raise ValueError(value)
     if isinstance(value, int | float):
@@ -139,14 +148,14 @@ def to_epoch_ms(value: Any) -> int:
     if isinstance(value, datetime):
         if value.tzinfo is None:
             raise ValueError(f"{value} has no time zone offset")
-        return int(value.timestamp() * 1000)
+        return (value - _EPOCH) // timedelta(milliseconds=1)
     text = str(value).strip()
     if re.fullmatch(r"-?\d+", text):
         return int(text)
     parsed = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
     if parsed.tzinfo is None:
         raise ValueError(f"{text} has no time zone offset (write e.g. 2024-05-01T10:00:00Z)")
-    return int(parsed.timestamp() * 1000)
+    return to_epoch_ms(parsed)
 
 
 def names(directory: Path = HERE) -> list[str]:

@@ -15,20 +15,32 @@ from api.context import Info
 from api.errors import bad_input
 from api.types.analytics import (
     AffectedCustomer,
+    Cohort,
     CompetitorCount,
     FeedbackMatch,
     FrictionCount,
     FrictionImpact,
+    Funnel,
+    FunnelBreakdown,
+    FunnelDrop,
+    FunnelGroup,
+    FunnelStep,
     JourneyMap,
     JourneyPaths,
     JourneyStage,
     KindCount,
     NextStep,
+    PathSequence,
     PathStep,
+    PathTransition,
     PathVariant,
     RecommendedAction,
+    Retention,
+    RetentionCell,
+    RetentionPeriod,
     StakeholderPosition,
     Stats,
+    StepMatcher,
     TouchpointExperience,
 )
 from api.types.catalog import Persona
@@ -173,20 +185,83 @@ class Query:
                 drop_off=t["dropOff"])
             for t in s["touchpoints"]]) for s in stages])
 
-    @strawberry.field(description="A persona's most frequent journey paths and the directly-follows graph between "
-                                  "touchpoints (process mining).")
-    async def journey_paths(self, info: Info, persona: str, limit: int = 10) -> JourneyPaths:
+    @strawberry.field(description="Paths from and to a step: with `start`, what customers do after an event that "
+                                  "matches it; with `end`, what leads to one; with both, the paths between them "
+                                  "(at most `maxSteps` events); without, whole journeys (process-mining variants).")
+    async def journey_paths(self, info: Info, persona: str | None = None, start: StepMatcher | None = None,
+                            end: StepMatcher | None = None, max_steps: int = 5, since: datetime | None = None,
+                            until: datetime | None = None, limit: int = 10) -> JourneyPaths:
         require(info.context.caller, READERS, "ask journeyPaths")
         from graph.analytics.paths import journey_paths
 
-        paths = await info.context.call(journey_paths, info.context.store, _persona_code(persona), limit)
-        if not paths["variants"]:
-            await _known(info, Label.PERSONA, _persona_code(persona))
+        first, last = _period(since, until)
+        code = None if persona is None else _persona_code(persona)
+        paths = await info.context.call(
+            journey_paths, info.context.store, code, limit,
+            start=None if start is None else start.to_map(), end=None if end is None else end.to_map(),
+            max_steps=max_steps, since=first, until=last)
+        if not paths["sequences"] and code is not None:
+            await _known(info, Label.PERSONA, code)
         return JourneyPaths(
+            sequences=[PathSequence(steps=list(s["steps"]), occurrences=s["occurrences"], customers=s["customers"])
+                       for s in paths["sequences"]],
+            transitions=[PathTransition(source=t["source"], target=t["target"], occurrences=t["occurrences"],
+                                        median_ms=t["medianMs"]) for t in paths["transitions"]],
             variants=[PathVariant(touchpoint_codes=list(v["variant"]), journeys=v["journeys"], share=v["share"])
                       for v in paths["variants"]],
             steps=[PathStep(source_code=e["source"], target_code=e["target"], count=e["count"],
                             median_seconds=float(e["medianMs"]) / 1000) for e in paths["edges"]])
+
+    @strawberry.field(description="A funnel over `steps` (2 to 10 step matchers): customers per step within "
+                                  "`windowDays` of their entry, conversion from the previous and first step, the "
+                                  "median time from entry, an optional breakdown, and the frictions that explain "
+                                  "each drop (drop rate against the baseline, lift, Wilson 95% interval).")
+    async def funnel(self, info: Info, steps: list[StepMatcher], persona: str | None = None, window_days: int = 14,
+                     since: datetime | None = None, until: datetime | None = None,
+                     breakdown: FunnelBreakdown | None = None, min_hitters: int = 1, limit: int = 10) -> Funnel:
+        require(info.context.caller, READERS, "ask funnel")
+        from graph.analytics.funnel import funnel
+
+        first, last = _period(since, until)
+        found = await info.context.call(
+            funnel, info.context.store, [s.to_map() for s in steps],
+            persona=None if persona is None else _persona_code(persona), window_days=window_days, since=first,
+            until=last, breakdown=None if breakdown is None else breakdown.value, min_hitters=min_hitters, limit=limit)
+        if persona is not None and not found["steps"][0]["customers"]:
+            await _known(info, Label.PERSONA, _persona_code(persona))
+
+        def steps_of(rows: list[Any]) -> list[FunnelStep]:
+            return [FunnelStep(step=r["step"], customers=r["customers"], from_previous=r["fromPrevious"],
+                               from_first=r["fromFirst"], median_ms_from_entry=r["medianMsFromEntry"]) for r in rows]
+
+        return Funnel(
+            steps=steps_of(found["steps"]),
+            groups=[FunnelGroup(key=g["key"], steps=steps_of(g["steps"])) for g in found["groups"]],
+            drops=[FunnelDrop(step=d["step"], friction_code=d["friction"], hitters=d["hitters"],
+                              dropped_hitters=d["droppedHitters"], drop_rate=d["dropRate"], baseline=d["baseline"],
+                              lift=d["lift"], ci_low=d["ciLow"], ci_high=d["ciHigh"]) for d in found["drops"]])
+
+    @strawberry.field(description="Retention cohorts: customers by the day, ISO week or month of their first "
+                                  "`cohortEvent`, and per later period how many were eligible (the period ended by "
+                                  "`asOf`) and retained (a `returnEvent` in it).")
+    async def retention(self, info: Info, cohort_event: StepMatcher, return_event: StepMatcher,
+                        period: RetentionPeriod = RetentionPeriod.WEEK, periods: int = 8,
+                        since: datetime | None = None, until: datetime | None = None, persona: str | None = None,
+                        as_of: datetime | None = None) -> Retention:
+        require(info.context.caller, READERS, "ask retention")
+        from graph.analytics.retention import retention
+
+        first, last = _period(since, until)
+        found = await info.context.call(
+            retention, info.context.store, cohort_event.to_map(), return_event.to_map(), period=period.value,
+            periods=periods, since=first, until=last, persona=None if persona is None else _persona_code(persona),
+            as_of=to_ms(as_of))
+        if persona is not None and not found["cohorts"]:
+            await _known(info, Label.PERSONA, _persona_code(persona))
+        return Retention(as_of=datetime.fromtimestamp(found["asOf"] / 1000, tz=UTC), cohorts=[Cohort(
+            start=datetime.fromtimestamp(c["start"] / 1000, tz=UTC), size=c["size"],
+            periods=[RetentionCell(n=p["n"], eligible=p["eligible"], retained=p["retained"], rate=p["rate"])
+                     for p in c["periods"]]) for c in found["cohorts"]])
 
     @strawberry.field(description="The customer's most likely next steps (touchpoints, switches, churn), best first.")
     async def next_steps(self, info: Info, customer_id: strawberry.ID, k: int = 3) -> list[NextStep]:

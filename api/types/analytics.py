@@ -5,6 +5,7 @@ next steps and actions, similar feedback and store statistics. Codes resolve to 
 from __future__ import annotations
 
 from datetime import datetime
+from enum import Enum
 
 import strawberry
 
@@ -88,7 +89,7 @@ class JourneyMap:
 @strawberry.type(description="A frequent whole-journey path of a persona (a process-mining variant).")
 class PathVariant:
     journeys: int = strawberry.field(description="Journeys that followed exactly this path.")
-    share: float = strawberry.field(description="Their share of the persona's journeys.")
+    share: float = strawberry.field(description="Their share of the kept paths.")
     touchpoint_codes: list[str] = strawberry.field(description="The touchpoint codes of the path, in order.")
 
     @strawberry.field(description="The touchpoints of the path, in order.")
@@ -113,10 +114,131 @@ class PathStep:
         return await Touchpoint.load(info, self.target_code)
 
 
-@strawberry.type(description="A persona's journey paths: the most frequent variants and the directly-follows graph.")
+@strawberry.type(description="Paths that share one list of step labels (touchpoint codes).")
+class PathSequence:
+    steps: list[str] = strawberry.field(description="The touchpoint codes of the path's events, in order.")
+    occurrences: int = strawberry.field(description="Kept paths with exactly these steps.")
+    customers: int = strawberry.field(description="Distinct customers among them.")
+
+
+@strawberry.type(description="One step of a path directly followed by the next, counted once per kept path.")
+class PathTransition:
+    source: str = strawberry.field(name="from", description="Touchpoint code of the earlier event.")
+    target: str = strawberry.field(name="to", description="Touchpoint code of the event that followed it.")
+    occurrences: int = strawberry.field(description="Kept paths holding the pair (overlapping paths each count).")
+    median_ms: float | None = strawberry.field(description="Median time between the two events, in ms.")
+
+
+@strawberry.type(description="Paths from and to a step (or whole journeys): the most frequent step sequences and "
+                             "every transition between consecutive steps.")
 class JourneyPaths:
-    variants: list[PathVariant] = strawberry.field(description="The most frequent whole-journey paths, most first.")
-    steps: list[PathStep] = strawberry.field(description="Directly-follows edges between touchpoints.")
+    sequences: list[PathSequence] = strawberry.field(
+        description="The most frequent step sequences, most first, then by steps (code point order, prefix first).")
+    transitions: list[PathTransition] = strawberry.field(
+        description="Every transition of the kept paths, most first, then by from and to.")
+    variants: list[PathVariant] = strawberry.field(
+        description="The sequences as process-mining variants with their share of the kept paths.",
+        deprecation_reason="Use `sequences` (occurrences instead of journeys; share = occurrences / kept paths).")
+    steps: list[PathStep] = strawberry.field(
+        description="Directly-follows edges between touchpoints.",
+        deprecation_reason="Use `transitions` (medianMs instead of medianSeconds).")
+
+
+@strawberry.input(description="Picks events: every given key must equal the interaction's stored value "
+                              "(case-sensitive); give at least one key.")
+class StepMatcher:
+    touchpoint: str | None = strawberry.field(default=None, description="Touchpoint code, e.g. `checkout`.")
+    type: str | None = strawberry.field(default=None, description="Event type, e.g. `purchase` or `switch`.")
+    stage: str | None = strawberry.field(default=None, description="Journey stage stored with the event.")
+    channel: str | None = strawberry.field(default=None, description="Channel code, e.g. `web`.")
+    outcome: str | None = strawberry.field(default=None, description="success, failure or abandoned.")
+
+    def to_map(self) -> dict[str, str | None]:
+        return {"touchpoint": self.touchpoint, "type": self.type, "stage": self.stage, "channel": self.channel,
+                "outcome": self.outcome}
+
+
+@strawberry.enum(description="How a funnel's customers are grouped.")
+class FunnelBreakdown(Enum):
+    PERSONA = strawberry.enum_value("PERSONA", description="By every persona the customer is at the entry of their "
+                                                           "best attempt (a customer may be in several groups).")
+    CHANNEL = strawberry.enum_value("CHANNEL", description="By the channel of the best attempt's entry event.")
+
+
+@strawberry.enum(description="The length of a retention period.")
+class RetentionPeriod(Enum):
+    DAY = strawberry.enum_value("DAY", description="UTC-day cohorts, 1-day periods.")
+    WEEK = strawberry.enum_value("WEEK", description="ISO-week cohorts (Monday 00:00 UTC), 7-day periods.")
+    MONTH = strawberry.enum_value("MONTH", description="Calendar-month cohorts, 30-day periods.")
+
+
+@strawberry.type(description="One step of a funnel.")
+class FunnelStep:
+    step: int = strawberry.field(description="The step's position, from 1.")
+    customers: int = strawberry.field(description="Customers whose best attempt reached the step.")
+    from_previous: float | None = strawberry.field(
+        description="customers / customers at the previous step (1 at step 1; null when that is 0).")
+    from_first: float | None = strawberry.field(description="customers / customers at step 1 (null when that is 0).")
+    median_ms_from_entry: float | None = strawberry.field(
+        description="Median ms from the entry to this step's match in the best attempts (null when none reached).")
+
+
+@strawberry.type(description="A funnel for one breakdown group.")
+class FunnelGroup:
+    key: str | None = strawberry.field(
+        description="Persona or channel code; null for customers who were no persona at entry.")
+    steps: list[FunnelStep] = strawberry.field(description="The group's steps.")
+
+
+@strawberry.type(description="A friction that explains the drop after a step: the drop rate of the customers who hit "
+                             "it before the next step against those who did not.")
+class FunnelDrop:
+    step: int = strawberry.field(description="The step customers dropped after.")
+    hitters: int = strawberry.field(description="Customers at the step who hit the friction before the next step "
+                                                "(or the window's end).")
+    dropped_hitters: int = strawberry.field(description="Of them, those who reached no further step.")
+    drop_rate: float = strawberry.field(description="droppedHitters / hitters.")
+    baseline: float | None = strawberry.field(
+        description="Drop rate of the customers at the step who did not hit it (null when there are none).")
+    lift: float | None = strawberry.field(description="dropRate / baseline (null when the baseline is 0 or null).")
+    ci_low: float = strawberry.field(description="Lower bound of the Wilson 95% interval of dropRate.")
+    ci_high: float = strawberry.field(description="Upper bound of the Wilson 95% interval of dropRate.")
+    friction_code: strawberry.Private[str]
+
+    @strawberry.field(description="The friction point.")
+    async def friction(self, info: Info) -> FrictionPoint:
+        return await FrictionPoint.load(info, self.friction_code)
+
+
+@strawberry.type(description="A funnel: customers per step, per breakdown group, and why they drop.")
+class Funnel:
+    steps: list[FunnelStep] = strawberry.field(description="Every step, in order.")
+    groups: list[FunnelGroup] = strawberry.field(
+        description="One funnel per breakdown key, by key (the null key last); empty without a breakdown.")
+    drops: list[FunnelDrop] = strawberry.field(
+        description="Per step before the last: the frictions that explain the drop, most dropped hitters first.")
+
+
+@strawberry.type(description="One period of a retention cohort.")
+class RetentionCell:
+    n: int = strawberry.field(description="Periods after the cohort's own, from 1.")
+    eligible: int = strawberry.field(description="Cohort customers whose period n had ended by asOf.")
+    retained: int = strawberry.field(description="Of them, those with a return event in period n.")
+    rate: float | None = strawberry.field(description="retained / eligible (null when eligible is 0).")
+
+
+@strawberry.type(description="Customers whose first cohort event fell in one day, week or month.")
+class Cohort:
+    start: datetime = strawberry.field(description="The start of the cohort's day, ISO week or calendar month (UTC).")
+    size: int = strawberry.field(description="Customers in the cohort.")
+    periods: list[RetentionCell] = strawberry.field(description="Periods 1 to `periods`, in order.")
+
+
+@strawberry.type(description="Retention cohorts and the moment they were computed for.")
+class Retention:
+    as_of: datetime = strawberry.field(description="The moment used for eligibility: the argument, else the latest "
+                                                   "interaction in the twin not after now.")
+    cohorts: list[Cohort] = strawberry.field(description="Non-empty cohorts, by start.")
 
 
 @strawberry.type(description="A stakeholder placed on the support x influence map, with what it owns.")

@@ -40,4 +40,5 @@ def from_ms(ms: Any) -> datetime | None:
 
 
 def to_ms(moment: datetime | None) -> int | None:
-    return None if moment is None else int(moment.timestamp() * 1000)
+    """Epoch milliseconds of an aware datetime, rounded toward minus infinity (None stays None)."""
+    return None if moment is None else to_epoch_ms(moment)

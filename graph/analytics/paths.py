@@ -1,39 +1,80 @@
-"""How a persona's journeys flow: `journey_paths` runs cypher/journey-paths (variants and directly-follows graph)."""
+"""Paths from and to a step, and whole journeys as process-mining variants: `journey_paths` runs cypher/journey-paths.
+
+Without matchers the answer is today's variants and directly-follows graph: each whole journey is one path, so the
+sequences are the variants (`variants` keeps their old shape with a share) and the transitions are the edges.
+"""
 
 from __future__ import annotations
 
-from typing import TypedDict
+from collections.abc import Mapping
+from typing import Any, TypedDict
 
+from graph.analytics.steps import PATH_STEPS, ROWS, in_range, step_matcher
 from graph.store import GraphStore
+
+
+class PathSequence(TypedDict):
+    steps: list[str]  # touchpoint codes in order
+    occurrences: int  # kept paths with exactly these labels
+    customers: int  # distinct customers among them
+
+
+class PathTransition(TypedDict):
+    source: str  # touchpoint code
+    target: str  # touchpoint code of the next event of the same path
+    occurrences: int  # once per path that holds the pair
+    medianMs: float  # median time between the two events
 
 
 class Variant(TypedDict):
     variant: list[str]  # touchpoint codes of a whole journey, in order
     journeys: int
-    share: float  # of the persona's journeys
+    share: float  # of the kept paths
 
 
 class DirectlyFollows(TypedDict):
-    source: str  # touchpoint code
-    target: str  # touchpoint code of the next interaction in the same journey
+    source: str
+    target: str
     count: int
-    medianMs: float  # median time between the two steps
+    medianMs: float
 
 
 class JourneyPaths(TypedDict):
-    variants: list[Variant]
-    edges: list[DirectlyFollows]
+    sequences: list[PathSequence]
+    transitions: list[PathTransition]
+    paths: int  # every kept path, also those beyond `limit`
+    variants: list[Variant]  # the sequences as variants with their share (the answer before matchers existed)
+    edges: list[DirectlyFollows]  # the transitions under their old names
 
 
-def journey_paths(store: GraphStore, persona: str, limit: int = 10) -> JourneyPaths:
-    """The `limit` most frequent variants (most first) and every directly-follows edge (most frequent first)."""
-    rows = store.run("journey-paths", {"persona": persona, "limit": limit})
+def journey_paths(store: GraphStore, persona: str | None = None, limit: int = 10, *,
+                  start: Mapping[str, Any] | None = None, end: Mapping[str, Any] | None = None, max_steps: int = 5,
+                  since: Any = None, until: Any = None) -> JourneyPaths:
+    """The `limit` most frequent paths (most first) and every transition between their steps (most first).
+
+    `start`/`end` are step matchers (None = no matcher); `since`/`until` bound the anchor (epoch ms, aware datetimes
+    or RFC 3339 text; None leaves the bound open)."""
+    rows = store.run("journey-paths", {
+        "persona": persona, "limit": in_range("limit", limit, ROWS),
+        "start": None if start is None else step_matcher(start, "start"),
+        "end": None if end is None else step_matcher(end, "end"),
+        "maxSteps": in_range("maxSteps", max_steps, PATH_STEPS), "since": since, "until": until,
+    })
     if not rows:
-        return JourneyPaths(variants=[], edges=[])
+        return JourneyPaths(sequences=[], transitions=[], paths=0, variants=[], edges=[])
     row = rows[0]
+    paths = int(row["paths"])
+    sequences = [PathSequence(steps=[str(t) for t in s["steps"]], occurrences=int(s["occurrences"]),
+                              customers=int(s["customers"])) for s in row["sequences"]]
+    transitions = [PathTransition(source=str(t["from"]), target=str(t["to"]), occurrences=int(t["occurrences"]),
+                                  medianMs=float(t["medianMs"])) for t in row["transitions"]]
+    # engines agree on the query's order; sorting again keeps the documented one whatever a collect() does
+    sequences.sort(key=lambda s: (-s["occurrences"], s["steps"]))
+    transitions.sort(key=lambda t: (-t["occurrences"], t["source"], t["target"]))
     return JourneyPaths(
-        variants=[Variant(variant=[str(t) for t in v["variant"]], journeys=int(v["journeys"]), share=float(v["share"]))
-                  for v in row["variants"]],
-        edges=[DirectlyFollows(source=str(e["source"]), target=str(e["target"]), count=int(e["count"]),
-                               medianMs=float(e["medianMs"])) for e in row["edges"]],
+        sequences=sequences, transitions=transitions, paths=paths,
+        variants=[Variant(variant=s["steps"], journeys=s["occurrences"], share=s["occurrences"] / paths)
+                  for s in sequences],
+        edges=[DirectlyFollows(source=t["source"], target=t["target"], count=t["occurrences"],
+                               medianMs=t["medianMs"]) for t in transitions],
     )

@@ -19,7 +19,11 @@ from dtc.cli import main
 from graph.falkordb_store import FalkorDBStore
 
 # a value for every required parameter of the library; a new query with another required parameter adds one here
-SAMPLE_VALUES: dict[str, str] = {"persona": "trend-seeker", "id": "sydney"}
+SAMPLE_VALUES: dict[str, str] = {
+    "persona": "trend-seeker", "id": "sydney",
+    "steps": '[{"stage": "awareness"}, {"stage": "consideration"}, {"type": "purchase"}]',
+    "cohortEvent": '{"stage": "awareness"}', "returnEvent": '{"type": "purchase"}',
+}
 ANALYST_QUERIES = [q.name for q in cypher.load_all() if q.audience != "internal"]
 UNROUNDED = re.compile(r"(?<![\w.])-?\d+\.0*[1-9]\d{4,}(?![\w.])")  # 0.666666666666667, not 0.00847
 EPOCH_MS = re.compile(r"(?<!\d)1\d{12}(?!\d)")  # 1709982000000: a timestamp left as a number

@@ -19,7 +19,11 @@ ROOT = Path(__file__).resolve().parents[2]
 LINTER_DIR = ROOT / ".cache" / "cyl"
 LINTER_PACKAGE = "@neo4j-cypher/language-support@2.0.0-next.38"
 # values for required parameters when a query runs on the Sydney example
-EXAMPLE_VALUES: dict[str, Any] = {"persona": "trend-seeker", "id": "sydney", "rows": []}
+EXAMPLE_VALUES: dict[str, Any] = {
+    "persona": "trend-seeker", "id": "sydney", "rows": [],
+    "steps": [{"touchpoint": "influencer_post"}, {"touchpoint": "product_page"}],
+    "cohortEvent": {"touchpoint": "influencer_post"}, "returnEvent": {"channel": "salon"},
+}
 LINT_SCRIPT = """
 import { lintCypherQuery, isNotParamError } from '@neo4j-cypher/language-support';
 import fs from 'fs';
@@ -37,7 +41,7 @@ def test_every_query_loads_with_a_description_and_declared_params() -> None:
     names = cypher.names()
     for expected in ("friction-to-competitors", "journey-map", "customer-twin", "stakeholder-map", "journey-paths",
                      "relationship-stage", "customers-of-persona", "customer-timeline", "cx-by-channel",
-                     "frictions-by-owner", "persona-summaries"):
+                     "frictions-by-owner", "persona-summaries", "funnel", "retention"):
         assert expected in names
     for query in cypher.load_all():
         assert query.description, query.name

@@ -17,9 +17,10 @@ from graph.store import GraphStore
 PII = ["sydney@example.com", "Sydney", "+61 400 123 456", "+61400123456", "400 123 456", "Alex"]
 QUERIES = [n for n in cypher.names() if not n.endswith("-pii")]
 SAMPLES: dict[str, Any] = {"string": "sydney", "list": ["sydney", "alex"], "int": 10, "float": 0.5, "bool": True,
-                           "datetime": 1_714_557_600_000}
+                           "datetime": 1_714_557_600_000, "map": {"touchpoint": "colour_appointment"}}
 BY_NAME: dict[str, Any] = {"persona": "trend-seeker", "rows": [], "friction": "colour_mismatch",
-                           "touchpoint": "colour_appointment", "competitor": "glamco", "stage": "purchase"}
+                           "touchpoint": "colour_appointment", "competitor": "glamco", "stage": "purchase",
+                           "steps": [{"touchpoint": "influencer_post"}, {"channel": "salon"}]}
 
 
 def required_params(name: str) -> dict[str, Any]:

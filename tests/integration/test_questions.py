@@ -185,7 +185,8 @@ def test_journey_paths_variants_and_directly_follows(journey_graph: GraphStore) 
     edges = {(e["source"], e["target"]): (e["count"], e["medianMs"]) for e in paths["edges"]}
     assert edges == {("home", "product"): (3, DAY_MS), ("product", "checkout"): (1, DAY_MS)}  # gaps 1, 1, 3 days
     assert [v["variant"] for v in journey_paths(journey_graph, "p", limit=1)["variants"]] == [["home", "product"]]
-    assert journey_paths(journey_graph, "nobody") == {"variants": [], "edges": []}
+    assert journey_paths(journey_graph, "nobody") == {"sequences": [], "transitions": [], "paths": 0, "variants": [],
+                                                     "edges": []}
 
 
 # --- relationship stages ----------------------------------------------------------------------------------------

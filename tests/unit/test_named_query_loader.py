@@ -115,6 +115,21 @@ def test_epoch_ms_accepts_numbers_and_offset_timestamps_only() -> None:
         to_epoch_ms("2024-05-01T10:00:00")
 
 
+def test_map_parameters_and_exact_milliseconds() -> None:
+    from datetime import UTC, datetime
+
+    from cypher import Param, to_epoch_ms
+
+    matcher = Param("start", "map", None, "")
+    assert matcher.coerce('{"touchpoint": "checkout"}') == {"touchpoint": "checkout"}
+    assert matcher.coerce({"type": "switch"}) == {"type": "switch"}
+    with pytest.raises(NamedQueryError, match="start=.* is not a valid map"):
+        matcher.coerce("[1, 2]")
+    # sub-millisecond parts round toward minus infinity, also before 1970 (int() of a float rounded toward zero)
+    assert to_epoch_ms("1969-12-31T23:59:59.9995Z") == -1
+    assert to_epoch_ms(datetime(2024, 5, 1, 0, 0, 0, 999, tzinfo=UTC)) == 1_714_521_600_000
+
+
 def test_returns_declares_column_types_with_nested_paths_on_continued_lines(tmp_path: Path) -> None:
     text = GOOD.replace("// mode: read", "// returns: since: datetime, weight: float\n"
                                          "//   journeys.interactions.at: datetime, edges.medianMs: duration\n"

@@ -1,0 +1,7 @@
+"""An independent recomputation of the twin's journey questions from the input files (catalog, customers, events).
+
+It imports nothing from `graph/`, `ingest/` or `api/` (tests/unit/test_oracle_isolation.py checks it) and applies
+DESIGN.md's definitions literally, in plain Python, so the twin's answers can be compared with it count for count:
+`twin.py` rebuilds customers (identity merges, analytics refusals, persona spans) and journeys, `questions.py`
+answers funnel, retention and journeyPaths, `data.py` writes input files full of edge cases.
+"""

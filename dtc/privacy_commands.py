@@ -5,6 +5,7 @@
     dtc export sydney > sydney.json            everything the twin holds about a person (audited)
     dtc erase sydney [--anonymize]             erase (or anonymize) everywhere, durable before it answers (audited)
     dtc audit [--json] [--customer ID]         the audit trail
+    dtc ocel twin.ocel.json                    the twin as an OCEL 2.0 event log for process mining (audited)
 
 The actor recorded in the audit trail is `cli:<login name>` unless --actor says otherwise.
 """
@@ -55,6 +56,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     _actor_option(p)
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.set_defaults(handler=_erase)
+
+    p = subparsers.add_parser("ocel", help="write the twin as an OCEL 2.0 JSON event log (pm4py, Celonis); "
+                                           "analytics refusals and personal data left out; audited")
+    p.add_argument("file", metavar="FILE", help="where to write the log, e.g. twin.ocel.json")
+    _actor_option(p)
+    p.set_defaults(handler=_ocel)
 
     p = subparsers.add_parser("audit", help="the audit trail: consent changes, exports, erasures, PII reads")
     p.add_argument("--since", help="only entries at or after this time (RFC 3339 or epoch ms)")
@@ -121,6 +128,23 @@ def _erase(args: argparse.Namespace, settings: Settings) -> int:
     elsewhere = ", ".join(f"{k} {v}" for k, v in sorted(report["elsewhere"].items()))
     print(f"{verb} {args.customer}: {report['nodesDeleted']} nodes deleted, {report['propertiesScrubbed']} "
           f"properties scrubbed; outside the graph: {elsewhere or 'nothing'}")
+    return EXIT_OK
+
+
+def _ocel(args: argparse.Namespace, settings: Settings) -> int:
+    from pathlib import Path
+
+    from graph.ocel import export_ocel
+
+    target = Path(args.file)
+    if target.is_dir():
+        raise InputError(f"{args.file} is a directory; give a file name such as {target / 'twin.ocel.json'}.")
+    partial = target.with_name(target.name + ".partial")
+    with store_from(settings) as store, partial.open("w", encoding="utf-8") as out:
+        report = export_ocel(store, out, actor=_actor(args))
+    partial.replace(target)  # a reader never sees half a log
+    print(f"wrote {target}: {report.events} events, {report.objects} objects ({report.customers} customers; "
+          "analytics refusals, merged customers and personal data left out)")
     return EXIT_OK
 
 

@@ -2,6 +2,7 @@
 
     /                       personas at a glance, each with its top friction
     /personas/{code}        persona card and empathy map, journey map, friction -> competitor, affected customers
+    /customers              the customers, a page at a time (?id=… opens one)
     /customers/{id}         a customer's twin: personas over time, journeys by experience, next steps and actions
     /stakeholders           the support x influence quadrant with owned frictions
     /search                 semantic feedback search
@@ -9,18 +10,30 @@
 
 Every asset is served by the app itself and the Content-Security-Policy forbids anything else, so the dashboard works
 offline and makes no request outside the app.
+
+With API keys, the pages ask for one (kept in the browser's session storage and sent as a bearer header by the page
+script, never in a cookie, a URL or a log). An unknown customer or persona is a not-found page: a 404 at once when
+the server is open or the request carries a valid key; otherwise (a browser's navigation carries no key) the page
+shows not-found after its data call, so nobody without a key can tell which ids exist.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from urllib.parse import quote
 
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
+
+from api.auth import CALLER_KEY, READERS, Caller
+from api.context import AppState
+from graph import twin
+from graph.store import GraphStore
 
 HERE = Path(__file__).resolve().parent
 TEMPLATES = Jinja2Templates(directory=str(HERE / "templates"))
@@ -28,7 +41,6 @@ TEMPLATES = Jinja2Templates(directory=str(HERE / "templates"))
 CONTENT_SECURITY_POLICY = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
                            "img-src 'self' data:; connect-src 'self'; font-src 'self'; object-src 'none'; "
                            "base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
-DEFAULT_CUSTOMER = "sydney"
 
 
 def routes() -> list[BaseRoute]:
@@ -36,7 +48,7 @@ def routes() -> list[BaseRoute]:
     return [
         Route("/", home, name="dashboard-home"),
         Route("/personas/{code}", persona, name="dashboard-persona"),
-        Route("/customers", customer_lookup, name="dashboard-customer-lookup"),
+        Route("/customers", customers, name="dashboard-customers"),
         Route("/customers/{customer_id:path}", customer, name="dashboard-customer"),  # an id may hold a '/'
         Route("/stakeholders", stakeholders, name="dashboard-stakeholders"),
         Route("/search", search, name="dashboard-search"),
@@ -44,8 +56,9 @@ def routes() -> list[BaseRoute]:
     ]
 
 
-def _page(request: Request, template: str, **context: object) -> Response:
-    response = TEMPLATES.TemplateResponse(request, template, {"page": template.removesuffix(".html"), **context})
+def _page(request: Request, template: str, status_code: int = 200, **context: object) -> Response:
+    response = TEMPLATES.TemplateResponse(request, template, {"page": template.removesuffix(".html"), **context},
+                                          status_code=status_code)
     response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Referrer-Policy"] = "no-referrer"
@@ -58,20 +71,41 @@ async def home(request: Request) -> Response:
 
 async def persona(request: Request) -> Response:
     code = request.path_params["code"]
+    if await _known_absent(request, twin.personas_by_codes, code):
+        return _not_found(request, "persona", code)
     return _page(request, "persona.html", title=f"Persona {code}", code=code)
 
 
-async def customer_lookup(request: Request) -> Response:
-    wanted = (request.query_params.get("id") or DEFAULT_CUSTOMER).strip() or DEFAULT_CUSTOMER
-    # a path on this server, never an absolute URL built from the Host header (an open redirect); quoted whole, so
-    # a '/' in the id stays in the id
-    return RedirectResponse(request.scope.get("root_path", "") + "/customers/" + quote(wanted, safe=""),
-                            status_code=303)
+async def customers(request: Request) -> Response:
+    wanted = (request.query_params.get("id") or "").strip()
+    if wanted:
+        # a path on this server, never an absolute URL built from the Host header (an open redirect); quoted whole,
+        # so a '/' in the id stays in the id
+        return RedirectResponse(request.scope.get("root_path", "") + "/customers/" + quote(wanted, safe=""),
+                                status_code=303)
+    return _page(request, "customers.html", title="Customers")
 
 
 async def customer(request: Request) -> Response:
     customer_id = request.path_params["customer_id"]
+    if await _known_absent(request, twin.customers_by_ids, customer_id):
+        return _not_found(request, "customer", customer_id)
     return _page(request, "customer.html", title=f"Customer {customer_id}", customer_id=customer_id)
+
+
+async def _known_absent(request: Request, lookup: Callable[[GraphStore, Sequence[str]], Mapping[str, object]],
+                        key: str) -> bool:
+    """True when the caller may read the twin (open server, or a valid key sent) and `key` is not there. Without a
+    key the answer is always False: the page is served and its data call tells, so ids cannot be probed."""
+    caller: Caller | None = request.scope.get(CALLER_KEY)
+    if caller is None or not caller.may(READERS):
+        return False
+    state: AppState = request.app.state.twin
+    return key not in await run_in_threadpool(lookup, state.store, [key])
+
+
+def _not_found(request: Request, kind: str, key: str) -> Response:
+    return _page(request, "not_found.html", status_code=404, title="Not found", kind=kind, key=key)
 
 
 async def stakeholders(request: Request) -> Response:

@@ -9,7 +9,7 @@ from typing import Any
 import strawberry
 from strawberry.scalars import JSON
 
-from api.auth import ADMIN, READERS, require
+from api.auth import ADMIN, INGEST, READERS, require
 from api.complexity import page_size
 from api.context import Info
 from api.errors import bad_input
@@ -47,6 +47,7 @@ from api.types.catalog import Persona
 from api.types.pagination import PageInfo, decode_cursor, encode_cursor
 from api.types.scalars import from_ms, to_ms
 from api.types.twin import Customer, CustomerConnection, CustomerEdge
+from api.types.viewer import Viewer
 from graph import twin
 from graph.analytics.friction import FrictionImpactRow, friction_to_competitors
 from graph.codes import require_known
@@ -74,6 +75,12 @@ def _persona_code(code: str) -> str:
 
 @strawberry.type(description="Read the twin: customers, personas, and the questions about their experience.")
 class Query:
+    @strawberry.field(description="Who is asking: the caller's role and whether it may read personal data (the "
+                                  "dashboard shows its sign-in and personal data by it).")
+    def viewer(self, info: Info) -> Viewer:
+        caller = require(info.context.caller, frozenset({ADMIN, *READERS, INGEST}), "ask who it is")
+        return Viewer(role=caller.role, personal_data=info.context.may_see_pii, open=info.context.app.dev_mode)
+
     @strawberry.field(description="One customer's twin by id; null when the twin holds no such customer.")
     async def customer(self, info: Info, id: strawberry.ID) -> Customer | None:
         require(info.context.caller, READERS, "read customers")

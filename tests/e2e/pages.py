@@ -3,6 +3,8 @@ helpers."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -55,7 +57,8 @@ class Watch:
 def open_page(browser: Any, dashboard: Dashboard, path: str, *, ready: bool = True,
               context: Any = None) -> tuple[Any, Watch]:
     """A new page at `path`, watched; with `ready`, after the dashboard script finished drawing."""
-    page = (context or browser).new_page(viewport={"width": 1280, "height": 800})
+    page = (context or browser).new_page()
+    page.set_viewport_size({"width": 1280, "height": 800})
     watch = Watch(dashboard.base)
     watch.attach(page)
     page.goto(dashboard.base + path)
@@ -63,6 +66,16 @@ def open_page(browser: Any, dashboard: Dashboard, path: str, *, ready: bool = Tr
         page.wait_for_selector("body[data-state=ready]", timeout=30_000)
         page.wait_for_timeout(600)  # chart animations settle before the screenshot
     return page, watch
+
+
+@contextmanager
+def fresh_tab(browser: Any, dashboard: Dashboard, path: str) -> Iterator[tuple[Any, Watch]]:
+    """`open_page` in a browser context of its own (its own sessionStorage and cookies), closed afterwards."""
+    context = browser.new_context()
+    try:
+        yield open_page(browser, dashboard, path, context=context)
+    finally:
+        context.close()
 
 
 def svg_shapes(page: Any, selector: str) -> int:

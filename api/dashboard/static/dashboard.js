@@ -1,12 +1,15 @@
 /* Customer Twin dashboard: each page asks the GraphQL API for what it shows and draws it with ECharts (SVG).
    Text from the twin is always inserted as text nodes, never as HTML. One query per panel, so one failing
-   panel says why in place and the others still render. */
+   panel says why in place and the others still render. With API keys, the sign-in keeps the key in this tab's
+   sessionStorage and sends it as a bearer header; it never goes into a cookie, a URL or the page. */
 (function () {
   'use strict';
 
   const STAGES = ['awareness', 'consideration', 'purchase', 'retention', 'advocacy'];
   const COLOURS = { negative: '#dc2626', met: '#2563eb', exceeded: '#16a34a', none: '#94a3b8', friction: '#d97706' };
   const charts = [];
+  const KEY_ITEM = 'dtc.apiKey'; // GraphiQL at /graphql reads the same item
+  let viewer = null; // { role, personalData, open } once the API said who we are
 
   // ---- small helpers ---------------------------------------------------------------------------------------------
   function el(tag, attrs, ...children) {
@@ -41,12 +44,27 @@
     if (node) node.replaceChildren(el('p', { class: 'error', role: 'alert' }, `Could not load this part: ${error.message}`));
   }
 
+  class NeedsKey extends Error {}
+
+  function apiKey() {
+    try {
+      return window.sessionStorage.getItem(KEY_ITEM);
+    } catch (_) {
+      return null;
+    }
+  }
+
   async function gql(query, variables) {
+    const headers = { 'Content-Type': 'application/json', Accept: 'application/json' };
+    const key = apiKey();
+    if (key) headers.Authorization = `Bearer ${key}`;
     const response = await fetch('/graphql', {
       method: 'POST',
-      headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
+      headers,
+      credentials: 'omit',
       body: JSON.stringify({ query, variables: variables || {} }),
     });
+    if (response.status === 401) throw new NeedsKey(key ? 'the API key is not known' : 'this API needs a key');
     let body;
     try {
       body = await response.json();
@@ -65,6 +83,62 @@
     return instance;
   }
   window.addEventListener('resize', () => charts.forEach((c) => c.resize()));
+
+  // ---- who is asking: sign-in, sign-out ---------------------------------------------------------------------------
+  async function whoIsAsking(main) {
+    try {
+      viewer = (await gql('{ viewer { role personalData open } }')).viewer;
+    } catch (error) {
+      if (!(error instanceof NeedsKey)) throw error;
+      const rejected = Boolean(apiKey());
+      if (rejected) window.sessionStorage.removeItem(KEY_ITEM);
+      signIn(main, rejected ? 'That key is not known: check it, or ask an admin for one.' : null);
+      return false;
+    }
+    $('#account-role').textContent = viewer.open ? 'open development mode' : `signed in as ${viewer.role}`;
+    $('#sign-out').hidden = viewer.open || !apiKey();
+    return true;
+  }
+
+  function signIn(main, problem) {
+    main.hidden = true;
+    $('#sign-in').hidden = false;
+    const error = $('#sign-in-error');
+    error.hidden = !problem;
+    error.textContent = problem || '';
+    $('#sign-in-key').focus();
+  }
+
+  function wireAccount() {
+    $('#sign-in-form').addEventListener('submit', (event) => {
+      event.preventDefault();
+      const input = $('#sign-in-key');
+      const key = input.value.trim();
+      input.value = '';
+      if (!key) return;
+      window.sessionStorage.setItem(KEY_ITEM, key);
+      window.location.reload();
+    });
+    $('#sign-out').addEventListener('click', () => {
+      window.sessionStorage.removeItem(KEY_ITEM);
+      window.location.reload();
+    });
+  }
+
+  function notFound(kind, key) {
+    document.title = 'Not found · Customer Twin';
+    const main = $('main');
+    main.dataset.missing = kind;
+    main.replaceChildren(el('section', { class: 'panel not-found', id: 'not-found', 'aria-labelledby': 'not-found-title' },
+      el('h1', { id: 'not-found-title' }, 'Not found'),
+      el('p', { class: 'lead' }, `The twin holds no ${kind} “`, el('span', { id: 'not-found-key' }, key), '”.'),
+      el('p', {}, kind === 'persona'
+        ? ['The ', el('a', { href: '/' }, 'personas page'), ' lists every persona.']
+        : ['The ', el('a', { href: '/customers' }, 'customers page'),
+          ' lists every customer, or open one by id in the box above.'])));
+  }
+
+  const plural = (n, word) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
   // ---- home: personas at a glance --------------------------------------------------------------------------------
   async function home() {
@@ -119,17 +193,18 @@
   // ---- persona page ----------------------------------------------------------------------------------------------
   async function personaPage(main) {
     const code = main.dataset.persona;
-    await Promise.all([personaCard(code), journeyMap(code), frictions(code)]);
+    if (await personaCard(code) === null) {
+      notFound('persona', code);
+      return;
+    }
+    await Promise.all([journeyMap(code), frictions(code)]);
   }
 
   async function personaCard(code) {
     try {
       const { persona } = await gql(`query P($code: String!) { persona(code: $code) {
         code name description customers goals pains insights { quadrant text } } }`, { code });
-      if (!persona) {
-        $('#persona-name').textContent = `No persona “${code}”`;
-        return;
-      }
+      if (!persona) return null;
       $('#persona-name').textContent = label(persona);
       document.title = `${label(persona)} · Customer Twin`;
       $('#persona-description').textContent = persona.description || '';
@@ -140,8 +215,10 @@
         const items = (persona.insights || []).filter((i) => i.quadrant === list.dataset.quadrant);
         list.replaceChildren(...(items.length ? items.map((i) => el('li', {}, i.text)) : [el('li', { class: 'muted' }, 'not recorded')]));
       }
+      return persona;
     } catch (error) {
       fail('#persona-description', error);
+      return undefined;
     }
   }
 
@@ -311,7 +388,12 @@
   // ---- customer twin page ----------------------------------------------------------------------------------------
   async function customerPage(main) {
     const id = main.dataset.customer;
-    await Promise.all([customerTwin(id), nextSteps(id), nextActions(id)]);
+    const customer = await customerTwin(id);
+    if (customer === null) {
+      notFound('customer', id);
+      return;
+    }
+    await Promise.all([nextSteps(id, customer), nextActions(id), personalData(id)]);
   }
 
   async function customerTwin(id) {
@@ -325,30 +407,36 @@
       { id })).customer;
     } catch (error) {
       fail('#journey-timeline', error);
-      return;
+      return undefined;
     }
-    if (!customer) {
-      $('#customer-summary').textContent = `No customer with id “${id}”. Try sydney, or an id from a persona page.`;
-      return;
-    }
+    if (!customer) return null;
     const journeys = customer.journeys.edges.map((e) => e.node);
     const interactions = journeys.flatMap((j) => j.interactions.map((i) => ({ ...i, journey: j.id })));
+    customer.latest = interactions.reduce((a, b) => (!a || Date.parse(b.at) >= Date.parse(a.at) ? b : a), null);
     const switched = customer.switchedTo.map((s) => `${label(s.competitor)} on ${day(s.at)}`).join(', ');
-    $('#customer-summary').textContent = `${customer.journeys.totalCount} journeys, ${interactions.length} interactions`
-      + ` shown; relationship stage: ${customer.relationshipStage || 'unknown'}.`
+    const shown = interactions.length;
+    $('#customer-summary').textContent = `${plural(customer.journeys.totalCount, 'journey')}, `
+      + `${plural(shown, 'interaction')} shown; relationship stage: ${customer.relationshipStage || 'unknown'}.`
       + (switched ? ` Switched to ${switched}.` : '');
 
-    const times = interactions.map((i) => Date.parse(i.at));
-    const start = Math.min(...times, ...customer.personaHistory.filter((p) => p.since).map((p) => Date.parse(p.since)));
-    // the axis ends with the customer's last interaction (or the last persona change), not at today's date
-    const end = Math.max(...times, ...customer.personaHistory.filter((p) => p.until).map((p) => Date.parse(p.until)));
     const history = customer.personaHistory;
+    const times = interactions.map((i) => Date.parse(i.at));
+    const changes = history.flatMap((p) => [p.since, p.until]).filter(Boolean).map((t) => Date.parse(t));
+    const first = Math.min(...times, ...changes);
+    // the axis spans the interactions and every persona change (an assignment may start after the last
+    // interaction: Sydney became a loyal professional in June), not up to today's date; a margin shows open ends
+    const last = Math.max(...times, ...changes);
+    const margin = Math.max(86400000, 0.08 * (last - first));
+    const start = first - margin;
+    const end = last + margin;
     const names = [...new Set(history.map((h) => label(h.persona)))];
+    const dateLabel = { formatter: (v) => day(new Date(v).toISOString()), hideOverlap: true };
     chart('#persona-timeline').setOption({
       grid: { left: 150, right: 30, top: 10, bottom: 30 },
       tooltip: { formatter: (p) => `${esc(p.value[3])}: weight ${p.value[4]}, ${day(new Date(p.value[1]).toISOString())} → `
         + `${p.value[5] ? day(new Date(p.value[2]).toISOString()) : 'now'} (${esc(p.value[6] || 'declared')})` },
-      xAxis: { type: 'time', min: Number.isFinite(start) ? start : undefined, max: end },
+      xAxis: { type: 'time', min: Number.isFinite(start) ? start : undefined, max: Number.isFinite(end) ? end : undefined,
+        splitNumber: 5, axisLabel: dateLabel },
       yAxis: { type: 'category', data: names },
       series: [{ type: 'custom', data: history.map((h) => [names.indexOf(label(h.persona)),
         h.since ? Date.parse(h.since) : start, h.until ? Date.parse(h.until) : end, label(h.persona), h.weight,
@@ -364,6 +452,7 @@
     });
 
     const stageIndex = (i) => Math.max(0, STAGES.indexOf(i.touchpoint.stage));
+    const spread = Math.max(3600000, 0.03 * (Math.max(...times) - Math.min(...times))); // keeps edge dots off the axes
     chart('#journey-timeline').setOption({
       grid: { left: 110, right: 30, top: 20, bottom: 60 },
       tooltip: { trigger: 'item', formatter: (p) => {
@@ -373,7 +462,8 @@
           + `${i.frictions.length ? `<br>⚠ ${esc(i.frictions.map(label).join(', '))}` : ''}`;
       } },
       dataZoom: [{ type: 'slider', height: 18, bottom: 10, labelFormatter: (v) => day(new Date(v).toISOString()) }],
-      xAxis: { type: 'time', axisLabel: { formatter: (v) => day(new Date(v).toISOString()), hideOverlap: true } },
+      xAxis: { type: 'time', splitNumber: 5, axisLabel: dateLabel,
+        min: times.length ? Math.min(...times) - spread : undefined, max: times.length ? Math.max(...times) + spread : undefined },
       yAxis: { type: 'category', data: STAGES },
       series: [{ type: 'scatter', data: interactions.map((i) => ({
         value: [i.at, stageIndex(i)],
@@ -387,14 +477,37 @@
       ...j.interactions.map((i) => el('span', { class: `chip ${i.experience || 'none'}`,
         title: `${i.type}${i.frictions.length ? `, friction: ${i.frictions.map(label).join(', ')}` : ''}` },
       `${i.frictions.length ? '⚠ ' : ''}${label(i.touchpoint)}`)))));
+    return customer;
   }
 
-  async function nextSteps(id) {
+  async function personalData(id) {
+    const panel = $('#pii-panel');
+    if (!viewer || !viewer.personalData) {
+      panel.replaceChildren(el('p', { class: 'muted' },
+        `Personal data is not shown to the ${viewer ? viewer.role : 'current'} role.`));
+      return;
+    }
+    try {
+      const { customer } = await gql('query D($id: ID!) { customer(id: $id) { pii } }', { id });
+      const pii = (customer && customer.pii) || {};
+      const entries = Object.entries(pii);
+      panel.replaceChildren(entries.length
+        ? el('dl', { class: 'pii', id: 'pii' }, entries.map(([k, v]) => [el('dt', {}, k), el('dd', {}, String(v))]))
+        : el('p', { class: 'muted' }, 'The twin holds no personal data for this customer.'));
+    } catch (error) {
+      fail(panel, error);
+    }
+  }
+
+  async function nextSteps(id, customer) {
     try {
       const steps = (await gql(`query N($id: ID!) { nextSteps(customerId: $id, k: 5) {
         touchpoint { code name stage } probability } }`, { id })).nextSteps;
       if (!steps.length) {
-        $('#next-steps').replaceChildren(el('p', { class: 'muted' }, 'No prediction: too little history.'));
+        const left = customer.latest && ['switch', 'churn'].includes(customer.latest.type);
+        $('#next-steps').replaceChildren(el('p', { class: 'muted' }, left
+          ? `No next steps: the customer left on ${day(customer.latest.at)}; the actions say how to win them back.`
+          : 'No prediction: too little history.'));
         return;
       }
       chart('#next-steps').setOption({
@@ -481,24 +594,15 @@
       window.history.replaceState(null, '', url);
       results.replaceChildren(el('li', { class: 'muted' }, 'Searching…'));
       try {
+        // one match per distinct verbatim (the API's), represented by the latest interaction that carried it
         const matches = (await gql(`query S($text: String!, $persona: String) {
-          similarFeedback(text: $text, k: 100, persona: $persona) { interactionId text score customerId } }`,
+          similarFeedback(text: $text, k: 10, persona: $persona) { interactionId text score customerId occurrences } }`,
         { text, persona: select.value || null })).similarFeedback;
-        // verbatims repeat across customers: one entry per distinct text, best score first, with who said it
-        const groups = new Map();
-        for (const m of matches) {
-          const group = groups.get(m.text) || { text: m.text, score: m.score, customers: [] };
-          group.score = Math.max(group.score, m.score);
-          if (m.customerId && !group.customers.includes(m.customerId)) group.customers.push(m.customerId);
-          groups.set(m.text, group);
-        }
-        const distinct = [...groups.values()].sort((a, b) => b.score - a.score).slice(0, 10);
-        results.replaceChildren(...(distinct.length ? distinct.map((g) => el('li', {},
-          el('blockquote', {}, `“${g.text}”`),
-          el('span', { class: 'muted' }, `similarity ${num(g.score, 2)}`,
-            g.customers.length ? [` · said by ${g.customers.length}${matches.length >= 100 ? '+' : ''}: `,
-              g.customers.slice(0, 6).map((c, i) => [i ? ', ' : '',
-                el('a', { href: `/customers/${encodeURIComponent(c)}` }, c)])] : '')))
+        results.replaceChildren(...(matches.length ? matches.map((m) => el('li', {},
+          el('blockquote', {}, `“${m.text}”`),
+          el('span', { class: 'muted' }, `similarity ${num(m.score, 2)} · said ${m.occurrences === 1 ? 'once' : `${m.occurrences} times`}`,
+            m.customerId ? [', latest by ', el('a', { href: `/customers/${encodeURIComponent(m.customerId)}` }, m.customerId)]
+              : '')))
           : [el('li', { class: 'muted' }, 'Nothing similar yet.')]));
       } catch (error) {
         fail(results, error);
@@ -508,15 +612,45 @@
     if (main.dataset.query) await run();
   }
 
+  // ---- customers, a page at a time -----------------------------------------------------------------------------
+  async function customersPage() {
+    const tbody = $('#customers-table tbody');
+    const more = $('#customers-more');
+    let after = null;
+    const load = async () => {
+      let page;
+      try {
+        page = (await gql(`query L($after: String) { customers(first: 50, after: $after) { totalCount
+          pageInfo { hasNextPage endCursor } edges { node { id relationshipStage personas { persona { code name } } } } } }`,
+        { after })).customers;
+      } catch (error) {
+        fail(tbody.parentElement, error);
+        return;
+      }
+      if (after === null) tbody.replaceChildren();
+      $('#customers-count').textContent = `(${page.totalCount})`;
+      tbody.append(...page.edges.map(({ node }) => el('tr', { 'data-customer': node.id },
+        el('th', { scope: 'row' }, el('a', { href: `/customers/${encodeURIComponent(node.id)}` }, node.id)),
+        el('td', {}, node.relationshipStage || '–'),
+        el('td', {}, node.personas.map((p) => label(p.persona)).join(', ') || '–'))));
+      if (!page.totalCount) tbody.append(el('tr', {}, el('td', { colspan: 3, class: 'muted' }, 'No customers yet.')));
+      after = page.pageInfo.endCursor;
+      more.hidden = !page.pageInfo.hasNextPage;
+    };
+    more.addEventListener('click', load);
+    await load();
+  }
+
   // ---- start -----------------------------------------------------------------------------------------------------
   document.addEventListener('DOMContentLoaded', async () => {
     const main = document.querySelector('main');
-    const pages = { home, persona: personaPage, customer: customerPage, stakeholders: stakeholderPage, search: searchPage };
+    const pages = { home, persona: personaPage, customer: customerPage, customers: customersPage,
+      stakeholders: stakeholderPage, search: searchPage };
     const page = pages[main.dataset.page];
-    if (!page) return;
+    wireAccount();
     document.body.dataset.state = 'loading';
     try {
-      await page(main);
+      if (await whoIsAsking(main) && page) await page(main);
     } finally {
       document.body.dataset.state = 'ready';  // the browser tests wait for this
     }

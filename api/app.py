@@ -231,7 +231,7 @@ async def post_events(request: Request) -> JSONResponse:
     body = await request.body()
     try:
         result = await run_in_threadpool(accept_events, body, request.headers.get("content-type", ""),
-                                         state.event_stream())
+                                         state.event_stream(), state.screen())
     except MalformedJSONError as e:
         return error_response(request.scope, 400, f"{e} Nothing was queued.", ErrorCode.MALFORMED_BODY)
     except (StoreUnavailableError, ConfigError, redis.RedisError) as e:

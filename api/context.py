@@ -22,8 +22,9 @@ from graph.store import GraphStore
 if TYPE_CHECKING:
     from graph.embeddings import Embedder
     from ingest.contracts import Event
-    from ingest.sink import EventSink
+    from ingest.sink import Applied, EventSink
     from ingest.stream import EventStream
+    from ingest.suppression import Screen
 
 T = TypeVar("T")
 log = logging.getLogger("dtc.api")
@@ -43,6 +44,7 @@ class AppState:
     _sink_lock: threading.Lock = field(default_factory=threading.Lock)
 
     _stream: EventStream | None = None
+    _screen: Screen | None = None
     _subject_key: bytes | None = None
 
     def subject_key(self) -> bytes:
@@ -72,8 +74,17 @@ class AppState:
             self._stream = EventStream.connect(self.store, self.settings, timeout_s=self.limits.deadline_ms / 1000)
         return self._stream
 
-    def record_events(self, events: Sequence[Event]) -> int:
-        """Apply valid events the way the stream worker does, then tell live subscribers; returns events ingested.
+    def screen(self) -> Screen:
+        """The suppression list check of the doors that answer callers (POST /events)."""
+        if self._screen is None:
+            from ingest.suppression import Screen
+
+            # like the stream: a stalled store fails a POST within the API's deadline instead of holding it
+            self._screen = Screen(self.store, self.settings, timeout_s=self.limits.deadline_ms / 1000)
+        return self._screen
+
+    def record_events(self, events: Sequence[Event]) -> Applied:
+        """Apply valid events the way the stream worker does, then tell live subscribers; returns what changed.
         Writes are serialised (here, and with other writers through the sink's lock): journey linking plans from the
         graph as it is, so two at once could disagree."""
         with self._sink_lock:
@@ -87,7 +98,7 @@ class AppState:
                 self.event_stream().publish_applied(applied.interactions)
             except redis.RedisError as e:  # live updates are best effort: the write already holds
                 log.warning("could not tell live subscribers about %d interactions: %s", len(applied.interactions), e)
-        return applied.ingested
+        return applied
 
     def embedder(self) -> Embedder:
         """The sentence embedder (the model itself loads on first use, in a worker thread, once per process)."""

@@ -6,6 +6,8 @@
     dtc erase sydney [--anonymize]             erase (or anonymize) everywhere, durable before it answers (audited)
     dtc audit [--json] [--customer ID]         the audit trail
     dtc ocel twin.ocel.json                    the twin as an OCEL 2.0 event log for process mining (audited)
+    dtc suppression list [--customer ID]       who ingest keeps out after erasure (keyed hashes only)
+    dtc suppression lift ID --reason TEXT      let a person's data in again (audited)
 
 The actor recorded in the audit trail is `cli:<login name>` unless --actor says otherwise.
 """
@@ -62,6 +64,19 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     p.add_argument("file", metavar="FILE", help="where to write the log, e.g. twin.ocel.json")
     _actor_option(p)
     p.set_defaults(handler=_ocel)
+
+    p = subparsers.add_parser("suppression", help="the suppression list: erased people whose data ingest drops")
+    sub = p.add_subparsers(dest="suppression_command", required=True, metavar="ACTION")
+    q = sub.add_parser("list", help="the entries, oldest first (keyed hashes: no personal data)")
+    q.add_argument("--customer", metavar="CUSTOMER_ID", help="only the entries of this erased person")
+    q.add_argument("--json", action="store_true", help="print JSON")
+    q.set_defaults(handler=_suppression_list)
+    q = sub.add_parser("lift", help="take an erased person off the list, so ingest accepts their data again "
+                                    "(audited)")
+    q.add_argument("customer", metavar="CUSTOMER_ID")
+    q.add_argument("--reason", required=True, help="why, for the audit trail (write no personal data here)")
+    _actor_option(q)
+    q.set_defaults(handler=_suppression_lift)
 
     p = subparsers.add_parser("audit", help="the audit trail: consent changes, exports, erasures, PII reads")
     p.add_argument("--since", help="only entries at or after this time (RFC 3339 or epoch ms)")
@@ -145,6 +160,33 @@ def _ocel(args: argparse.Namespace, settings: Settings) -> int:
     partial.replace(target)  # a reader never sees half a log
     print(f"wrote {target}: {report.events} events, {report.objects} objects ({report.customers} customers; "
           "analytics refusals, merged customers and personal data left out)")
+    return EXIT_OK
+
+
+def _suppression_list(args: argparse.Namespace, settings: Settings) -> int:
+    from graph.suppression import entries
+    from ingest.erasure import subject_key
+
+    subject = customer_ref(args.customer, subject_key(settings)) if args.customer else None
+    with store_from(settings) as store:
+        listed = entries(store, subject)
+    if args.json:
+        print(json.dumps(listed, indent=2))
+    else:
+        print_rows([{**e, "ts": _iso(e["ts"])} for e in listed])
+    return EXIT_OK
+
+
+def _suppression_lift(args: argparse.Namespace, settings: Settings) -> int:
+    from graph.suppression import lift
+    from ingest.erasure import subject_key
+
+    with store_from(settings) as store:
+        lifted = lift(store, args.customer, subject_key(settings), actor=_actor(args), reason=args.reason)
+    if not lifted:
+        print(f"dtc: {args.customer!r} is not on the suppression list; nothing lifted (audited).", file=sys.stderr)
+    else:
+        print(f"lifted {lifted} suppression entries of {args.customer}: ingest accepts their data again")
     return EXIT_OK
 
 

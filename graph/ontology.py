@@ -30,6 +30,7 @@ class Label(StrEnum):
     CONSENT = "Consent"
     EMBEDDING = "Embedding"
     AUDIT_ENTRY = "AuditEntry"
+    SUPPRESSION = "Suppression"
 
 
 class Rel(StrEnum):
@@ -109,6 +110,10 @@ NODE_TYPES: tuple[NodeType, ...] = (
              description="One distinct text embedded once (hash = sha256 of model + text); the text itself stays "
              "on the node it came from, so erasing that node's text leaves nothing readable here."),
     NodeType(Label.AUDIT_ENTRY, "id", ("id", "ts", "actor", "action", "subject", "detail"), indexed=("ts",)),
+    NodeType(Label.SUPPRESSION, "key", ("key", "kind", "subject", "ts"), indexed=("subject",),
+             description="A customer id or identity of an erased person that ingest drops from then on: key = a "
+             "keyed hash (`customer:…` is the audit trail's customer_ref, `identity:…` a keyed hash of Identity.key), "
+             "subject = the erased person's customer_ref. No personal data."),
 )
 
 NODE_TYPE_BY_LABEL: dict[Label, NodeType] = {n.label: n for n in NODE_TYPES}

@@ -347,12 +347,19 @@ def erasure_targets(store: GraphStore, customer_id: str) -> ErasureTargets:
 
 
 def erase_customer(store: GraphStore, customer_id: str, mode: str = "ERASE", *, actor: str, subject_key: bytes,
-                   outside: OutsideScrub | None = None) -> ErasureReport:
-    """Erase (or anonymize) a customer in the graph, run `outside` to scrub copies kept elsewhere, audit it, and
-    make it durable before answering. Idempotent: erasing an id the twin no longer holds reports zero changes."""
+                   outside: OutsideScrub | None = None, suppress_as: str | None = None) -> ErasureReport:
+    """Put the customer's ids and identities on the suppression list (under `suppress_as`, default the customer's own
+    `customer_ref`), erase (or anonymize) the customer in the graph, run `outside` to scrub copies kept elsewhere,
+    audit it, and make it durable before answering. Idempotent: erasing an id the twin no longer holds reports zero
+    changes."""
+    from graph.suppression import suppress  # here: graph.suppression names people with this module's customer_ref
+
     if mode not in ERASURE_MODES:
         raise InputError(f"Erasure mode {mode!r} is not one of {', '.join(ERASURE_MODES)}.")
     targets = erasure_targets(store, customer_id)
+    # listed first, so a writer that checks the list from now on drops what would bring her back
+    suppress(store, suppress_as or customer_ref(customer_id, subject_key), targets.customer_ids | {customer_id},
+             targets.identity_keys, subject_key)
     elsewhere = dict(outside(targets)) if outside else {}
     if mode == "ERASE":
         deleted, scrubbed = _erase(store, targets)

@@ -50,10 +50,12 @@ class IngestReport:
     ingested: int = 0
     rejected: int = 0  # event rows rejected
     duplicates: int = 0  # valid events already in the twin (same event id): nothing changed
+    suppressed: int = 0  # valid events of people on the suppression list (erased): dropped
     future: int = 0  # events more than 5 minutes ahead of the clock
     future_rejected: bool = False  # --reject-future: those events are among the rejected
     customers_read: int = 0
     customers_rejected: int = 0
+    customers_suppressed: int = 0  # customer records of people on the suppression list: dropped
     new_customers: int = 0
     journeys: int = 0
     elapsed_s: float = 0.0
@@ -72,6 +74,8 @@ class IngestReport:
         """`ingest: events read 47, ingested 45, duplicates 2, rejected 0; customers read 2, rejected 0; …`"""
         events = [f"events read {self.read}", f"ingested {self.ingested}", f"duplicates {self.duplicates}",
                   f"rejected {self.rejected}"]
+        if self.suppressed:
+            events.append(f"suppressed {self.suppressed}")
         if self.future:
             events.append(f"future-dated {self.future} (more than 5 min ahead of the clock; "
                           + ("rejected)" if self.future_rejected else "kept: --reject-future rejects them)"))
@@ -79,8 +83,10 @@ class IngestReport:
                   f"elapsed {self.elapsed_s:.1f} s", f"{self.events_per_s:,.0f} events/s"]
         if self.compaction_s >= 0.05:
             totals.append(f"of which compaction {self.compaction_s:.1f} s")
-        line = (f"ingest: {', '.join(events)}; customers read {self.customers_read}, rejected "
-                f"{self.customers_rejected}; {', '.join(totals)}")
+        customers = [f"customers read {self.customers_read}", f"rejected {self.customers_rejected}"]
+        if self.customers_suppressed:
+            customers.append(f"suppressed {self.customers_suppressed}")
+        line = f"ingest: {', '.join(events)}; {', '.join(customers)}; {', '.join(totals)}"
         if self.rejects_paths:
             line += f"; rejects in {', '.join(self.rejects_paths)}"
         if self.skipped_files:
@@ -310,6 +316,10 @@ class IngestJob:
             self._write_customers(batch)
 
     def _write_customers(self, batch: list[CustomerRecord]) -> None:
+        if self.sink.screen is not None:
+            kept, suppressed = self.sink.screen.screen(batch, lock_held=False)
+            self.report.customers_suppressed += suppressed
+            batch[:] = kept
         written = write_customers(self.store, batch, self.secret, int(time.time() * 1000))
         self.report.new_customers += written.new_customers
         if written.survivors:  # a record's identities merged customers: one journey history per survivor again
@@ -389,6 +399,7 @@ class IngestJob:
     def _count(self, applied: Applied) -> None:
         self.report.ingested += applied.ingested
         self.report.duplicates += applied.duplicates
+        self.report.suppressed += applied.suppressed
         self.report.new_customers += applied.new_customers
         self.report.journeys += applied.journeys
         self.report.merges += applied.merges

@@ -40,6 +40,7 @@ from graph.store import GraphStore
 from ingest import identity, linking
 from ingest.contracts import Event
 from ingest.linking import LinkPlan, Point, Tail
+from ingest.suppression import Screen
 
 L, R = Label, Rel
 K = TypeVar("K")
@@ -368,6 +369,7 @@ class Applied:
 
     ingested: int = 0
     duplicates: int = 0
+    suppressed: int = 0  # events of people on the suppression list, dropped
     new_customers: int = 0
     journeys: int = 0  # journeys created minus journeys merged away
     merges: int = 0
@@ -474,7 +476,8 @@ def sink_for(store: GraphStore, settings: Settings, journey_gap_days: float | No
     from ingest.identity import identity_key
 
     gap_days = journey_gap_days if journey_gap_days is not None else settings.journey_gap_days
-    return EventSink(store, identity_key(settings), int(gap_days * 86_400_000), lock=writer_lock(store, settings))
+    return EventSink(store, identity_key(settings), int(gap_days * 86_400_000), lock=writer_lock(store, settings),
+                     screen=Screen(store, settings))
 
 
 def _dead_here(token: str) -> bool:
@@ -499,8 +502,10 @@ class EventSink:
     """
 
     def __init__(self, store: GraphStore, identity_secret: bytes, journey_gap_ms: int, *,
-                 lock: WriterLock | None = None, clock: Callable[[], int] | None = None) -> None:
+                 lock: WriterLock | None = None, clock: Callable[[], int] | None = None,
+                 screen: Screen | None = None) -> None:
         self.store = store
+        self.screen = screen  # the suppression list check every event written passes (None: no check)
         self.secret = identity_secret
         self.gap_ms = journey_gap_ms
         self.lock = lock or WriterLock(None, "")
@@ -518,6 +523,8 @@ class EventSink:
         self.customers.clear()
         self.tails.clear()
         self._absent.clear()
+        if self.screen is not None:
+            self.screen.forget()
 
     def apply(self, events: Sequence[Event]) -> Applied:
         """Apply one batch (with summaries of the new interactions, for live subscribers)."""
@@ -577,6 +584,8 @@ class EventSink:
         batch starts: a read waits for a write in flight, so done later it would stall the pipeline. Only events
         with a customer_id and no identities (the others are planned after the write anyway). The write about to
         start cannot change these answers: the customers and tracks it touches are all in the caches already."""
+        if self.screen is not None:
+            self.screen.read_ahead(events)
         self._absent = set()
         tracks = {(e.customer_id, e.session_id) for e in events if e.customer_id is not None and not e.identities}
         unknown = sorted({cid for cid, _ in tracks if not self.customers.get(cid)[0]})
@@ -650,6 +659,10 @@ class EventSink:
     def _plan(self, events: Sequence[Event], careful: bool, summaries: bool,
               relink: set[str] | None = None) -> _Planned:
         result = Applied()
+        if self.screen is not None:  # the one check every event write passes, whichever way it came in
+            events, result.suppressed = self.screen.screen(events, lock_held=True)
+            if result.suppressed:  # tying ids to an erased person may have erased what the caches describe
+                self.forget()
         fresh: dict[str, Event] = {}
         for e in events:
             if e.event_id in fresh:

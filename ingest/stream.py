@@ -32,6 +32,7 @@ from graph.store import GraphStore
 from ingest.contracts import Event, event_to_json, validate_event
 from ingest.sink import sink_for
 from ingest.strict_json import loads_strict
+from ingest.suppression import Screen
 
 GROUP = "dtc-workers"
 MAX_ERRORS = 100  # per-row errors returned to one POST
@@ -153,9 +154,11 @@ class AcceptResult:
     rejected: int = 0
     errors: list[dict[str, Any]] = field(default_factory=list)  # {"row", "event_id", "errors"}, at most MAX_ERRORS
     entry_ids: list[str] = field(default_factory=list)
+    suppressed: int = 0  # valid events of people on the suppression list (erased): dropped, never queued
 
     def to_json(self) -> dict[str, Any]:
-        return {"accepted": self.accepted, "rejected": self.rejected, "errors": self.errors}
+        return {"accepted": self.accepted, "rejected": self.rejected, "suppressed": self.suppressed,
+                "errors": self.errors}
 
 
 def parse_body(body: bytes, content_type: str) -> list[tuple[Any, str | None]]:
@@ -184,9 +187,10 @@ def parse_body(body: bytes, content_type: str) -> list[tuple[Any, str | None]]:
     return items
 
 
-def accept_events(body: bytes, content_type: str, stream: EventStream) -> AcceptResult:
+def accept_events(body: bytes, content_type: str, stream: EventStream, screen: Screen | None = None) -> AcceptResult:
     """Validate a POSTed body and append the valid events to the stream, all or none (StoreUnavailableError); the
-    bad rows come back with reasons."""
+    bad rows come back with reasons. With a `screen`, events of people on the suppression list are dropped here and
+    counted."""
     result = AcceptResult()
     valid: list[Event] = []
     for row, (item, parse_error) in enumerate(parse_body(body, content_type), start=1):
@@ -198,6 +202,8 @@ def accept_events(body: bytes, content_type: str, stream: EventStream) -> Accept
                 result.errors.append({"row": row, "event_id": event_id, "errors": errors})
         else:
             valid.append(event)
+    if screen is not None and valid:
+        valid, result.suppressed = screen.screen(valid, lock_held=False)
     if valid:
         result.entry_ids = stream.append(valid)
     result.accepted = len(valid)
@@ -212,6 +218,7 @@ class WorkerReport:
     duplicates: int = 0
     invalid: int = 0
     claimed: int = 0
+    suppressed: int = 0  # events of people on the suppression list, dropped
 
 
 def run_worker(store: GraphStore, settings: Settings, *, consumer: str | None = None, batch_size: int = 1000,
@@ -250,6 +257,8 @@ def run_worker(store: GraphStore, settings: Settings, *, consumer: str | None = 
         if applied is not None:
             report.applied += applied.ingested
             report.duplicates += applied.duplicates
+            report.suppressed += applied.suppressed
             stream.publish_applied(applied.interactions)
-            say(f"worker {name}: applied {applied.ingested} events ({applied.duplicates} duplicates)")
+            say(f"worker {name}: applied {applied.ingested} events ({applied.duplicates} duplicates, "
+                f"{applied.suppressed} suppressed)")
     return report

@@ -24,9 +24,10 @@ class Mutation:
         if event is None:
             info.context.metrics.events_received(0, 1)
             return RecordEventResult(accepted=False, event_id=strawberry.ID(input.event_id), errors=errors)
-        await info.context.call(info.context.app.record_events, [event])
+        applied = await info.context.call(info.context.app.record_events, [event])
         info.context.metrics.events_received(1, 0)
-        return RecordEventResult(accepted=True, event_id=strawberry.ID(event.event_id), errors=[])
+        return RecordEventResult(accepted=not applied.suppressed, event_id=strawberry.ID(event.event_id), errors=[],
+                                 suppressed=bool(applied.suppressed))
 
     @strawberry.mutation(description="Record a customer's consent decision for a purpose (history kept, audited).")
     async def set_consent(self, info: Info, customer_id: strawberry.ID, purpose: str, granted: bool) -> Consent:

@@ -56,6 +56,9 @@ class RecordEventResult:
     accepted: bool = strawberry.field(description="The event was valid and is in the twin (or already was).")
     event_id: strawberry.ID = strawberry.field(description="The event id.")
     errors: list[str] = strawberry.field(description="Why the event was refused, one reason a line.")
+    suppressed: bool = strawberry.field(
+        default=False, description="The event names a person erased from the twin (on the suppression list): it was "
+                                   "dropped, not recorded.")
 
 
 @strawberry.enum(description="How to honour an erasure request.")

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from redis import Redis
+from sydney_traces import dump, traces
 
 from graph.analytics.friction import friction_to_competitors
 from graph.falkordb_store import FalkorDBStore
@@ -21,21 +22,7 @@ from ingest.erasure import erase_everywhere
 from ingest.identity import refs
 from ingest.stream import stream_key
 
-SYDNEY_TRACES = ["sydney@example.com", '"sydney"', "sydney:", "did not suit me at all", "waited 40 minutes", "Sydney"]
 KEY = b"test-identity-key"
-
-
-
-
-def dump(store: GraphStore) -> str:
-    """Every node's labels and properties and every relationship's type and properties, as one JSON text."""
-    nodes = store.read("MATCH (n) RETURN labels(n) AS l, properties(n) AS p")
-    rels = store.read("MATCH ()-[r]->() RETURN type(r) AS t, properties(r) AS p")
-    return json.dumps(nodes) + json.dumps(rels)
-
-
-def traces(text: str) -> list[str]:
-    return [t for t in SYDNEY_TRACES if t in text]
 
 
 def long_wait(store: GraphStore) -> list[tuple[int, int, Any]]:

@@ -47,7 +47,7 @@ def test_objects_arrays_and_ndjson_are_validated_and_appended(stream: EventStrea
     assert (ndjson.accepted, ndjson.rejected) == (2, 1)
     assert ndjson.errors[0]["row"] == 2 and ndjson.errors[0]["errors"][0].startswith("malformed JSON")
     assert stream.length() == 4
-    assert ndjson.to_json() == {"accepted": 2, "rejected": 1, "errors": ndjson.errors}
+    assert ndjson.to_json() == {"accepted": 2, "rejected": 1, "suppressed": 0, "errors": ndjson.errors}
 
 
 def test_the_worker_applies_acknowledges_and_publishes(store: GraphStore, settings: Settings,

@@ -10,10 +10,10 @@
 // A step matcher is a map with some of the keys touchpoint, type, stage, channel, outcome; an event matches when
 // each given key's interaction property is not null and equals the value.
 // Customers who refused `analytics` (in Customer.refused) are left out: docs/privacy.md.
-// One row (none when there is no path): `sequences` (the top `limit` label lists, a step's label being its
-// touchpoint code, with occurrences and distinct customers, by occurrences desc then labels ascending), `paths`
-// (how many paths were kept) and `transitions` (every consecutive pair of every kept path, with occurrences and the
-// median ms between the two events, by occurrences desc, then from, then to).
+// Two rows (none when there is no path), `{kind, rows, total}`: kind 'sequence', the top `limit` label lists (a
+// step's label is its touchpoint code) as {steps, occurrences, customers} by occurrences desc then labels ascending,
+// total = every kept path; kind 'transition', every consecutive pair of every kept path as {steps: [from, to],
+// occurrences, medianMs} (the median ms between the two events), by occurrences desc, then from, then to.
 // params:
 //   persona: Persona.code = null  persona code; null = every customer
 //   start: map = null             step matcher of the first event, e.g. {touchpoint: 'checkout', outcome: 'failure'}
@@ -22,62 +22,80 @@
 //   since: datetime = null        the anchor's period start (inclusive), epoch ms or RFC 3339; null = open
 //   until: datetime = null        the anchor's period end (exclusive), epoch ms or RFC 3339; null = open
 //   limit: int = 10               at most this many sequences (the transitions are all returned)
-// returns: transitions.medianMs: duration
+// returns: rows.medianMs: duration
 // mode: read
 
-MATCH (c:Customer)
-WHERE c.merged_into IS NULL AND ($persona IS NULL OR (c)-[:SHOWS]->(:Persona {code: $persona}))
-  AND NOT 'analytics' IN coalesce(c.refused, [])
-OPTIONAL MATCH (c)-[s:SHOWS]->(:Persona {code: $persona})
-WHERE s.weight > 0
-WITH c, collect(CASE WHEN s IS NOT NULL THEN [s.since, s.until] END) AS spans
-MATCH (c)-[:TOOK]->(j:Journey)-[inc:INCLUDES]->(a:Interaction)
-WHERE ($since IS NULL OR a.ts >= $since) AND ($until IS NULL OR a.ts < $until)
-WITH c, spans, j, inc.seq AS anchorSeq, a,
-     CASE WHEN $start IS NOT NULL THEN $start WHEN $end IS NOT NULL THEN $end END AS anchorMatcher
-WITH c, spans, j, anchorSeq, a,
-     CASE WHEN anchorMatcher IS NULL THEN anchorSeq = 1
-          ELSE (anchorMatcher.touchpoint IS NULL OR a.touchpoint = anchorMatcher.touchpoint)
-           AND (anchorMatcher.type IS NULL OR a.type = anchorMatcher.type)
-           AND (anchorMatcher.stage IS NULL OR a.stage = anchorMatcher.stage)
-           AND (anchorMatcher.channel IS NULL OR a.channel = anchorMatcher.channel)
-           AND (anchorMatcher.outcome IS NULL OR a.outcome = anchorMatcher.outcome) END AS isAnchor,
-     $persona IS NULL OR any(span IN spans WHERE (span[0] IS NULL OR span[0] <= a.ts)
-                                               AND (span[1] IS NULL OR a.ts < span[1])) AS asPersona
-WHERE isAnchor AND asPersona
-// the anchor's neighbourhood in its journey: the events a path from (or to) it may hold
+// A. paths from or to a step: the anchors are the events matching `start` (or, without it, `end`)
+WITH CASE WHEN $start IS NOT NULL THEN $start ELSE $end END AS m
+MATCH (a:Interaction)
+WHERE m IS NOT NULL AND ($since IS NULL OR a.ts >= $since) AND ($until IS NULL OR a.ts < $until)
+  AND (m.touchpoint IS NULL OR a.touchpoint = m.touchpoint) AND (m.type IS NULL OR a.type = m.type)
+  AND (m.stage IS NULL OR a.stage = m.stage) AND (m.channel IS NULL OR a.channel = m.channel)
+  AND (m.outcome IS NULL OR a.outcome = m.outcome)
+MATCH (c:Customer)-[:PERFORMED]->(a)
+WHERE c.merged_into IS NULL AND NOT 'analytics' IN coalesce(c.refused, [])
+WITH c, a, [(c)-[s:SHOWS]->(:Persona {code: $persona}) WHERE s.weight > 0 | [s.since, s.until]] AS spans
+WITH c, a, $persona IS NULL OR any(span IN spans WHERE (span[0] IS NULL OR span[0] <= a.ts)
+                                                     AND (span[1] IS NULL OR a.ts < span[1])) AS asPersona
+WHERE asPersona
+// the anchor's neighbourhood in its journey: the events a path from (or to) it may hold, in order
+MATCH (j:Journey)-[inc:INCLUDES]->(a)
 MATCH (j)-[near:INCLUDES]->(x:Interaction)
-WHERE ($start IS NULL AND $end IS NULL)
-   OR ($start IS NOT NULL AND near.seq >= anchorSeq AND near.seq < anchorSeq + $maxSteps)
-   OR ($start IS NULL AND near.seq <= anchorSeq AND near.seq > anchorSeq - $maxSteps)
-WITH c, a, near.seq AS seq, x
+WHERE ($start IS NOT NULL AND near.seq >= inc.seq AND near.seq < inc.seq + $maxSteps)
+   OR ($start IS NULL AND near.seq <= inc.seq AND near.seq > inc.seq - $maxSteps)
+WITH c, a, near.seq AS seq, x.touchpoint AS label, x.ts AS ts,
+     $end IS NOT NULL AND (x.touchpoint = $end.touchpoint OR $end.touchpoint IS NULL)
+       AND (x.type = $end.type OR $end.type IS NULL) AND (x.stage = $end.stage OR $end.stage IS NULL)
+       AND (x.channel = $end.channel OR $end.channel IS NULL)
+       AND (x.outcome = $end.outcome OR $end.outcome IS NULL) AS isEnd
+// order: the neighbourhood in seq order (journey-paths.falkordb.cypher sorts each list instead)
 ORDER BY seq
-WITH c, a,
-     collect([x.touchpoint, x.ts,
-              $end IS NOT NULL AND (x.touchpoint = $end.touchpoint OR $end.touchpoint IS NULL)
-                AND (x.type = $end.type OR $end.type IS NULL) AND (x.stage = $end.stage OR $end.stage IS NULL)
-                AND (x.channel = $end.channel OR $end.channel IS NULL)
-                AND (x.outcome = $end.outcome OR $end.outcome IS NULL)]) AS near
+WITH c, a, collect([seq, label, ts, isEnd]) AS near
+// end order
 // with both matchers the path ends at the first later event matching `end` (index 0 is the anchor itself)
 WITH c, near,
      CASE WHEN $start IS NOT NULL AND $end IS NOT NULL
-          THEN head([k IN range(1, size(near) - 1) WHERE near[k][2]]) END AS endAt
+          THEN head([k IN range(1, size(near) - 1) WHERE near[k][3]]) END AS endAt
 WHERE $start IS NULL OR $end IS NULL OR endAt IS NOT NULL
-WITH c, CASE WHEN endAt IS NULL THEN near ELSE near[0..endAt + 1] END AS path
-WITH c.id AS customer, [e IN path | e[0]] AS labels, [e IN path | e[1]] AS times
-// one row per label list first, so no grouping key below ever holds the whole data set
-WITH labels, count(*) AS occurrences, count(DISTINCT customer) AS customers, collect(times) AS timesOfPaths
-ORDER BY occurrences DESC, labels
-WITH collect({steps: labels, occurrences: occurrences, customers: customers}) AS ranked,
-     collect([labels, timesOfPaths]) AS pathsByLabels, sum(occurrences) AS paths
-WITH ranked[0..$limit] AS sequences, paths, pathsByLabels
-UNWIND pathsByLabels AS byLabels
-UNWIND byLabels[1] AS times
-WITH sequences, paths, byLabels[0] AS labels, times
-UNWIND (CASE WHEN size(times) < 2 THEN [null] ELSE range(0, size(times) - 2) END) AS k
-WITH sequences, paths, labels[k] AS source, labels[k + 1] AS target, times[k + 1] - times[k] AS gap
-WITH sequences, paths, source, target, count(gap) AS occurrences, percentileCont(gap, 0.5) AS medianMs
-ORDER BY occurrences DESC, source, target
-RETURN sequences, toInteger(paths) AS paths,
-       collect(CASE WHEN source IS NOT NULL
-                    THEN {from: source, to: target, occurrences: occurrences, medianMs: medianMs} END) AS transitions
+WITH c.id AS customer, CASE WHEN endAt IS NULL THEN near ELSE near[0..endAt + 1] END AS path
+WITH customer, [e IN path | e[1]] AS labels, [e IN path | e[2]] AS times
+// ranking and transitions of the kept paths (each row: customer, labels, times): one fact per path and one per
+// consecutive pair of each path, aggregated once (a second aggregation would carry the first one's lists as keys)
+UNWIND [{kind: 'sequence', steps: labels, customer: customer, gap: null}]
+       + [k IN range(0, size(labels) - 2) | {kind: 'transition', steps: [labels[k], labels[k + 1]], customer: null,
+                                             gap: times[k + 1] - times[k]}] AS fact
+WITH fact.kind AS kind, fact.steps AS steps, count(*) AS occurrences, count(DISTINCT fact.customer) AS customers,
+     percentileCont(fact.gap, 0.5) AS medianMs
+ORDER BY kind, occurrences DESC, steps
+WITH kind, collect({steps: steps, occurrences: occurrences, customers: customers, medianMs: medianMs}) AS rows,
+     toInteger(sum(occurrences)) AS total
+RETURN kind, CASE WHEN kind = 'sequence' THEN rows[0..$limit] ELSE rows END AS rows, total
+UNION
+// B. whole journeys (no matcher): one path per journey, anchored at its first event (the journey's start_ts)
+MATCH (c:Customer)
+WHERE $start IS NULL AND $end IS NULL AND c.merged_into IS NULL AND NOT 'analytics' IN coalesce(c.refused, [])
+WITH c, [(c)-[s:SHOWS]->(:Persona {code: $persona}) WHERE s.weight > 0 | [s.since, s.until]] AS spans
+WHERE $persona IS NULL OR size(spans) > 0
+MATCH (c)-[:TOOK]->(j:Journey)
+WITH c, j, ($since IS NULL OR j.start_ts >= $since) AND ($until IS NULL OR j.start_ts < $until)
+     AND ($persona IS NULL OR any(span IN spans WHERE (span[0] IS NULL OR span[0] <= j.start_ts)
+                                                  AND (span[1] IS NULL OR j.start_ts < span[1]))) AS counted
+WHERE counted
+MATCH (j)-[inc:INCLUDES]->(x:Interaction)
+WITH j, inc.seq AS seq, x.touchpoint AS label, x.ts AS ts
+// order: each journey's events in seq order (journey-paths.falkordb.cypher sorts each list instead)
+ORDER BY seq
+WITH j, collect([seq, label, ts]) AS path
+// end order
+WITH j.customer_id AS customer, [e IN path | e[1]] AS labels, [e IN path | e[2]] AS times
+// ranking and transitions of the kept paths (each row: customer, labels, times): one fact per path and one per
+// consecutive pair of each path, aggregated once (a second aggregation would carry the first one's lists as keys)
+UNWIND [{kind: 'sequence', steps: labels, customer: customer, gap: null}]
+       + [k IN range(0, size(labels) - 2) | {kind: 'transition', steps: [labels[k], labels[k + 1]], customer: null,
+                                             gap: times[k + 1] - times[k]}] AS fact
+WITH fact.kind AS kind, fact.steps AS steps, count(*) AS occurrences, count(DISTINCT fact.customer) AS customers,
+     percentileCont(fact.gap, 0.5) AS medianMs
+ORDER BY kind, occurrences DESC, steps
+WITH kind, collect({steps: steps, occurrences: occurrences, customers: customers, medianMs: medianMs}) AS rows,
+     toInteger(sum(occurrences)) AS total
+RETURN kind, CASE WHEN kind = 'sequence' THEN rows[0..$limit] ELSE rows END AS rows, total

@@ -24,54 +24,58 @@
 
 OPTIONAL MATCH (latest:Interaction)
 WHERE $asOf IS NULL AND latest.ts <= timestamp()
-WITH coalesce($asOf, max(latest.ts), timestamp()) AS asOf,
-     CASE $period WHEN 'DAY' THEN 1 WHEN 'MONTH' THEN 30 ELSE 7 END * 86400000 AS length
-// from here on no clause may drop every row: the answer carries asOf even without a cohort, so customers that do
-// not take part are flagged, not filtered, until the last collect
+WITH coalesce($asOf, max(latest.ts), timestamp()) AS asOf
+// each matcher as its conditions [property index, value] (touchpoint, type, stage, channel, outcome = 0..4)
+WITH asOf, CASE $period WHEN 'DAY' THEN 1 WHEN 'MONTH' THEN 30 ELSE 7 END * 86400000 AS length,
+     [c IN [[0, $cohortEvent.touchpoint], [1, $cohortEvent.type], [2, $cohortEvent.stage],
+            [3, $cohortEvent.channel], [4, $cohortEvent.outcome]] WHERE c[1] IS NOT NULL] AS cohortConds,
+     [c IN [[0, $returnEvent.touchpoint], [1, $returnEvent.type], [2, $returnEvent.stage],
+            [3, $returnEvent.channel], [4, $returnEvent.outcome]] WHERE c[1] IS NOT NULL] AS returnConds
+// from here on no clause may drop every row: the answer carries asOf even without a cohort, so what does not take
+// part is flagged, not filtered, until the last collect. One pass over each customer's events: the ts of those
+// matching cohortEvent and of those matching returnEvent
+WITH asOf, length, cohortConds, returnConds, [c IN cohortConds + returnConds | c[0]] AS used
 OPTIONAL MATCH (c:Customer)-[:PERFORMED]->(x:Interaction)
-WHERE ($cohortEvent.touchpoint IS NULL OR x.touchpoint = $cohortEvent.touchpoint)
-  AND ($cohortEvent.type IS NULL OR x.type = $cohortEvent.type)
-  AND ($cohortEvent.stage IS NULL OR x.stage = $cohortEvent.stage)
-  AND ($cohortEvent.channel IS NULL OR x.channel = $cohortEvent.channel)
-  AND ($cohortEvent.outcome IS NULL OR x.outcome = $cohortEvent.outcome)
-WITH asOf, length, c, min(x.ts) AS start
-WITH asOf, length, c, start,
-     c IS NOT NULL AND c.merged_into IS NULL AND NOT 'analytics' IN coalesce(c.refused, [])
+// only the properties a matcher reads are fetched (FalkorDB pays for each)
+WITH asOf, length, cohortConds, returnConds, c, x.ts AS ts,
+     [CASE WHEN 0 IN used THEN x.touchpoint END, CASE WHEN 1 IN used THEN x.type END,
+      CASE WHEN 2 IN used THEN x.stage END, CASE WHEN 3 IN used THEN x.channel END,
+      CASE WHEN 4 IN used THEN x.outcome END] AS p
+WITH asOf, length, c,
+     min(CASE WHEN all(cond IN cohortConds WHERE p[cond[0]] = cond[1]) THEN ts END) AS start,
+     collect(CASE WHEN all(cond IN returnConds WHERE p[cond[0]] = cond[1]) THEN ts END) AS returns
+WITH asOf, length, c, start, returns,
+     start IS NOT NULL AND c.merged_into IS NULL AND NOT 'analytics' IN coalesce(c.refused, [])
        AND ($since IS NULL OR start >= $since) AND ($until IS NULL OR start < $until) AS candidate
-OPTIONAL MATCH (c)-[s:SHOWS]->(:Persona {code: $persona})
-WHERE candidate AND s.weight > 0
-WITH asOf, length, c, start, candidate, collect(CASE WHEN s IS NOT NULL THEN [s.since, s.until] END) AS spans
-WITH asOf, length, c, start,
-     candidate AND ($persona IS NULL OR any(span IN spans WHERE (span[0] IS NULL OR span[0] <= start)
-                                                           AND (span[1] IS NULL OR start < span[1]))) AS member
+// a pattern comprehension, not OPTIONAL MATCH + collect: that would make `returns` a grouping key
+WITH asOf, length, start, returns,
+     candidate AND ($persona IS NULL OR any(span IN [(c)-[s:SHOWS]->(:Persona {code: $persona})
+                                                     WHERE s.weight > 0 | [s.since, s.until]]
+                                           WHERE (span[0] IS NULL OR span[0] <= start)
+                                             AND (span[1] IS NULL OR start < span[1]))) AS member
 // the cohort: the day number (floored for any sign), then the ISO week's Monday or the month's 1st (civil calendar
 // from the day number, H. Hinnant's days_from_civil inverse)
-WITH asOf, length, c, start, member,
+WITH asOf, length, start, returns, member,
      CASE WHEN member THEN (start - ((start % 86400000) + 86400000) % 86400000) / 86400000 END AS day
-WITH asOf, length, c, start, member, day, day + 719468 AS z
-WITH asOf, length, c, start, member, day, z - (z / 146097) * 146097 AS doe
-WITH asOf, length, c, start, member, day, doe, (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365 AS yoe
-WITH asOf, length, c, start, member, day, doe - (365 * yoe + yoe / 4 - yoe / 100) AS doy
-WITH asOf, length, c, start, member,
+WITH asOf, length, start, returns, member, day, day + 719468 AS z
+WITH asOf, length, start, returns, member, day, z - (z / 146097) * 146097 AS doe
+WITH asOf, length, start, returns, member, day, doe, (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365 AS yoe
+WITH asOf, length, start, returns, member, day, doe - (365 * yoe + yoe / 4 - yoe / 100) AS doy
+WITH asOf, length, start, returns, member,
      CASE $period
        WHEN 'DAY' THEN day
        WHEN 'MONTH' THEN day - (doy - (153 * ((5 * doy + 2) / 153) + 2) / 5)
        ELSE day - ((day + 3) % 7 + 7) % 7 END * 86400000 AS cohort
-OPTIONAL MATCH (c)-[:PERFORMED]->(r:Interaction)
-WHERE member AND r.ts >= start + length AND r.ts < start + ($periods + 1) * length
-  AND ($returnEvent.touchpoint IS NULL OR r.touchpoint = $returnEvent.touchpoint)
-  AND ($returnEvent.type IS NULL OR r.type = $returnEvent.type)
-  AND ($returnEvent.stage IS NULL OR r.stage = $returnEvent.stage)
-  AND ($returnEvent.channel IS NULL OR r.channel = $returnEvent.channel)
-  AND ($returnEvent.outcome IS NULL OR r.outcome = $returnEvent.outcome)
-WITH asOf, length, c, start, member, cohort, collect(DISTINCT (r.ts - start) / length) AS returnedIn
-WITH asOf, collect(CASE WHEN member THEN [cohort, start, returnedIn, length] END) AS members
+// the periods n in 1..periods holding a return event: [start + nL, start + (n+1)L)
+WITH asOf, collect(CASE WHEN member THEN [cohort, start, length,
+       [r IN returns WHERE r >= start + length AND r < start + ($periods + 1) * length | (r - start) / length]] END)
+       AS members
 // no member still gives the one row that carries asOf
 UNWIND (CASE WHEN size(members) = 0 THEN [null] ELSE members END) AS m
 UNWIND (CASE WHEN m IS NULL THEN [null] ELSE range(1, $periods) END) AS n
 WITH asOf, m[0] AS cohort, n, count(m) AS size,
-     toInteger(sum(CASE WHEN m[1] + (n + 1) * m[3] <= asOf THEN 1 ELSE 0 END)) AS eligible,
-     toInteger(sum(CASE WHEN m[1] + (n + 1) * m[3] <= asOf AND n IN m[2] THEN 1 ELSE 0 END)) AS retained
+     toInteger(sum(CASE WHEN m[1] + (n + 1) * m[2] <= asOf THEN 1 ELSE 0 END)) AS eligible,
+     toInteger(sum(CASE WHEN m[1] + (n + 1) * m[2] <= asOf AND n IN m[3] THEN 1 ELSE 0 END)) AS retained
 ORDER BY cohort, n
 WITH asOf, cohort, size, collect({n: n, eligible: eligible, retained: retained}) AS periods
 ORDER BY cohort

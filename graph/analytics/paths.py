@@ -60,14 +60,15 @@ def journey_paths(store: GraphStore, persona: str | None = None, limit: int = 10
         "end": None if end is None else step_matcher(end, "end"),
         "maxSteps": in_range("maxSteps", max_steps, PATH_STEPS), "since": since, "until": until,
     })
-    if not rows:
+    found = {str(r["kind"]): r for r in rows}
+    if "sequence" not in found:
         return JourneyPaths(sequences=[], transitions=[], paths=0, variants=[], edges=[])
-    row = rows[0]
-    paths = int(row["paths"])
+    paths = int(found["sequence"]["total"])
     sequences = [PathSequence(steps=[str(t) for t in s["steps"]], occurrences=int(s["occurrences"]),
-                              customers=int(s["customers"])) for s in row["sequences"]]
-    transitions = [PathTransition(source=str(t["from"]), target=str(t["to"]), occurrences=int(t["occurrences"]),
-                                  medianMs=float(t["medianMs"])) for t in row["transitions"]]
+                              customers=int(s["customers"])) for s in found["sequence"]["rows"]]
+    transitions = [PathTransition(source=str(t["steps"][0]), target=str(t["steps"][1]),
+                                  occurrences=int(t["occurrences"]), medianMs=float(t["medianMs"]))
+                   for t in (found["transition"]["rows"] if "transition" in found else [])]
     # engines agree on the query's order; sorting again keeps the documented one whatever a collect() does
     sequences.sort(key=lambda s: (-s["occurrences"], s["steps"]))
     transitions.sort(key=lambda t: (-t["occurrences"], t["source"], t["target"]))

@@ -78,9 +78,13 @@ class TwinGraphQL(GraphQL[Context, None]):
         await response(scope, receive, send)
 
     def parse_json(self, data: str | bytes) -> Any:
-        """An HTTP body: strict JSON (ingest.strict_json), else 400 MALFORMED_BODY saying why."""
+        """An HTTP body: a JSON object in strict JSON (ingest.strict_json), else 400 MALFORMED_BODY saying why."""
         try:
-            return loads_strict(data)
+            body = loads_strict(data)
+            if not isinstance(body, dict | list):  # strawberry reads the fields of an object (a list is a batch)
+                raise RefusedRequest(400, 'The body must be a JSON object: {"query": "…", "variables": {…}}.',
+                                     ErrorCode.MALFORMED_BODY)
+            return body
         except MalformedJSONError as e:
             raise RefusedRequest(400, str(e), ErrorCode.MALFORMED_BODY) from e
         except json.JSONDecodeError as e:

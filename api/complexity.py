@@ -9,6 +9,8 @@ per operation however often it is spread, and a cost stops growing once it passe
 the token limit is assessed in time linear in its size. Introspection (`__schema`, `__type`) has a flat cost and no
 depth here (graphql-core's own MaxIntrospectionDepthRule bounds it).
 
+A NUL character in any text argument refuses the request too (the store cannot keep one).
+
 Adding a numeric argument to the schema means adding its line to ARGUMENT_RANGES (a test checks every Int and Float
 argument has one); `python -m api.complexity docs/api.md` rewrites the tables of docs/api.md from this module.
 """
@@ -172,6 +174,10 @@ class _Walk:
         except GraphQLError:
             return {}  # a bad literal is reported by the standard rules
         for argument, value in arguments.items():
+            if _holds_nul(value):
+                self.errors.append(ApiError(
+                    f"{argument}: the text holds a NUL character (\\u0000), which the graph store cannot keep; remove "
+                    f"it ({parent.name}.{node.name.value}).", ErrorCode.BAD_USER_INPUT, nodes=[node]))
             bounds = ARGUMENT_RANGES.get((parent.name, node.name.value, argument))
             if bounds is not None and value is not None and not bounds[0] <= value <= bounds[1]:
                 self.errors.append(ApiError(
@@ -212,6 +218,18 @@ def _refusals(operation: OperationDefinitionNode, cost: int, depth: int, limits:
             "they hold by their page size); ask fewer questions per request, or smaller pages, or fewer aliases.",
             ErrorCode.QUERY_TOO_COMPLEX, nodes=[operation])]
     return []
+
+
+def _holds_nul(value: Any) -> bool:
+    """A NUL character anywhere in an argument's value (FalkorDB reads a query's parameters as C text: a NUL ends
+    them, and the query fails to parse)."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, Mapping):
+        return any(_holds_nul(k) or _holds_nul(v) for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return any(_holds_nul(v) for v in value)
+    return False
 
 
 def _field_def(schema: GraphQLSchema, parent: GraphQLNamedType, name: str) -> GraphQLField | None:

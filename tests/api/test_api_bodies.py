@@ -97,3 +97,25 @@ def test_a_stalled_stream_is_a_503_and_the_batch_goes_whole_or_not_at_all(sydney
     run_worker(sydney, store_settings, once=True)
     found = sydney.read("MATCH (i:Interaction) WHERE i.id STARTS WITH 's' RETURN count(i) AS n")
     assert found == [{"n": len(batch)}]  # each event once, whether the first post was queued or not
+
+
+def test_a_body_that_is_not_a_json_object_is_a_400(api: Api) -> None:
+    # found by test_api_property: strawberry read the fields of whatever JSON came, and a number gave a 500
+    for body in ("9" * 4000, "null", '"query"', "true"):
+        refused(api.client.post("/graphql", content=body, headers={"Content-Type": "application/json"}), 400,
+                "MALFORMED_BODY")
+
+
+def test_a_nul_in_any_text_argument_is_bad_user_input_before_anything_runs(api: Api) -> None:
+    # found by test_api_property: FalkorDB reads parameters as C text, so a NUL cut the query and gave a 500
+    before = api.store.round_trips
+    for document, variables in [('{ journeyPaths(persona: "a\\u0000b") { variants { journeys } } }', {}),
+                                ('query($p: String!) { persona(code: $p) { code } }', {"p": "\x00"}),
+                                ('mutation($e: EventInput!) { recordEvent(input: $e) { accepted } }',
+                                 {"e": {"eventId": "n1", "customerId": "sydney", "ts": "2024-04-01T10:00:00Z",
+                                        "channel": "web", "touchpoint": "checkout", "type": "view",
+                                        "text": "no\x00pe"}})]:
+        status, body = api.gql(document, **variables)
+        assert body["data"] is None and body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT", body
+        assert "NUL character" in body["errors"][0]["message"]
+    assert api.store.round_trips == before

@@ -96,13 +96,17 @@ def duck_load(con: Any, data: Path) -> None:
     con.execute("""CREATE TABLE owner AS SELECT DISTINCT k AS kind, v AS value, customer_id
                    FROM (SELECT customer_id, unnest(map_keys(identities)) AS k, unnest(map_values(identities)) AS v
                          FROM customers WHERE identities IS NOT NULL)""")
+    con.execute("""CREATE TABLE identified AS
+        SELECT i.event_id, min(o.customer_id) AS customer_id
+        FROM (SELECT event_id, unnest(map_keys(identities)) AS kind, unnest(map_values(identities)) AS value
+              FROM raw_events WHERE customer_id IS NULL) i
+        JOIN owner o ON o.kind = i.kind AND o.value = i.value GROUP BY i.event_id""")
     con.execute("""CREATE TABLE ev AS
-        SELECT e.event_id AS id, epoch_ms(e.ts::TIMESTAMPTZ) AS ts,
-               coalesce(e.customer_id, (SELECT min(o.customer_id) FROM owner o
-                                        WHERE e.identities[o.kind] = o.value)) AS customer,
+        SELECT e.event_id AS id, epoch_ms(e.ts::TIMESTAMPTZ) AS ts, coalesce(e.customer_id, i.customer_id) AS customer,
                e.touchpoint, e.type, e.channel, coalesce(e.stage, t.stage) AS stage, e.outcome,
                e.session_id AS session, coalesce(e.friction, []) AS frictions
-        FROM raw_events e LEFT JOIN touchpoint_stage t ON t.code = e.touchpoint""")
+        FROM raw_events e LEFT JOIN touchpoint_stage t ON t.code = e.touchpoint
+        LEFT JOIN identified i ON i.event_id = e.event_id""")
     con.execute("""CREATE TABLE refusing AS
         SELECT customer_id FROM (
           SELECT customer_id, arg_max(NOT k.granted, (coalesce(epoch_ms(k.ts::TIMESTAMPTZ), -1), NOT k.granted))

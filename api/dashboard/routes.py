@@ -5,6 +5,9 @@
     /customers              the customers, a page at a time (?id=… opens one)
     /customers/{id}         a customer's twin: personas over time, journeys by experience, next steps and actions
     /stakeholders           the support x influence quadrant with owned frictions
+    /funnel                 a funnel: steps as bars with conversion, persona breakdown, frictions under each drop
+    /retention              retention cohorts as a heat map
+    /paths                  paths from and to a step (each funnel step links here)
     /search                 semantic feedback search
     /static/...             the page script, styles and the vendored ECharts (Apache-2.0, licence beside it)
 
@@ -52,6 +55,9 @@ def routes() -> list[BaseRoute]:
         Route("/customers/{customer_id:path}", customer, name="dashboard-customer"),  # an id may hold a '/'
         Route("/stakeholders", stakeholders, name="dashboard-stakeholders"),
         Route("/search", search, name="dashboard-search"),
+        Route("/funnel", funnel, name="dashboard-funnel"),
+        Route("/retention", retention, name="dashboard-retention"),
+        Route("/paths", paths, name="dashboard-paths"),
         Mount("/static", app=StaticFiles(directory=str(HERE / "static")), name="static"),
     ]
 
@@ -114,3 +120,15 @@ async def stakeholders(request: Request) -> Response:
 
 async def search(request: Request) -> Response:
     return _page(request, "search.html", title="Feedback search", query=request.query_params.get("q", ""))
+
+
+async def funnel(request: Request) -> Response:
+    return _page(request, "funnel.html", title="Funnel")
+
+
+async def retention(request: Request) -> Response:
+    return _page(request, "retention.html", title="Retention")
+
+
+async def paths(request: Request) -> Response:
+    return _page(request, "paths.html", title="Journey paths")

@@ -612,6 +612,211 @@
     if (main.dataset.query) await run();
   }
 
+  // ---- journey analytics: funnel, retention, paths --------------------------------------------------------------
+  const MATCHER_KEYS = ['touchpoint', 'type', 'stage', 'channel', 'outcome'];
+
+  // "touchpoint=checkout outcome=failure" -> { touchpoint: 'checkout', outcome: 'failure' }; null when empty
+  function matcher(text) {
+    const found = {};
+    for (const part of String(text || '').trim().split(/\s+/).filter(Boolean)) {
+      const [key, ...rest] = part.split('=');
+      if (!MATCHER_KEYS.includes(key) || !rest.length || !rest.join('=')) {
+        throw new Error(`“${part}” is not a step: write key=value with a key among ${MATCHER_KEYS.join(', ')}`);
+      }
+      found[key] = rest.join('=');
+    }
+    return Object.keys(found).length ? found : null;
+  }
+  const matcherText = (m) => Object.entries(m).map(([k, v]) => `${k}=${v}`).join(' ');
+  const pathsLink = (start) => `/paths?start=${encodeURIComponent(matcherText(start))}`;
+
+  function wireForm(form, run) {
+    form.addEventListener('submit', (event) => { event.preventDefault(); run(); });
+  }
+
+  async function funnelPage() {
+    const query = new URLSearchParams(window.location.search);
+    const stepsInput = $('#funnel-steps');
+    stepsInput.value = (query.get('steps') || 'stage=awareness|stage=consideration|type=purchase').split('|').join('\n');
+    if (query.get('window')) $('#funnel-window').value = query.get('window');
+    if (query.has('breakdown')) $('#funnel-breakdown').value = query.get('breakdown');
+    const run = async () => {
+      let steps;
+      try {
+        steps = stepsInput.value.split('\n').map(matcher).filter(Boolean);
+      } catch (error) {
+        fail('#funnel-drops', error);
+        return;
+      }
+      const windowDays = Number($('#funnel-window').value);
+      const breakdown = $('#funnel-breakdown').value || null;
+      status('Computing the funnel…');
+      let funnel;
+      try {
+        funnel = (await gql(`query F($steps: [StepMatcher!]!, $windowDays: Int!, $breakdown: FunnelBreakdown) {
+          funnel(steps: $steps, windowDays: $windowDays, breakdown: $breakdown, limit: 5) {
+            steps { step customers fromPrevious fromFirst medianMsFromEntry }
+            groups { key steps { step customers fromFirst } }
+            drops { step friction { code name } hitters droppedHitters dropRate baseline lift ciLow ciHigh } } }`,
+        { steps, windowDays, breakdown })).funnel;
+      } catch (error) {
+        ['#funnel-chart', '#funnel-breakdown-chart', '#funnel-drops'].forEach((target) => fail(target, error));
+        status('');
+        return;
+      }
+      status('');
+      const names = steps.map((s, n) => `${n + 1}. ${matcherText(s)}`);
+      chart('#funnel-chart').setOption({
+        animation: false,
+        grid: { left: 180, right: 80, top: 10, bottom: 30 },
+        tooltip: { trigger: 'axis', formatter: (items) => {
+          const s = funnel.steps[items[0].dataIndex];
+          return `${esc(names[s.step - 1])}<br>${s.customers} customers · ${pct(s.fromPrevious)} of the step before`
+            + ` · ${pct(s.fromFirst)} of the first`;
+        } },
+        xAxis: { type: 'value', name: 'customers' },
+        yAxis: { type: 'category', inverse: true, data: names, axisLabel: { width: 170, overflow: 'truncate' } },
+        series: [{ type: 'bar', data: funnel.steps.map((s) => s.customers), itemStyle: { color: COLOURS.met },
+          label: { show: true, position: 'right', formatter: (p) => (p.dataIndex ? pct(funnel.steps[p.dataIndex].fromPrevious) : `${p.value}`) } }],
+      });
+      $('#funnel-steps-list').replaceChildren(...funnel.steps.map((s) => el('li', { 'data-step': s.step },
+        el('strong', {}, names[s.step - 1]), ` · ${s.customers} customers`,
+        s.step > 1 ? ` · ${pct(s.fromPrevious)} of step ${s.step - 1}` : '',
+        s.medianMsFromEntry ? ` · median ${num(s.medianMsFromEntry / 86400000, 1)} days after entry` : '',
+        ' · ', el('a', { href: pathsLink(steps[s.step - 1]), class: 'paths-link' }, 'what happens next'))));
+      const groups = funnel.groups;
+      $('#breakdown-title').textContent = breakdown === 'CHANNEL' ? 'By channel of the entry' : 'By persona at entry';
+      chart('#funnel-breakdown-chart').setOption({
+        animation: false,
+        legend: { bottom: 0, type: 'scroll' },
+        grid: { left: 50, right: 20, top: 20, bottom: 60 },
+        tooltip: { trigger: 'axis', valueFormatter: (v) => pct(v) },
+        xAxis: { type: 'category', data: funnel.steps.map((s) => `step ${s.step}`) },
+        yAxis: { type: 'value', max: 1, axisLabel: { formatter: (v) => `${Math.round(100 * v)}%` } },
+        series: groups.length ? groups.map((g) => ({ type: 'bar', name: g.key || 'no persona',
+          data: g.steps.map((s) => s.fromFirst) }))
+          : [{ type: 'bar', name: 'everyone', data: funnel.steps.map((s) => s.fromFirst) }],
+      });
+      const drops = $('#funnel-drops');
+      drops.replaceChildren(...funnel.steps.slice(0, -1).map((s) => {
+        const rows = funnel.drops.filter((d) => d.step === s.step);
+        return el('div', { class: 'drop', 'data-step': s.step },
+          el('h3', {}, `After step ${s.step} (${names[s.step - 1]}): ${s.customers - funnel.steps[s.step].customers}`
+            + ` of ${s.customers} went no further`),
+          rows.length ? el('table', { class: 'table drops' },
+            el('thead', {}, el('tr', {}, ['friction', 'hit it', 'dropped', 'drop rate', 'others dropped', 'lift', '95% interval']
+              .map((h, n) => el('th', { scope: 'col', class: n ? 'num' : null }, h)))),
+            el('tbody', {}, rows.map((d) => el('tr', { 'data-friction': d.friction.code },
+              el('th', { scope: 'row' }, label(d.friction)),
+              el('td', { class: 'num' }, d.hitters), el('td', { class: 'num' }, d.droppedHitters),
+              el('td', { class: 'num' }, pct(d.dropRate)), el('td', { class: 'num' }, pct(d.baseline)),
+              el('td', { class: 'num' }, d.lift === null ? '–' : `${num(d.lift, 2)}×`),
+              el('td', { class: 'num' }, `${pct(d.ciLow)} – ${pct(d.ciHigh)}`)))))
+            : el('p', { class: 'muted' }, 'No friction was hit before this drop.'));
+      }));
+    };
+    wireForm($('#funnel-form'), run);
+    await run();
+  }
+
+  async function retentionPage() {
+    const run = async () => {
+      let cohortEvent; let returnEvent;
+      try {
+        cohortEvent = matcher($('#retention-cohort').value);
+        returnEvent = matcher($('#retention-return').value);
+        if (!cohortEvent || !returnEvent) throw new Error('give a cohort event and a return event');
+      } catch (error) {
+        fail('#retention-chart', error);
+        return;
+      }
+      const period = $('#retention-period').value;
+      const periods = Number($('#retention-periods').value);
+      let retention;
+      try {
+        retention = (await gql(`query R($cohortEvent: StepMatcher!, $returnEvent: StepMatcher!,
+            $period: RetentionPeriod!, $periods: Int!) {
+          retention(cohortEvent: $cohortEvent, returnEvent: $returnEvent, period: $period, periods: $periods) {
+            asOf cohorts { start size periods { n eligible retained rate } } } }`,
+        { cohortEvent, returnEvent, period, periods })).retention;
+      } catch (error) {
+        fail('#retention-chart', error);
+        return;
+      }
+      $('#retention-asof').textContent = `As of ${day(retention.asOf)} (the latest interaction in the twin); `
+        + `${retention.cohorts.length} cohorts, ${retention.cohorts.reduce((n, c) => n + c.size, 0)} customers.`;
+      const rows = retention.cohorts.map((c) => `${day(c.start)} (${c.size})`);
+      const cells = retention.cohorts.flatMap((c, y) => c.periods.map((p) => ({
+        value: [p.n - 1, y, p.rate === null ? '-' : p.rate], cell: p })));
+      chart('#retention-chart').setOption({
+        animation: false,
+        grid: { left: 130, right: 20, top: 50, bottom: 40 },
+        tooltip: { formatter: (item) => {
+          const c = item.data.cell;
+          return `${esc(rows[item.value[1]])}, period ${c.n}: ${c.retained} of ${c.eligible} eligible`
+            + ` (${pct(c.rate)})`;
+        } },
+        xAxis: { type: 'category', name: period.toLowerCase(), nameLocation: 'middle', nameGap: 26,
+          data: Array.from({ length: periods }, (_, n) => String(n + 1)) },
+        yAxis: { type: 'category', inverse: true, data: rows },
+        visualMap: { min: 0, max: Math.max(0.01, ...cells.map((c) => (typeof c.value[2] === 'number' ? c.value[2] : 0))),
+          calculable: true, orient: 'horizontal', right: 10, top: 0, itemHeight: 120,
+          formatter: (v) => `${Math.round(100 * v)}%`, inRange: { color: ['#eff6ff', '#1d4ed8'] } },
+        series: [{ type: 'heatmap', data: cells,
+          label: { show: true, formatter: (item) => (typeof item.value[2] === 'number' ? `${Math.round(100 * item.value[2])}%` : '') } }],
+      });
+    };
+    wireForm($('#retention-form'), run);
+    await run();
+  }
+
+  async function pathsPage() {
+    const query = new URLSearchParams(window.location.search);
+    $('#paths-start').value = query.get('start') || '';
+    $('#paths-end').value = query.get('end') || '';
+    if (query.get('max')) $('#paths-max').value = query.get('max');
+    const tbody = $('#sequences-table tbody');
+    const run = async () => {
+      let start; let end;
+      try {
+        start = matcher($('#paths-start').value);
+        end = matcher($('#paths-end').value);
+      } catch (error) {
+        fail(tbody.parentElement, error);
+        return;
+      }
+      let paths;
+      try {
+        paths = (await gql(`query P($start: StepMatcher, $end: StepMatcher, $maxSteps: Int!) {
+          journeyPaths(start: $start, end: $end, maxSteps: $maxSteps, limit: 15) {
+            sequences { steps occurrences customers } transitions { from to occurrences medianMs } } }`,
+        { start, end, maxSteps: Number($('#paths-max').value) })).journeyPaths;
+      } catch (error) {
+        fail(tbody.parentElement, error);
+        fail('#paths-chart', error);
+        return;
+      }
+      tbody.replaceChildren(...(paths.sequences.length ? paths.sequences.map((s) => el('tr', {},
+        el('td', {}, s.steps.join(' → ')), el('td', { class: 'num' }, s.occurrences), el('td', { class: 'num' }, s.customers)))
+        : [el('tr', {}, el('td', { colspan: 3, class: 'muted' }, 'No path matches.'))]));
+      const top = paths.transitions.slice(0, 12);
+      chart('#paths-chart').setOption({
+        animation: false,
+        grid: { left: 230, right: 40, top: 10, bottom: 30 },
+        tooltip: { trigger: 'axis', formatter: (items) => {
+          const t = top[items[0].dataIndex];
+          return `${esc(t.from)} → ${esc(t.to)}: ${t.occurrences} times, median ${num(t.medianMs / 3600000, 1)} h apart`;
+        } },
+        xAxis: { type: 'value', name: 'paths' },
+        yAxis: { type: 'category', inverse: true, data: top.map((t) => `${t.from} → ${t.to}`),
+          axisLabel: { width: 220, overflow: 'truncate' } },
+        series: [{ type: 'bar', data: top.map((t) => t.occurrences), itemStyle: { color: COLOURS.friction } }],
+      });
+    };
+    wireForm($('#paths-form'), run);
+    await run();
+  }
+
   // ---- customers, a page at a time -----------------------------------------------------------------------------
   async function customersPage() {
     const tbody = $('#customers-table tbody');
@@ -645,7 +850,8 @@
   document.addEventListener('DOMContentLoaded', async () => {
     const main = document.querySelector('main');
     const pages = { home, persona: personaPage, customer: customerPage, customers: customersPage,
-      stakeholders: stakeholderPage, search: searchPage };
+      stakeholders: stakeholderPage, search: searchPage, funnel: funnelPage, retention: retentionPage,
+      paths: pathsPage };
     const page = pages[main.dataset.page];
     wireAccount();
     document.body.dataset.state = 'loading';

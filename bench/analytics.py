@@ -31,7 +31,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE))
 
-from api import wait_until_ready  # noqa: E402
+from api import free_port, wait_until_ready  # noqa: E402  (bench/api.py)
 from graph.embedded import start_or_attach  # noqa: E402
 from graph.falkordb_store import FalkorDBStore  # noqa: E402
 from graph.settings import Settings  # noqa: E402
@@ -373,15 +373,6 @@ def main() -> int:
                 serve.wait(timeout=30)
             store.close()
             server.release()
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 if __name__ == "__main__":

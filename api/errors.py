@@ -200,6 +200,13 @@ class ErrorCodes(SchemaExtension):
         if result is not None and errors:
             result.errors = with_codes(errors, self.execution_context.context)
 
+    def on_stream_result(self, result: Any) -> Iterator[None]:
+        """The same for each result sent over a WebSocket, before it is sent."""
+        errors = getattr(result, "errors", None)
+        if errors:
+            result.errors = with_codes(errors, self.execution_context.context)
+        yield
+
 
 def _rewrite(error: GraphQLError, request_id: str) -> GraphQLError:
     code = classify(error)

@@ -119,3 +119,21 @@ def test_an_unreachable_store_is_store_unavailable_and_readyz_503(lost_store: Fa
         assert error["extensions"]["code"] == "STORE_UNAVAILABLE" and "Traceback" not in r.text
         assert client.get("/readyz").status_code == 503
         assert client.get("/healthz").status_code == 200
+
+
+def test_errors_over_a_websocket_carry_their_code_and_request_id(api: Api) -> None:
+    with api.client.websocket_connect("ws://localhost/graphql", subprotocols=["graphql-transport-ws"]) as ws:
+        ws.send_json({"type": "connection_init", "payload": {}})
+        assert ws.receive_json()["type"] == "connection_ack"
+        fan_out = " ".join(f"fragment F{i} on Query {{ ...F{i + 1} ...F{i + 1} }}" for i in range(21))
+        for operation_id, query, code in [
+            ("v", "subscription { nope }", "GRAPHQL_VALIDATION_FAILED"),
+            ("c", "query { ...F0 } " + fan_out + " fragment F21 on Query { stats { totalNodes } }",
+             "QUERY_TOO_COMPLEX"),
+            ("r", '{ customer(id: "sydney") { journeys(first: -1) { totalCount } } }', "BAD_USER_INPUT"),
+        ]:
+            ws.send_json({"type": "subscribe", "id": operation_id, "payload": {"query": query}})
+            message = ws.receive_json()
+            assert message["type"] == "error" and message["id"] == operation_id, message
+            extensions = message["payload"][0]["extensions"]
+            assert extensions["code"] == code and extensions["requestId"], message

@@ -5,13 +5,13 @@ from __future__ import annotations
 import json
 import shlex
 import subprocess
-import sys
 from pathlib import Path
+
+from dtc_process import run_dtc
 
 
 def dtc(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "dtc.cli", *args], capture_output=True, text=True, timeout=120,
-                          cwd=cwd)
+    return run_dtc(*args, cwd=cwd, timeout=120)
 
 
 def test_stats_json_counts_what_was_written(tmp_path: Path) -> None:

@@ -1,4 +1,5 @@
-"""A `dtc ingest` killed with SIGKILL at random points, then run again, ends with the graph of one clean run."""
+"""A `dtc ingest` or its embedded server killed with SIGKILL at random points, then run again, ends with the graph
+of one clean run."""
 
 from __future__ import annotations
 
@@ -7,40 +8,34 @@ import os
 import random
 import signal
 import subprocess
-import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
+from dtc_process import finish, start_dtc
 
 DAY_MS = 86_400_000
 
 
 def dtc(store: Path, *args: str, state: Path) -> subprocess.Popen[str]:
-    env = dict(os.environ, DTC_STATE_DIR=str(state), DTC_IDENTITY_KEY="resume-test")
-    return subprocess.Popen([sys.executable, "-m", "dtc.cli", "--store", f"embedded://{store}", *args],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
-                            start_new_session=True)
-
-
-def finish(process: subprocess.Popen[str]) -> tuple[int, str]:
-    out, err = process.communicate(timeout=300)
-    return process.returncode, out + err
+    return start_dtc("--store", f"embedded://{store}", *args,
+                     env={"DTC_STATE_DIR": str(state), "DTC_IDENTITY_KEY": "resume-test"})
 
 
 def stats(store: Path, state: Path) -> dict[str, Any]:
-    code, out = finish(dtc(store, "stats", "--json", state=state))
-    assert code == 0, out
-    parsed: dict[str, Any] = json.loads(out)
+    done = finish(dtc(store, "stats", "--json", state=state))
+    assert done.returncode == 0, done.stderr
+    parsed: dict[str, Any] = json.loads(done.stdout)
     return parsed
 
 
 def journeys(store: Path, state: Path) -> str:
-    code, out = finish(dtc(store, "cypher", "query", "MATCH (j:Journey)-[r:INCLUDES]->(i:Interaction) "
-                           "RETURN j.id AS j, r.seq AS seq, i.id AS i ORDER BY j, seq", "--json", state=state))
-    assert code == 0, out
-    return out
+    done = finish(dtc(store, "cypher", "query", "MATCH (j:Journey)-[r:INCLUDES]->(i:Interaction) "
+                      "RETURN j.id AS j, r.seq AS seq, i.id AS i ORDER BY j, seq", "--json", state=state))
+    assert done.returncode == 0, done.stderr
+    return done.stdout
 
 
 def write_events(path: Path, n: int) -> None:
@@ -63,34 +58,78 @@ def write_events(path: Path, n: int) -> None:
     path.write_text("\n".join(lines) + "\n")
 
 
-@pytest.mark.slow
-def test_killed_ingests_resume_to_the_graph_of_a_clean_run(tmp_path: Path) -> None:
-    events = tmp_path / "events.jsonl"
+@dataclass(frozen=True)
+class CleanRun:
+    events: Path
+    args: tuple[str, ...]
+    seconds: float  # kills land inside a run however fast this machine is
+    stats: dict[str, Any]
+    journeys: str
+
+
+@pytest.fixture(scope="module")
+def clean_run(tmp_path_factory: pytest.TempPathFactory) -> CleanRun:
+    work = tmp_path_factory.mktemp("clean")
+    events = work / "events.jsonl"
     write_events(events, 4000)
     args = ("ingest", "--quiet", "--batch-size", "150", str(events))
-
-    clean_store, clean_state = tmp_path / "clean", tmp_path / "clean-state"
+    store, state = work / "store", work / "state"
     started = time.monotonic()
-    code, out = finish(dtc(clean_store, *args, "--rejects", str(tmp_path / "clean.rejects"), state=clean_state))
-    clean_s = time.monotonic() - started  # kills land inside a run however fast this machine is
-    assert code == 3, out  # 3: a few rows were rejected, every valid one ingested
-    expected = stats(clean_store, clean_state)
+    done = finish(dtc(store, *args, "--rejects", str(work / "clean.rejects"), state=state))
+    seconds = time.monotonic() - started
+    assert done.returncode == 3, done.stderr  # 3: a few rows were rejected, every valid one ingested
+    expected = stats(store, state)
     assert expected["nodes"]["Interaction"] == 4000 - 80
+    return CleanRun(events, args, seconds, expected, journeys(store, state))
 
-    store, state = tmp_path / "killed", tmp_path / "killed-state"
-    rng = random.Random(4)
+
+def resume_after_kills(tmp_path: Path, clean: CleanRun, victims: list[str], seed: int) -> None:
+    """Run the ingest, SIGKILL each victim ('ingest': its process group; 'server': the embedded redis-server;
+    'both') at a random point of a run, then run it to its end: the graph is that of the clean run."""
+    store, state, rejects = tmp_path / "killed", tmp_path / "killed-state", tmp_path / "rejects.jsonl"
+    rng = random.Random(seed)
     kills = 0
-    for _ in range(3):
-        process = dtc(store, *args, "--rejects", str(tmp_path / "rejects.jsonl"), state=state)
-        time.sleep(rng.uniform(0.3, 0.9) * clean_s)
-        if process.poll() is None:
+    for victim in victims:
+        process = dtc(store, *clean.args, "--rejects", str(rejects), state=state)
+        time.sleep(rng.uniform(0.3, 0.9) * clean.seconds)
+        if process.poll() is not None:
+            continue
+        kills += 1
+        if victim in ("server", "both"):
+            os.kill(server_pid(store), signal.SIGKILL)
+        if victim in ("ingest", "both"):
             os.killpg(process.pid, signal.SIGKILL)
-            kills += 1
-        process.wait()
-    code, out = finish(dtc(store, *args, "--rejects", str(tmp_path / "rejects.jsonl"), state=state))
-    assert code == 3, out
+        done = finish(process)  # an ingest whose server died stops by itself, with one line
+        assert "Traceback" not in done.stderr
+    done = finish(dtc(store, *clean.args, "--rejects", str(rejects), state=state))
+    assert done.returncode == 3, done.stderr
     assert kills >= 1
-    assert stats(store, state) == expected
-    assert journeys(store, state) == journeys(clean_store, clean_state)
-    rejected = (tmp_path / "rejects.jsonl").read_text().splitlines()
+    assert stats(store, state) == clean.stats
+    assert journeys(store, state) == clean.journeys
+    rejected = rejects.read_text().splitlines()
     assert len(rejected) == 80 and len({json.loads(r)["line"] for r in rejected}) == 80
+
+
+def server_pid(store: Path) -> int:
+    """The embedded server's pid, once the ingest has started it (early kills may land before)."""
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        try:
+            pid = int(json.loads((store / "server.json").read_text())["pid"])
+        except (OSError, ValueError, KeyError):
+            pid = 0
+        if pid:
+            return pid
+        time.sleep(0.05)
+    raise AssertionError(f"no embedded server started in {store}")
+
+
+@pytest.mark.slow
+def test_killed_ingests_resume_to_the_graph_of_a_clean_run(tmp_path: Path, clean_run: CleanRun) -> None:
+    resume_after_kills(tmp_path, clean_run, ["ingest", "ingest", "ingest"], seed=4)
+
+
+@pytest.mark.slow
+def test_a_server_killed_mid_ingest_reopens_and_the_resume_gives_the_graph_of_a_clean_run(
+        tmp_path: Path, clean_run: CleanRun) -> None:
+    resume_after_kills(tmp_path, clean_run, ["server", "both", "server"], seed=5)

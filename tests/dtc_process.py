@@ -1,0 +1,30 @@
+"""Run `dtc` in a subprocess as a user or a script does. stdout and stderr are always kept apart: scripts parse
+stdout, and stderr may carry a progress line or a warning on a busy machine, so a test never parses the two mixed."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+
+TIMEOUT_S = 300
+
+
+def run_dtc(*args: str, env: Mapping[str, str] | None = None, cwd: Path | None = None,
+            timeout: float = TIMEOUT_S) -> subprocess.CompletedProcess[str]:
+    """`dtc ARGS…` to its end: returncode, stdout and stderr apart."""
+    return finish(start_dtc(*args, env=env, cwd=cwd), timeout=timeout)
+
+
+def start_dtc(*args: str, env: Mapping[str, str] | None = None, cwd: Path | None = None,
+              stderr: int | None = subprocess.PIPE) -> subprocess.Popen[str]:
+    """`dtc ARGS…` started in its own session (so a test can SIGKILL its whole group); extra `env` on top of ours."""
+    return subprocess.Popen([sys.executable, "-m", "dtc.cli", *args], stdout=subprocess.PIPE, stderr=stderr,
+                            text=True, env={**os.environ, **(env or {})}, cwd=cwd, start_new_session=True)
+
+
+def finish(process: subprocess.Popen[str], timeout: float = TIMEOUT_S) -> subprocess.CompletedProcess[str]:
+    out, err = process.communicate(timeout=timeout)
+    return subprocess.CompletedProcess(process.args, process.returncode, out, err or "")

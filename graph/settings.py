@@ -12,6 +12,7 @@
 | DTC_EMBEDDING_MODEL | (the packaged all-MiniLM-L6-v2) | a path or model name for sentence-transformers |
 | DTC_JOURNEY_GAP_DAYS | 30 | inactivity gap that splits a customer's events into journeys |
 | DTC_STATE_DIR | the embedded DIR, else ./.dtc-state | ingest checkpoints, rejects-file list, identity key file |
+| DTC_EMBEDDED_IDLE_S | 300 | seconds the embedded server stays up once its last user left (0: stop at once) |
 
 The API's limits (`ApiLimits`, what each protects: docs/security.md):
 
@@ -40,6 +41,7 @@ from typing import TypeVar
 from graph.errors import ConfigError
 
 DEFAULT_GRAPH_URL = "embedded://./.dtc"
+DEFAULT_EMBEDDED_IDLE_S = 300.0  # consecutive `dtc` commands find the server up instead of each starting it
 
 
 @dataclass(frozen=True)
@@ -89,6 +91,7 @@ class Settings:
     embedding_model: str | None = None
     journey_gap_days: float = 30.0
     state_dir_override: str | None = None
+    embedded_idle_s: float = 0.0  # in code the last user stops the server; the environment's default is above
     api_limits: ApiLimits = field(default_factory=ApiLimits)
 
     @classmethod
@@ -107,6 +110,7 @@ class Settings:
             embedding_model=env.get("DTC_EMBEDDING_MODEL") or None,
             journey_gap_days=_number(env, "DTC_JOURNEY_GAP_DAYS", 30.0, 0, above=True),
             state_dir_override=env.get("DTC_STATE_DIR") or None,
+            embedded_idle_s=_number(env, "DTC_EMBEDDED_IDLE_S", DEFAULT_EMBEDDED_IDLE_S, 0),
             api_limits=ApiLimits.from_env(env),
         )
 

@@ -23,6 +23,12 @@ DATA = SHARED / "data"
 _graph_numbers = itertools.count(1)
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    # `dtc` subprocesses stop their embedded server when they leave, as before the idle period existed: a suite
+    # would otherwise leave a server per temporary directory running for minutes (tests of the idle period set it)
+    os.environ["DTC_EMBEDDED_IDLE_S"] = "0"
+
+
 @pytest.fixture(scope="session")
 def embedded_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedServer]:
     server = start_or_attach(tmp_path_factory.mktemp("falkordb"))

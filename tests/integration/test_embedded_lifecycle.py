@@ -4,14 +4,23 @@ from __future__ import annotations
 
 import json
 import os
+import pty
+import select
 import signal
 import subprocess
 import sys
 import textwrap
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
+import pytest
+import redis
+from dtc_process import finish, run_dtc, start_dtc
+
 from graph.embedded import start_or_attach
+from graph.errors import StoreUnavailableError
 from graph.settings import Settings
 from graph.store import open_store
 
@@ -105,3 +114,186 @@ def test_a_grown_append_only_file_is_rewritten_as_a_snapshot_before_stopping(tmp
         assert after["aof_current_size"] == after["aof_base_size"], "the queries are folded into the snapshot"
     with _store(tmp_path) as store:
         assert store.read("MATCH (c:Customer) RETURN count(c) AS n") == [{"n": 2000}]
+
+
+# -- always reopens, never twice ---------------------------------------------------------------------------------
+def _servers_of(data_dir: Path) -> list[int]:
+    """Every live redis-server whose working directory is `data_dir` (redis changes into its --dir)."""
+    found = []
+    for entry in Path("/proc").glob("[0-9]*"):
+        try:
+            serves = os.readlink(entry / "cwd") == str(data_dir) and b"redis-server" in (entry / "cmdline").read_bytes()
+            if serves and _alive(int(entry.name)):
+                found.append(int(entry.name))
+        except OSError:
+            continue
+    return found
+
+
+@contextmanager
+def _stopped(pid: int) -> Iterator[None]:
+    """The process frozen (SIGSTOP) for the block: it neither answers nor makes progress, as a very busy server."""
+    os.kill(pid, signal.SIGSTOP)
+    try:
+        yield
+    finally:
+        os.kill(pid, signal.SIGCONT)
+
+
+def test_a_server_too_busy_to_answer_is_never_taken_for_stale_nor_started_twice(tmp_path: Path) -> None:
+    """redis rewrites its command line, so a check of /proc/PID/cmdline took a busy live server for a dead one and
+    started a second server on the same directory (reproduced: pid 11140 beside 11106 after 2.1 s)."""
+    first = start_or_attach(tmp_path)
+    try:
+        with _stopped(first.pid):
+            with pytest.raises(StoreUnavailableError) as failed:
+                start_or_attach(tmp_path, stall_s=2)
+            assert _servers_of(tmp_path) == [first.pid], "no second server on the directory"
+            assert _alive(first.pid), "the busy server is left running"
+        message = str(failed.value)
+        assert "\n" not in message and f"pid {first.pid}" in message and "left running" in message
+        second = start_or_attach(tmp_path, stall_s=2)  # it answers again: the same server
+        assert (second.pid, second.port, second.started_here) == (first.pid, first.port, False)
+        second.release()
+    finally:
+        first.release()
+    assert _servers_of(tmp_path) == []
+
+
+def test_a_server_whose_starter_died_before_recording_its_pid_is_found_by_what_it_has_open(tmp_path: Path) -> None:
+    first = start_or_attach(tmp_path)
+    record = json.loads((tmp_path / "server.json").read_text())
+    (tmp_path / "server.json").write_text(json.dumps({"pid": 0, "port": record["port"]}))
+    second = start_or_attach(tmp_path)
+    assert (second.pid, second.started_here) == (first.pid, False)
+    assert json.loads((tmp_path / "server.json").read_text())["pid"] == first.pid
+    second.release()
+    first.release()
+    assert not _alive(first.pid)
+
+
+def test_a_server_loading_its_data_is_waited_for_while_it_makes_progress(tmp_path: Path) -> None:
+    """A load longer than the stall limit succeeds as long as it progresses (the old open killed the loading
+    server after 120 s, and the next open started over)."""
+    _filled_store(tmp_path, queries=300, snapshot=False)
+    loaded = start_or_attach(tmp_path, stall_s=1)
+    try:
+        client = redis.Redis(host="127.0.0.1", port=loaded.port)
+        assert client.execute_command("GRAPH.RO_QUERY", "twin", "MATCH (f:Filler) RETURN count(f)")[1] == [[600_000]]
+        client.close()
+    finally:
+        loaded.release()
+
+
+def test_waiting_is_progress_on_a_terminal_and_silent_in_output_scripts_parse(tmp_path: Path) -> None:
+    """Every `dtc` command against a stopped store printed a timestamped WARNING that the server was loading its
+    data, on stderr, which broke scripts (and a test) that read stderr with stdout."""
+    _filled_store(tmp_path, queries=300, snapshot=True)
+    piped = run_dtc("--store", f"embedded://{tmp_path}", "stats", "--json")
+    assert piped.returncode == 0, piped.stderr
+    assert piped.stderr == ""
+    assert json.loads(piped.stdout)["store"] == "falkordb"
+
+    holder = start_or_attach(tmp_path)  # a server that does not answer for a while: the command waits
+    try:
+        with _stopped(holder.pid):
+            terminal, attached = pty.openpty()
+            process = start_dtc("--store", f"embedded://{tmp_path}", "stats", "--json", stderr=attached)
+            os.close(attached)
+            shown = _read_until(terminal, b"Waiting for the embedded store")
+        done = finish(process)
+        shown += _read_until(terminal, None)
+        os.close(terminal)
+    finally:
+        holder.release()
+    assert done.returncode == 0, shown
+    assert json.loads(done.stdout)["store"] == "falkordb"
+    assert b"not answering yet" in shown and b"WARNING" not in shown
+    assert shown.endswith(b"\r\x1b[2K"), "the progress line is erased once the server answers"
+
+
+def _filled_store(data_dir: Path, queries: int, *, snapshot: bool) -> None:
+    """A stopped store holding `queries` writes of 2,000 nodes each: in its snapshot (loaded with progress), or
+    logged after it with the server killed so that nothing compacts them (the next start replays them all)."""
+    with _store(data_dir) as store:
+        store.ensure_schema()
+        for _ in range(queries):
+            store.write("UNWIND range(1, 2000) AS i CREATE (:Filler {n: i})")
+        if snapshot:
+            assert store.compact(wait_s=120)
+            return
+        pid = json.loads((data_dir / "server.json").read_text())["pid"]
+        time.sleep(1.1)  # appendfsync everysec
+        os.kill(pid, signal.SIGKILL)
+    assert not any(_alive(p) for p in _servers_of(data_dir))
+
+
+def _read_until(fd: int, wanted: bytes | None, timeout_s: float = 120) -> bytes:
+    """Read a pseudo-terminal until `wanted` shows (or, for None, until it closes)."""
+    seen = b""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline and (wanted is None or wanted not in seen):
+        ready, _, _ = select.select([fd], [], [], 1.0)
+        if not ready:
+            continue
+        try:
+            chunk = os.read(fd, 4096)
+        except OSError:  # EIO: every writer has closed it
+            break
+        if not chunk:
+            break
+        seen += chunk
+    return seen
+
+
+def test_a_new_schema_is_in_the_snapshot_so_a_restart_after_a_crash_replays_no_index_build(tmp_path: Path) -> None:
+    """Replayed from the append-only file, the index builds ran behind the writes that followed them: a reopen after
+    a SIGKILL mid-ingest took 94 s instead of 2.4 s (18k events) and the old open gave up and killed the server."""
+    with _store(tmp_path) as store:
+        store.ensure_schema()
+        store.write("CREATE (:Customer {id: 'after-the-schema', created_ts: 1})")
+        logged = b"".join(p.read_bytes() for p in (tmp_path / "aof").glob("*.incr.aof"))
+    assert b"after-the-schema" in logged
+    assert b"CREATE INDEX" not in logged and b"GRAPH.CONSTRAINT" not in logged
+
+
+# -- consecutive commands share one server ----------------------------------------------------------------------
+def test_consecutive_commands_share_a_server_that_stops_cleanly_after_its_idle_period(tmp_path: Path) -> None:
+    store, idle = f"embedded://{tmp_path}", {"DTC_EMBEDDED_IDLE_S": "3"}
+    written = run_dtc("--store", store, "cypher", "query", "CREATE (:Customer {id: 'kept', created_ts: 1})", "--write",
+                      env=idle)
+    assert written.returncode == 0, written.stderr
+    pid = json.loads((tmp_path / "server.json").read_text())["pid"]
+    assert _alive(pid), "the server stays up for the next command"
+    counted = run_dtc("--store", store, "stats", "--json", env=idle)
+    assert counted.returncode == 0, counted.stderr
+    assert json.loads(counted.stdout)["nodes"]["Customer"] == 1
+    assert json.loads((tmp_path / "server.json").read_text())["pid"] == pid, "the second command attached to it"
+    status = run_dtc("--store", store, "store", "status", "--json", env=idle)
+    assert json.loads(status.stdout) == {"pid": pid, "port": json.loads((tmp_path / "server.json").read_text())["port"],
+                                         "inUse": False, "idleSeconds": 3.0, "loading": False}
+
+    deadline = time.monotonic() + 120  # 3 s of idleness, then the watchdog stops it (generous: a busy machine)
+    while _alive(pid) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not _alive(pid), "the watchdog stopped the idle server"
+    assert not (tmp_path / "server.json").exists()
+    assert "User requested shutdown" in (tmp_path / "server.log").read_text(), "a clean stop, which flushes the file"
+    with _store(tmp_path) as reopened:
+        assert reopened.read("MATCH (c:Customer) RETURN c.id AS id") == [{"id": "kept"}]
+
+
+def test_a_server_in_use_outlives_its_idle_period_and_dtc_store_stop_refuses_to_stop_it(tmp_path: Path) -> None:
+    user = start_or_attach(tmp_path, idle_s=0.5)
+    lingering = start_or_attach(tmp_path, idle_s=0.5)
+    lingering.release()  # not the last user: nothing to do yet
+    time.sleep(2)
+    assert _alive(user.pid)
+    refused = run_dtc("--store", f"embedded://{tmp_path}", "store", "stop")
+    assert refused.returncode == 1 and "in use by another process" in refused.stderr
+    user.release()  # the last user, with an idle period: the server stays up for now
+    assert _alive(user.pid)
+    stopped = run_dtc("--store", f"embedded://{tmp_path}", "store", "stop")
+    assert stopped.returncode == 0, stopped.stderr
+    assert not _alive(user.pid)
+    assert run_dtc("--store", f"embedded://{tmp_path}", "store", "status").stdout.startswith("not running")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from graph.errors import InputError
@@ -15,7 +16,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     p = subparsers.add_parser(
         "ingest", help="load a catalog, customer files and event files (JSONL/CSV, gzip, - for stdin)",
         description="Exit status: 0 every row ingested; 3 some rows rejected (everything valid was ingested, the "
-                    "rejects file lists the others); 1 fatal error; 2 usage error.")
+                    "rejects file lists the others); 4 everything was ingested but the embedded store could not "
+                    "compact its append-only file (e.g. a full disk; the data is intact); 1 fatal error; "
+                    "2 usage error.")
     p.add_argument("events", nargs="*", metavar="EVENTS_FILE", help="event files (.jsonl, .csv, .gz) or - for stdin")
     p.add_argument("--catalog", type=Path, metavar="FILE", help="catalog YAML or JSON")
     p.add_argument("--customers", type=Path, action="append", default=[], metavar="FILE",
@@ -67,6 +70,8 @@ def _ingest(args: argparse.Namespace, settings: Settings) -> int:
                               rejects=args.rejects, journey_gap_days=args.journey_gap, batch_size=args.batch_size,
                               quiet=args.quiet, row_reader=row_reader, reject_future=args.reject_future)
     print(report.summary())
+    if report.compaction_error:
+        print(f"dtc: error: {report.compaction_error}", file=sys.stderr)
     return report.exit_code
 
 

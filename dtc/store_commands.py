@@ -25,7 +25,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     q.set_defaults(handler=_status)
     q = sub.add_parser("stop", help="stop the embedded server now (compacting first) unless a process uses it")
     q.set_defaults(handler=_stop)
-    q = sub.add_parser("compact", help="rewrite the store's append-only file as a snapshot")
+    q = sub.add_parser("compact", help="rewrite the store's append-only file as a snapshot (after a failed one)")
     q.set_defaults(handler=_compact)
 
 

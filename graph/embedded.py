@@ -49,7 +49,7 @@ import redis
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
-from graph.errors import StoreUnavailableError
+from graph.errors import CompactionError, StoreUnavailableError
 
 log = logging.getLogger(__name__)
 STALL_S = 60.0  # an open gives up on a server that made no progress for this long (and leaves it running)
@@ -351,7 +351,8 @@ def rewrite_append_only_file(client: redis.Redis, wait_s: float) -> bool:
     """Rewrite the server's append-only file as a snapshot of the current data, so the queries logged since (and
     any data they carried) leave the disk and the next start loads in seconds. A rewrite already running may predate
     the latest writes, so it is waited for and a new one started. Waits up to `wait_s` for the new one; True once
-    it has finished."""
+    it has finished. Raises CompactionError when the server reports that the rewrite (or its writes to the
+    append-only file) failed, e.g. on a full disk; the data then stays in the files it had."""
     def busy() -> bool:
         info = client.info("persistence")
         return bool(int(info.get("aof_rewrite_in_progress", 0)) or int(info.get("aof_rewrite_scheduled", 0)))
@@ -363,13 +364,22 @@ def rewrite_append_only_file(client: redis.Redis, wait_s: float) -> bool:
         client.bgrewriteaof()
     except redis.ResponseError as e:
         if "already in progress" not in str(e):
-            raise
+            raise CompactionError(f"the server refused to rewrite its append-only file: {e}") from e
     deadline = time.monotonic() + wait_s
     while time.monotonic() < deadline:
         if not busy():
+            _raise_if_persistence_failed(client)
             return True
         time.sleep(0.05)
     return False
+
+
+def _raise_if_persistence_failed(client: redis.Redis) -> None:
+    info = client.info("persistence")
+    if str(info.get("aof_last_bgrewrite_status", "ok")) != "ok":
+        raise CompactionError("the server's rewrite failed, so the data stays in the uncompacted file")
+    if str(info.get("aof_last_write_status", "ok")) != "ok":
+        raise CompactionError("the server cannot write to its append-only file, so its latest writes wait in memory")
 
 
 def _start_rewrite(port: int) -> None:
@@ -390,8 +400,9 @@ def _compact_if_grown(port: int, grown_bytes: int = COMPACT_GROWN_BYTES, wait_s:
         info = client.info("persistence")
         if int(info.get("aof_current_size", 0)) - int(info.get("aof_base_size", 0)) >= grown_bytes:
             rewrite_append_only_file(client, wait_s)
-    except redis.RedisError as e:
-        log.warning("Could not compact the embedded append-only file before stopping: %s", e)
+    except (redis.RedisError, CompactionError) as e:
+        log.warning("The embedded store could not compact its append-only file before stopping (%s); its data is "
+                    "intact in the uncompacted file.", e)
     finally:
         client.close()
 

@@ -5,8 +5,9 @@
      ├── StoreError             the graph store failed
      │    ├── StoreUnavailableError   the store cannot be reached (names the URL)
      │    ├── StoreTimeoutError       the store stopped a read at its deadline (names the query and the time)
-     │    └── QueryError              a query was rejected by the engine
-     │         └── WriteRefusedError   a query run read-only tried to change the graph
+     │    ├── QueryError              a query was rejected by the engine
+     │    │    └── WriteRefusedError   a query run read-only tried to change the graph
+     │    └── CompactionError         the engine could not rewrite its persistence files (the data is intact)
      ├── NamedQueryError        a cypher/*.cypher file is malformed, unknown, or given bad parameters
      └── InputError             user input (a file, a row, an argument) is invalid
 """
@@ -52,6 +53,10 @@ class QueryError(StoreError):
 
 class WriteRefusedError(QueryError):
     """A query run read-only (`GraphStore.read`) tried to change the graph; run it with `write` if that is meant."""
+
+
+class CompactionError(StoreError):
+    """The engine could not rewrite its persistence files (e.g. a full disk); the data stays in the old ones."""
 
 
 class NamedQueryError(TwinError, cypher.NamedQueryError):

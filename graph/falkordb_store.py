@@ -15,7 +15,7 @@ import redis
 from falkordb import Edge, FalkorDB, Node, Path
 
 from graph.embedded import EmbeddedServer, rewrite_append_only_file, start_or_attach
-from graph.errors import QueryError, StoreTimeoutError, StoreUnavailableError, WriteRefusedError
+from graph.errors import CompactionError, QueryError, StoreTimeoutError, StoreUnavailableError, WriteRefusedError
 from graph.ontology import Label
 from graph.settings import Settings
 from graph.store import GraphStore, Row, plain_indexes, unique_keys, with_retries
@@ -183,10 +183,17 @@ class FalkorDBStore(GraphStore):
         self.ensure_schema()
 
     def compact(self, wait_s: float = 0.0) -> bool:
+        """Rewrite the append-only file; raises CompactionError when the server reports it failed (a full disk)."""
         try:
             return rewrite_append_only_file(self.redis(), wait_s)
         except redis.RedisError as e:
             raise StoreUnavailableError(self.url, f"the append-only file rewrite failed: {_reason(e)}") from e
+        except CompactionError as e:
+            where = f"the embedded store in {self._server.data_dir}" if self._server else f"the store at {self.url}"
+            log = f" (see {self._server.data_dir / 'server.log'})" if self._server else ""
+            raise CompactionError(
+                f"{where} could not compact its append-only file: {e}{log}; free disk space, then run "
+                "`dtc store compact`.") from e
 
     def redis_url(self) -> str:
         return f"redis://{self.host}:{self.port}/0"

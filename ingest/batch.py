@@ -24,6 +24,7 @@ from pathlib import Path
 from queue import Full, Queue
 from typing import IO, Any, Protocol, TypeVar
 
+from graph.errors import CompactionError
 from graph.settings import Settings
 from graph.store import GraphStore
 from ingest.catalog import load_catalog
@@ -34,7 +35,7 @@ from ingest.identity import identity_key
 from ingest.sink import Applied, event_exists, sink_for
 from ingest.sources import STDIN, SourceRow, read_rows
 
-EXIT_OK, EXIT_FATAL, EXIT_USAGE, EXIT_REJECTS = 0, 1, 2, 3
+EXIT_OK, EXIT_FATAL, EXIT_USAGE, EXIT_REJECTS, EXIT_NOT_COMPACTED = 0, 1, 2, 3, 4
 DAY_MS = 86_400_000
 REJECTS_LIST = "rejects-files.txt"
 
@@ -65,9 +66,12 @@ class IngestReport:
     skipped_files: list[str] = field(default_factory=list)  # unchanged since a finished run
     merges: int = 0
     compaction_s: float = 0.0  # of elapsed_s: rewriting the embedded server's append-only file after the load
+    compaction_error: str | None = None  # the load is in, but the store could not compact its files (a full disk)
 
     @property
     def exit_code(self) -> int:
+        if self.compaction_error:
+            return EXIT_NOT_COMPACTED
         return EXIT_REJECTS if self.rejected or self.customers_rejected else EXIT_OK
 
     def summary(self) -> str:
@@ -434,7 +438,10 @@ def ingest_files(store: GraphStore, settings: Settings, *, catalog: Path | None 
             job.ingest_events(str(source))
         if job.report.ingested and settings.embedded_dir is not None:
             compacting = time.perf_counter()
-            store.compact(wait_s=300.0)  # else the next start replays every batch query
+            try:
+                store.compact(wait_s=300.0)  # else the next start replays every batch query
+            except CompactionError as e:  # reported, not raised: every batch is committed and checkpointed
+                job.report.compaction_error = str(e)
             job.report.compaction_s = time.perf_counter() - compacting
     report = job.report
     report.elapsed_s = time.perf_counter() - started

@@ -6,6 +6,7 @@ import json
 import os
 import pty
 import select
+import shutil
 import signal
 import subprocess
 import sys
@@ -297,3 +298,55 @@ def test_a_server_in_use_outlives_its_idle_period_and_dtc_store_stop_refuses_to_
     assert stopped.returncode == 0, stopped.stderr
     assert not _alive(user.pid)
     assert run_dtc("--store", f"embedded://{tmp_path}", "store", "status").stdout.startswith("not running")
+
+
+# -- a failed compaction is not silent --------------------------------------------------------------------------
+@pytest.fixture
+def small_disk(tmp_path: Path) -> Iterator[Path]:
+    """An 8 MB tmpfs mounted for the test (needs root, as CI has); skipped where it cannot be mounted."""
+    mount = tmp_path / "small-disk"
+    mount.mkdir()
+    if shutil.which("mount") is None or os.geteuid() != 0:
+        pytest.skip("mounting a small filesystem needs root and mount(8)")
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=8m", "tmpfs", str(mount)], capture_output=True,
+                             text=True)
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a small tmpfs here: {mounted.stderr.strip()}")
+    try:
+        yield mount
+    finally:
+        for pid in _servers_of(mount / "store"):  # only if a test failed half-way
+            os.kill(pid, signal.SIGTERM)
+        subprocess.run(["umount", "-l", str(mount)], check=False)
+
+
+def test_a_compaction_failed_on_a_full_disk_is_exit_4_with_one_line_and_the_data_stays_intact(
+        small_disk: Path, tmp_path: Path, examples: Path) -> None:
+    """On a full disk `dtc ingest` exited 0 while the server log recorded the failed rewrite."""
+    from ingest.generator import generate
+
+    generate(tmp_path / "gen", customers=500, seed=5, include_sydney=False)
+    store, env = f"embedded://{small_disk / 'store'}", {"DTC_STATE_DIR": str(tmp_path / "state")}
+    first = run_dtc("--store", store, "ingest", "--quiet", "--catalog", str(tmp_path / "gen" / "catalog.yaml"),
+                    "--customers", str(tmp_path / "gen" / "customers.jsonl"), str(tmp_path / "gen" / "events.jsonl"),
+                    env=env)
+    assert first.returncode == 0, first.stderr
+    # fill the disk but for 512 KB: enough for the next load's queries, not for a new 1.5 MB snapshot
+    free = shutil.disk_usage(small_disk).free
+    (small_disk / "filler").write_bytes(b"\0" * (free - 512 * 1024))
+
+    second = run_dtc("--store", store, "ingest", "--quiet", "--catalog", str(examples / "catalog.yaml"),
+                     "--customers", str(examples / "customers.jsonl"), str(examples / "events.jsonl"), env=env)
+    assert second.returncode == 4, second.stdout + second.stderr
+    assert second.stdout.startswith("ingest: events read 7, ingested 7")
+    line = second.stderr.strip()
+    assert "\n" not in line and "could not compact its append-only file" in line and "dtc store compact" in line
+    assert "rewrite terminated with error" in (small_disk / "store" / "server.log").read_text()
+
+    (small_disk / "filler").unlink()
+    counted = run_dtc("--store", store, "stats", "--json", env=env)
+    assert counted.returncode == 0, counted.stderr
+    nodes = json.loads(counted.stdout)["nodes"]
+    assert (nodes["Customer"], nodes["Interaction"]) == (502, 6056 + 7), "both loads are intact"
+    compacted = run_dtc("--store", store, "store", "compact", env=env)
+    assert compacted.returncode == 0, compacted.stderr

@@ -62,7 +62,6 @@ def write_events(path: Path, n: int) -> None:
 class CleanRun:
     events: Path
     args: tuple[str, ...]
-    seconds: float  # kills land inside a run however fast this machine is
     stats: dict[str, Any]
     journeys: str
 
@@ -74,54 +73,47 @@ def clean_run(tmp_path_factory: pytest.TempPathFactory) -> CleanRun:
     write_events(events, 4000)
     args = ("ingest", "--quiet", "--batch-size", "150", str(events))
     store, state = work / "store", work / "state"
-    started = time.monotonic()
     done = finish(dtc(store, *args, "--rejects", str(work / "clean.rejects"), state=state))
-    seconds = time.monotonic() - started
     assert done.returncode == 3, done.stderr  # 3: a few rows were rejected, every valid one ingested
     expected = stats(store, state)
     assert expected["nodes"]["Interaction"] == 4000 - 80
-    return CleanRun(events, args, seconds, expected, journeys(store, state))
+    return CleanRun(events, args, expected, journeys(store, state))
 
 
 def resume_after_kills(tmp_path: Path, clean: CleanRun, victims: list[str], seed: int) -> None:
-    """Run the ingest, SIGKILL each victim ('ingest': its process group; 'server': the embedded redis-server;
-    'both') at a random point of a run, then run it to its end: the graph is that of the clean run."""
+    """Run the ingest and SIGKILL each victim ('ingest': its process group; 'server': the embedded redis-server;
+    'both') once the run has committed a random share of what is left, so every kill lands mid-ingest whatever
+    the machine's speed; then run it to its end: the graph is that of the clean run."""
     store, state, rejects = tmp_path / "killed", tmp_path / "killed-state", tmp_path / "rejects.jsonl"
     rng = random.Random(seed)
-    kills = 0
+    size = clean.events.stat().st_size
     for victim in victims:
+        reached = committed(state)
+        target = reached + rng.uniform(0.1, 0.6) * (size - reached)
         process = dtc(store, *clean.args, "--rejects", str(rejects), state=state)
-        time.sleep(rng.uniform(0.3, 0.9) * clean.seconds)
-        if process.poll() is not None:
-            continue
-        kills += 1
+        while process.poll() is None and committed(state) < target:
+            time.sleep(0.01)
+        assert process.poll() is None, finish(process).stderr  # the run is mid-way, as planned
         if victim in ("server", "both"):
-            os.kill(server_pid(store), signal.SIGKILL)
+            os.kill(json.loads((store / "server.json").read_text())["pid"], signal.SIGKILL)
         if victim in ("ingest", "both"):
             os.killpg(process.pid, signal.SIGKILL)
         done = finish(process)  # an ingest whose server died stops by itself, with one line
-        assert "Traceback" not in done.stderr
+        assert done.returncode != 0 and "Traceback" not in done.stderr, done.stderr
+    assert committed(state) < size, "every kill landed before the end"
     done = finish(dtc(store, *clean.args, "--rejects", str(rejects), state=state))
     assert done.returncode == 3, done.stderr
-    assert kills >= 1
     assert stats(store, state) == clean.stats
     assert journeys(store, state) == clean.journeys
     rejected = rejects.read_text().splitlines()
     assert len(rejected) == 80 and len({json.loads(r)["line"] for r in rejected}) == 80
 
 
-def server_pid(store: Path) -> int:
-    """The embedded server's pid, once the ingest has started it (early kills may land before)."""
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        try:
-            pid = int(json.loads((store / "server.json").read_text())["pid"])
-        except (OSError, ValueError, KeyError):
-            pid = 0
-        if pid:
-            return pid
-        time.sleep(0.05)
-    raise AssertionError(f"no embedded server started in {store}")
+def committed(state: Path) -> int:
+    """The byte offset of the events file that the ingest's checkpoint vouches for (0 before the first batch)."""
+    for checkpoint in (state / "checkpoints").glob("*.json"):
+        return int(json.loads(checkpoint.read_text())["offset"])
+    return 0
 
 
 @pytest.mark.slow

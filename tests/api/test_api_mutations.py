@@ -64,7 +64,8 @@ def test_post_events_queues_valid_rows_and_reports_the_others(api: Api, sydney: 
     body = r.json()
     assert (body["accepted"], body["rejected"]) == (1, 1) and body["errors"][0]["row"] == 2
     # the answer docs/api.md documents, key for key
-    assert set(body) == {"accepted", "rejected", "errors"} and set(body["errors"][0]) == {"row", "event_id", "errors"}
+    assert set(body) == {"accepted", "rejected", "suppressed", "errors"}
+    assert set(body["errors"][0]) == {"row", "event_id", "errors"}
     assert body["errors"][0]["event_id"] == "b2"
     assert "ts" in body["errors"][0]["errors"][0]
     assert stream.length() == before + 1  # on the stream, for `dtc worker` to apply

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from graph.codes import require_known
 from graph.embeddings import Embedder
 from graph.enrichment import ensure_embedding_index
 from graph.errors import InputError
@@ -65,13 +66,15 @@ def similar_feedback(store: GraphStore, embedder: Embedder, text: str, k: int = 
                      persona: str | None = None) -> list[FeedbackMatch]:
     """The `k` distinct verbatims closest in meaning to `text`, best first, each represented by its most recent
     interaction; with `persona`, only verbatims a customer gave while showing that persona (a SHOWS assignment with
-    weight > 0 valid at the interaction's time). A complaint-like `text` leaves praise out (see the module doc)."""
+    weight > 0 valid at the interaction's time). A complaint-like `text` leaves praise out (see the module doc). An
+    unknown persona is an InputError naming the closest known ones, not an empty answer."""
     if not text.strip():
         raise InputError("similarFeedback needs a non-empty text to compare verbatims with.")
     if not 1 <= k <= MAX_K:
         raise InputError(f"k={k} is out of range; ask for 1 to {MAX_K} matches.")
     total = store.read(f"MATCH (e:{Label.EMBEDDING.value}) RETURN count(e) AS n", name="feedback-count")[0]["n"]
     if not total:
+        require_known(store, Label.PERSONA, persona)
         return []
     ensure_embedding_index(store, embedder)
     vector = embedder.encode_one(text)
@@ -89,6 +92,8 @@ def similar_feedback(store: GraphStore, embedder: Embedder, text: str, k: int = 
         if len(rows) >= k or len(hits) >= total or fetch >= 16 * total:
             break
         fetch *= 4
+    if not rows:
+        require_known(store, Label.PERSONA, persona)
     score_of = dict(ranked)
     return [FeedbackMatch(r["id"], r["text"], round(float(score_of[r["hash"]]), 4), r["customer"],
                           int(r["occurrences"])) for r in rows]

@@ -310,9 +310,7 @@ class Query:
         if not text.strip():
             raise bad_input("text: give some words to compare the verbatims with.")
         matches = await info.context.call(similar_feedback, info.context.store, info.context.app.embedder(), text,
-                                          k, persona)
-        if not matches:
-            await _known(info, Label.PERSONA, persona)
+                                          k, persona)  # an unknown persona is an InputError naming the closest
         return [FeedbackMatch(interaction_id=strawberry.ID(m.interaction_id), text=m.text, score=m.score,
                               customer_id=None if m.customer_id is None else strawberry.ID(m.customer_id),
                               occurrences=m.occurrences)

@@ -155,3 +155,11 @@ def test_every_code_parameter_names_an_ontology_label_and_its_key() -> None:
                 label, key = p.refers_to
                 assert CODE_KEYS.get(Label(label)) == key, f"{query.name}: {p.name} refers to {label}.{key}"
 
+
+
+def test_feedback_search_for_an_unknown_persona_names_the_closest(
+        demo: FalkorDBStore, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    code, out, err = dtc(demo, capsys, monkeypatch, "feedback", "similar", "my parcel came late",
+                         "--persona", "busy-parnet")
+    assert (code, out) == (2, "")
+    assert err.strip() == "dtc: error: There is no persona 'busy-parnet'; the closest known: busy-parent."

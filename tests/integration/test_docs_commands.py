@@ -97,7 +97,7 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
         done = subprocess.run([str(BIN / "dtc"), *command], cwd=folder, env=environment(),
                               capture_output=True, text=True, timeout=BLOCK_TIMEOUT_S)
         assert done.returncode == 0, f"dtc {' '.join(command)}: {done.stderr}"
-    wait_until_stopped(folder / ".dtc")
+    stop_embedded_server(folder)
     data = folder / "data"
     for name in ("catalog.yaml", "customers.jsonl", "events.jsonl"):
         shutil.copy(data / name, folder / name)
@@ -137,22 +137,29 @@ def write_csv_gz(path: Path, events: list[dict[str, object]]) -> None:
         f.write(text.getvalue())
 
 
-def wait_until_stopped(data_dir: Path, timeout_s: float = 60.0) -> None:
-    """The embedded server's files may be copied only once the last user stopped it."""
+def stop_embedded_server(folder: Path, timeout_s: float = 60.0) -> None:
+    """Stop the server of `folder`'s ./.dtc now (it would idle for DTC_EMBEDDED_IDLE_S after the last command), so
+    its files can be copied and no server outlives the test."""
+    stopped = subprocess.run([str(BIN / "dtc"), "store", "stop"], cwd=folder, env=environment(),
+                             capture_output=True, text=True, timeout=timeout_s)
+    assert stopped.returncode == 0, stopped.stderr
     deadline = time.monotonic() + timeout_s
-    while (data_dir / "server.json").exists():
-        assert time.monotonic() < deadline, f"the embedded server in {data_dir} did not stop"
+    while (folder / ".dtc" / "server.json").exists():
+        assert time.monotonic() < deadline, f"the embedded server in {folder} did not stop"
         time.sleep(0.2)
 
 
 @pytest.fixture
-def project(template: Path, tmp_path: Path) -> Path:
-    """A copy of the template project for one block (shared data reachable as ../shared)."""
+def project(template: Path, tmp_path: Path) -> Iterator[Path]:
+    """A copy of the template project for one block (shared data reachable as ../shared); its server is stopped
+    after the block."""
     folder = tmp_path / "project"
     shutil.copytree(template, folder, symlinks=True, ignore=shutil.ignore_patterns("server.json", "server.log"))
     if (template.parent / "shared").exists():
         (tmp_path / "shared").symlink_to((template.parent / "shared").resolve())
-    return folder
+    yield folder
+    if (folder / ".dtc").exists():
+        stop_embedded_server(folder)
 
 
 @contextmanager

@@ -13,7 +13,7 @@ import math
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from graph.ontology import EXPERIENCES, RELATIONSHIP_STAGES, STAGES
@@ -30,6 +30,8 @@ MAX_ID = 200
 MAX_TEXT = 10_000
 _CURRENCY = re.compile(r"[A-Z]{3}")
 _PII_FIELD = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,63}")
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MS = timedelta(milliseconds=1)
 _RFC3339 = re.compile(r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?([Zz]|[+-]\d{2}:?\d{2})")
 
 
@@ -99,9 +101,10 @@ def parse_ts(value: Any, name: str = "ts") -> tuple[int | None, str | None]:
         return None, f"{name} {_show(value)} is not an RFC 3339 date-time with an offset, e.g. 2024-05-01T10:00:00Z"
     try:
         parsed = datetime.fromisoformat(value.strip())
-    except ValueError:
+        parsed.astimezone(UTC)  # its UTC day must be a date too (0001-01-01T00:00+01:00 is in year 0), to write it back
+    except (ValueError, OverflowError):
         return None, f"{name} {_show(value)} is not a real date and time"
-    return int(parsed.timestamp() * 1000), None
+    return (parsed - _EPOCH) // _MS, None  # in integers: a float timestamp lost a millisecond (…00.3Z gave …299)
 
 
 FUTURE_TOLERANCE_MS = 5 * 60_000  # clocks drift: an event is future-dated only beyond this much ahead of ours
@@ -137,12 +140,12 @@ def validate_event(obj: Any) -> tuple[Event | None, list[str]]:
         if obj.get(name) is None:
             errors.append(f"{name} is missing")
     identities = values.get("identities")
-    if "customer_id" not in obj and "identities" not in obj:
+    if obj.get("customer_id") is None and obj.get("identities") is None:  # null is absent, as for required fields
         errors.append("customer_id or identities is required")
     elif "customer_id" not in values and identities and not any(normalise(k, v) for k, v in identities.items()):
         errors.append(f"identities {_show(dict(identities))} hold no usable identifier (blocked or malformed "
                       "values such as test@example.com are ignored); add a customer_id or a real identifier")
-    if values.get("type") == "switch" and "competitor" not in obj:
+    if values.get("type") == "switch" and obj.get("competitor") is None:
         errors.append("a 'switch' event needs a competitor (the code of the competitor the customer left for)")
     if errors:
         return None, errors
@@ -276,15 +279,13 @@ def from_csv_row(row: Mapping[str, str | None]) -> dict[str, Any]:
 
 def event_to_json(event: Event) -> dict[str, Any]:
     """The event back in contract form (ts as RFC 3339 UTC), e.g. to append it to the stream."""
-    from datetime import UTC
-
     out: dict[str, Any] = {"event_id": event.event_id}
     for f in fields(Event):
         name, value = f.name, getattr(event, f.name)
         if name == "event_id" or value is None or value == () or value == {}:
             continue
         if name == "ts":
-            value = datetime.fromtimestamp(value / 1000, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+            value = (_EPOCH + value * _MS).isoformat(timespec="milliseconds").replace("+00:00", "Z")
         elif name == "friction":
             value = list(value)
         elif name in ("identities", "attributes"):

@@ -1,7 +1,9 @@
-"""The Starlette app: `create_app(settings, store=None)`.
+"""The Starlette app: `create_app(settings, store=None, doors=open_doors)`.
 
-The lifespan is the composition root: it opens the store once (unless one is handed in), ensures the schema and
-keeps both in typed state for every request. Routes: `/graphql` (GraphiQL in a browser, graphql-transport-ws for
+The composition root (`dtc serve`, `dtc demo`, the test fixtures) hands in how to open the doors (graph/doors.py:
+intake, erasure, live updates, the audit key; ingest.doors.open_doors), so the API never imports `ingest/`. The
+lifespan opens the store once (unless one is handed in), ensures the schema, opens the doors over the store and keeps
+them in typed state for every request. Routes: `/graphql` (GraphiQL in a browser, graphql-transport-ws for
 subscriptions), `POST /events`, `/healthz`, `/readyz`, `/metrics`, GraphiQL's assets under `/graphql-ide/`, and the
 dashboard at `/`. Middlewares, outermost first: request ids, metrics, development-mode guard (loopback Host, no
 cross-origin writes or sockets, JSON bodies), body size (413), authentication (401), rate limit (429). Every error
@@ -19,7 +21,6 @@ from contextlib import asynccontextmanager
 from datetime import timedelta
 from typing import Any
 
-import redis
 from cross_web import HTTPException
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
@@ -42,10 +43,11 @@ from api.errors import ErrorCode, RefusedRequest, RequestIds, error_response, re
 from api.limits import BodySizeLimit, LimitedTransportWS, RateLimit, RateLimiter, SocketCaps
 from api.metrics import Metrics, MetricsMiddleware
 from api.schema import build_schema
+from graph.doors import OpenDoors
 from graph.errors import ConfigError, StoreUnavailableError
 from graph.settings import ApiLimits, Settings
 from graph.store import GraphStore, open_store
-from ingest.strict_json import MalformedJSONError, loads_strict
+from graph.strict_json import MalformedJSONError, loads_strict
 
 log = logging.getLogger("dtc.api")
 READY_TIMEOUT_S = 5.0
@@ -78,7 +80,7 @@ class TwinGraphQL(GraphQL[Context, None]):
         await response(scope, receive, send)
 
     def parse_json(self, data: str | bytes) -> Any:
-        """An HTTP body: a JSON object in strict JSON (ingest.strict_json), else 400 MALFORMED_BODY saying why."""
+        """An HTTP body: a JSON object in strict JSON (graph.strict_json), else 400 MALFORMED_BODY saying why."""
         try:
             body = loads_strict(data)
             if not isinstance(body, dict | list):  # strawberry reads the fields of an object (a list is a batch)
@@ -119,9 +121,10 @@ class TwinGraphQL(GraphQL[Context, None]):
         return await super().on_ws_connect(context)
 
 
-def create_app(settings: Settings, store: GraphStore | None = None, limits: ApiLimits | None = None) -> Starlette:
+def create_app(settings: Settings, store: GraphStore | None = None, limits: ApiLimits | None = None, *,
+               doors: OpenDoors) -> Starlette:
     """The API over `store` (or the store `settings` names, opened by the lifespan), with `settings.api_limits`
-    unless `limits` is given."""
+    unless `limits` is given; `doors` opens the ingest side over the store (ingest.doors.open_doors)."""
     limits = limits or settings.api_limits
     keys = KeyRing(settings.api_keys)
     metrics = Metrics()
@@ -134,8 +137,9 @@ def create_app(settings: Settings, store: GraphStore | None = None, limits: ApiL
         opened: GraphStore = store if store is not None else await run_in_threadpool(open_store, settings)
         try:
             await run_in_threadpool(opened.ensure_schema)
+            # a stalled stream or store fails a door's call within the API's deadline instead of holding it
             app.state.twin = AppState(settings=settings, store=opened, limits=limits, metrics=metrics,
-                                      dev_mode=keys.open)
+                                      dev_mode=keys.open, doors=doors(opened, settings, limits.deadline_ms / 1000))
             yield
         finally:
             if store is None:
@@ -224,21 +228,19 @@ async def metrics_text(request: Request) -> Response:
 
 
 async def post_events(request: Request) -> JSONResponse:
-    """Accept a batch of events (JSON array, JSON lines or CSV) onto the event stream, which `dtc worker` applies:
-    202 with the counts and a reason per refused row."""
+    """Accept a batch of events (a JSON object, a JSON array or JSON lines) onto the event stream, which a worker
+    applies: 202 with the counts and a reason per refused row."""
     state = state_of(request.app)
     caller: Caller | None = request.scope.get(CALLER_KEY)
     if caller is None or not caller.may(EVENT_WRITERS):
         return error_response(request.scope, 403, "Posting events needs an ingest, frontend or admin key.")
-    from ingest.stream import accept_events
-
     body = await request.body()
     try:
-        result = await run_in_threadpool(accept_events, body, request.headers.get("content-type", ""),
-                                         state.event_stream(), state.screen())
+        result = await run_in_threadpool(state.doors.intake.accept_body, body,
+                                         request.headers.get("content-type", ""))
     except MalformedJSONError as e:
         return error_response(request.scope, 400, f"{e} Nothing was queued.", ErrorCode.MALFORMED_BODY)
-    except (StoreUnavailableError, ConfigError, redis.RedisError) as e:
+    except (StoreUnavailableError, ConfigError) as e:
         log.warning("request %s: POST /events: %s", request_id_of(request.scope), e)
         return error_response(request.scope, 503, "The event stream did not take the batch, so all of it or none of "
                               "it was queued; post the same body again in a moment (events are applied once per "

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import logging
-import threading
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
-import redis
 import strawberry
 from starlette.concurrency import run_in_threadpool
 
@@ -16,18 +13,14 @@ from api.auth import Caller
 from api.loaders import Loaders
 from api.metrics import Metrics
 from graph import twin
+from graph.doors import Doors
 from graph.settings import ApiLimits, Settings
 from graph.store import GraphStore
 
 if TYPE_CHECKING:
     from graph.embeddings import Embedder
-    from ingest.contracts import Event
-    from ingest.sink import Applied, EventSink
-    from ingest.stream import EventStream
-    from ingest.suppression import Screen
 
 T = TypeVar("T")
-log = logging.getLogger("dtc.api")
 
 
 @dataclass
@@ -39,66 +32,8 @@ class AppState:
     limits: ApiLimits
     metrics: Metrics
     dev_mode: bool  # no API keys: every caller acts as admin
+    doors: Doors  # intake, erasure, live updates and the audit subject key (graph/doors.py)
     _embedder: Embedder | None = None
-    _sink: EventSink | None = None
-    _sink_lock: threading.Lock = field(default_factory=threading.Lock)
-
-    _stream: EventStream | None = None
-    _screen: Screen | None = None
-    _subject_key: bytes | None = None
-
-    def subject_key(self) -> bytes:
-        """The key that names customers in the audit trail (read once)."""
-        if self._subject_key is None:
-            from ingest.erasure import subject_key
-
-            self._subject_key = subject_key(self.settings)
-        return self._subject_key
-
-    def redis_url(self) -> str | None:
-        """The Redis server that carries the event stream and live updates (None: a Neo4j store without Redis)."""
-        from graph.errors import ConfigError
-        from ingest.stream import redis_url_for
-
-        try:
-            return redis_url_for(self.store, self.settings)
-        except ConfigError:
-            return None
-
-    def event_stream(self) -> EventStream:
-        """The graph's event stream in Redis (POST /events appends to it; `dtc worker` applies it)."""
-        if self._stream is None:
-            from ingest.stream import EventStream
-
-            # a stalled Redis fails a POST within the API's deadline instead of holding it
-            self._stream = EventStream.connect(self.store, self.settings, timeout_s=self.limits.deadline_ms / 1000)
-        return self._stream
-
-    def screen(self) -> Screen:
-        """The suppression list check of the doors that answer callers (POST /events)."""
-        if self._screen is None:
-            from ingest.suppression import Screen
-
-            # like the stream: a stalled store fails a POST within the API's deadline instead of holding it
-            self._screen = Screen(self.store, self.settings, timeout_s=self.limits.deadline_ms / 1000)
-        return self._screen
-
-    def record_events(self, events: Sequence[Event]) -> Applied:
-        """Apply valid events the way the stream worker does, then tell live subscribers; returns what changed.
-        Writes are serialised (here, and with other writers through the sink's lock): journey linking plans from the
-        graph as it is, so two at once could disagree."""
-        with self._sink_lock:
-            if self._sink is None:
-                from ingest.sink import sink_for
-
-                self._sink = sink_for(self.store, self.settings)  # shares the writer lock with workers and jobs
-            applied = self._sink.apply(events)
-        if applied.interactions and self.redis_url():
-            try:
-                self.event_stream().publish_applied(applied.interactions)
-            except redis.RedisError as e:  # live updates are best effort: the write already holds
-                log.warning("could not tell live subscribers about %d interactions: %s", len(applied.interactions), e)
-        return applied
 
     def embedder(self) -> Embedder:
         """The sentence embedder (the model itself loads on first use, in a worker thread, once per process)."""
@@ -159,7 +94,7 @@ def audited_pii_reader(app: AppState, actor: str) -> Callable[[GraphStore, Seque
         from graph.privacy import PII_READ, audit, customer_ref
 
         found = twin.pii_of_customers(store, customer_ids)
-        key = app.subject_key()
+        key = app.doors.subject_key()
         for customer_id, pii in found.items():
             if pii:
                 audit(store, actor, PII_READ, customer_ref(customer_id, key), "field=pii")

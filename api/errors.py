@@ -37,7 +37,7 @@ from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from strawberry.extensions import SchemaExtension
 
-from graph.errors import InputError, NamedQueryError, StoreTimeoutError, StoreUnavailableError
+from graph.errors import ConfigError, InputError, NamedQueryError, StoreTimeoutError, StoreUnavailableError
 
 log = logging.getLogger("dtc.api")
 
@@ -154,7 +154,7 @@ def classify(error: GraphQLError) -> ErrorCode:
             return candidate.code
     if isinstance(original, StoreTimeoutError):
         return ErrorCode.DEADLINE_EXCEEDED
-    if isinstance(original, StoreUnavailableError):
+    if isinstance(original, StoreUnavailableError | ConfigError):  # a ConfigError names the setting that is missing
         return ErrorCode.STORE_UNAVAILABLE
     if isinstance(original, InputError | NamedQueryError):
         return ErrorCode.BAD_USER_INPUT

@@ -1,18 +1,15 @@
 # mypy: disable-error-code="untyped-decorator"
-"""Live updates over graphql-transport-ws, fed by the Redis channel `dtc:applied:<graph name>` on which whatever
-applies events (the stream worker, `recordEvent`) publishes {"interactions": [{id, customer_id, touchpoint, type, ts,
-frictions}]} after each write (`ingest.stream.applied_channel`). Each subscription listens on its own Redis
-connection while it is open."""
+"""Live updates over graphql-transport-ws, fed by the doors' live feed (graph.doors.LiveFeed): whatever applies events
+(the stream worker) publishes {"interactions": [{id, customer_id, touchpoint, type, ts, frictions}]} after each write
+(ingest.stream, channel `dtc:applied:<graph name>`). Each subscription listens on its own connection while it is
+open."""
 
 from __future__ import annotations
 
-import json
-import logging
 from collections.abc import AsyncGenerator, AsyncIterator
 from datetime import datetime
 from typing import Any
 
-import redis.asyncio
 import strawberry
 
 from api.auth import READERS, require
@@ -22,35 +19,17 @@ from api.types.scalars import from_ms
 from api.types.twin import Interaction
 from graph import twin
 from graph.ontology import Label
-from ingest.stream import applied_channel
-
-log = logging.getLogger("dtc.api")
 
 
 async def _applied(info: Info) -> AsyncIterator[dict[str, Any]]:
-    """Every interaction summary published on the graph's channel from now on."""
-    url = info.context.app.redis_url()
-    if url is None:
-        raise RuntimeError("This store has no Redis server to carry live updates; set DTC_REDIS_URL.")
-    client = redis.asyncio.Redis.from_url(url)
-    pubsub = client.pubsub()
-    await pubsub.subscribe(applied_channel(info.context.settings.graph_name))
-    info.context.metrics.subscriptions += 1
-    try:
-        async for message in pubsub.listen():
-            if message.get("type") != "message":
-                continue
-            try:
-                payload = json.loads(message["data"])
-            except (TypeError, ValueError):
-                continue  # not ours: ignore rather than end the subscription
-            for interaction in payload.get("interactions", []) if isinstance(payload, dict) else []:
-                if isinstance(interaction, dict) and interaction.get("id"):
-                    yield interaction
-    finally:
-        info.context.metrics.subscriptions -= 1
-        await pubsub.aclose()  # type: ignore[no-untyped-call]
-        await client.aclose()
+    """Every interaction summary applied from now on."""
+    async with info.context.app.doors.live.listen() as interactions:
+        info.context.metrics.subscriptions += 1  # counted once listening: a test waits for it before it publishes
+        try:
+            async for interaction in interactions:
+                yield interaction
+        finally:
+            info.context.metrics.subscriptions -= 1
 
 
 async def _interaction(info: Info, summary: dict[str, Any]) -> Interaction:

@@ -30,10 +30,12 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
 
     from api.app import create_app
     from dtc.cli import store_from
+    from ingest.doors import open_doors
 
     with store_from(settings) as store:  # opened here so an unreachable store is one clear line, not a traceback
-        app = create_app(settings, store)
-        print(f"dtc: serving {store.url} on http://{args.host}:{args.port} (GraphQL at /graphql)", file=sys.stderr)
+        app = create_app(settings, store, doors=open_doors)
+        print(f"dtc: serving {store.url} on http://{args.host}:{args.port} (GraphQL at /graphql); events taken by "
+              "POST /events and recordEvent are applied by `dtc worker`", file=sys.stderr)
         uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, proxy_headers=False,
                     server_header=False)
     return EXIT_OK

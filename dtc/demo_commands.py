@@ -5,9 +5,10 @@
 
 `dtc demo`, when the store is empty, generates the demo set into <state dir>/demo-data and ingests it (seconds),
 then serves, so no client ever sees a half-loaded twin (customers without their events answer every question with
-nothing); embeddings and model personas are computed afterwards in a background thread. A second run finds the data
-and only serves; a run interrupted while loading resumes (ingest is idempotent).
-Ctrl-C stops the server, the loader and the embedded graph server cleanly.
+nothing); embeddings and model personas are computed afterwards in a background thread. A stream worker runs beside
+the API, so events taken by `POST /events` and `recordEvent` reach the graph and the subscriptions. A second run finds
+the data and only serves; a run interrupted while loading resumes (ingest is idempotent).
+Ctrl-C stops the server, the worker, the loader and the embedded graph server cleanly.
 """
 
 from __future__ import annotations
@@ -72,24 +73,31 @@ def _demo(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
     from api.app import create_app
+    from ingest.doors import open_doors
+    from ingest.stream import WorkerThread
 
     _refuse_busy_port(args.host, args.port)
     data_dir = settings.state_dir / "demo-data"
     store = open_store(settings)  # waits while an embedded server loads its saved data
     loader: DemoLoader | None = None
+    worker: WorkerThread | None = None
     try:
         store.ensure_schema()
-        app = create_app(settings, store=store)  # the API's app serves the dashboard at / too
+        app = create_app(settings, store=store, doors=open_doors)  # the API's app serves the dashboard at / too
         loader = DemoLoader(settings, data_dir, customers=args.customers, seed=args.seed, enrich=not args.no_enrich)
         loader.start_if_needed(store)
+        worker = WorkerThread(store, settings, log=_say)  # applies what POST /events and recordEvent queue
+        worker.start()
         _print_welcome(args.host, args.port, data_dir, enriching=loader.is_alive())
         config = uvicorn.Config(app, host=args.host, port=args.port, log_level="warning", lifespan="auto")
         uvicorn.Server(config).run()  # returns on Ctrl-C or SIGTERM, after a graceful shutdown
     finally:
+        if worker is not None:
+            worker.stop()
         if loader is not None:
             loader.stop()
         store.close()  # the last user stops the embedded server, flushing its files
-    print("dtc demo: stopped")
+        print("dtc demo: stopped", flush=True)  # also on SIGTERM (dtc.cli turns it into SystemExit)
     return 0
 
 

@@ -18,24 +18,26 @@ import json
 import os
 import socket
 import threading
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from typing import Any
 
 import redis
+import redis.asyncio
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
+from graph.doors import MAX_ERRORS, IntakeReport
 from graph.errors import ConfigError, InputError, StoreUnavailableError
 from graph.settings import Settings
 from graph.store import GraphStore
+from graph.strict_json import loads_strict
 from ingest.contracts import Event, event_to_json, validate_event
 from ingest.sink import sink_for
-from ingest.strict_json import loads_strict
 from ingest.suppression import Screen
 
 GROUP = "dtc-workers"
-MAX_ERRORS = 100  # per-row errors returned to one POST
 STREAM_PREFIX = "dtc:events:"
 
 
@@ -134,6 +136,33 @@ class EventStream:
             self.client.publish(applied_channel(self.graph_name), json.dumps({"interactions": interactions}))
 
 
+@asynccontextmanager
+async def listen_applied(url: str, graph_name: str) -> AsyncIterator[AsyncIterator[dict[str, Any]]]:
+    """The interactions published on the graph's applied channel from the moment this is entered (on its own Redis
+    connection, closed on exit)."""
+    client = redis.asyncio.Redis.from_url(url)
+    pubsub = client.pubsub()
+    try:
+        await pubsub.subscribe(applied_channel(graph_name))
+        yield _applied(pubsub)
+    finally:
+        await pubsub.aclose()  # type: ignore[no-untyped-call]
+        await client.aclose()
+
+
+async def _applied(pubsub: redis.asyncio.client.PubSub) -> AsyncIterator[dict[str, Any]]:
+    async for message in pubsub.listen():
+        if message.get("type") != "message":
+            continue
+        try:
+            payload = json.loads(message["data"])
+        except (TypeError, ValueError):
+            continue  # not ours: ignore rather than end the subscription
+        for interaction in payload.get("interactions", []) if isinstance(payload, dict) else []:
+            if isinstance(interaction, dict) and interaction.get("id"):
+                yield interaction
+
+
 def _text(value: Any) -> str:
     return value.decode() if isinstance(value, bytes) else str(value)
 
@@ -147,23 +176,10 @@ def _entry(entry_id: Any, fields: dict[Any, Any]) -> Entry:
     return Entry(_text(entry_id), event, errors)
 
 
-# -- the producer side (POST /events) -------------------------------------------------------------------------
-@dataclass
-class AcceptResult:
-    accepted: int = 0
-    rejected: int = 0
-    errors: list[dict[str, Any]] = field(default_factory=list)  # {"row", "event_id", "errors"}, at most MAX_ERRORS
-    entry_ids: list[str] = field(default_factory=list)
-    suppressed: int = 0  # valid events of people on the suppression list (erased): dropped, never queued
-
-    def to_json(self) -> dict[str, Any]:
-        return {"accepted": self.accepted, "rejected": self.rejected, "suppressed": self.suppressed,
-                "errors": self.errors}
-
-
+# -- the producer side (POST /events, recordEvent: graph.doors.EventIntake) ----------------------------------
 def parse_body(body: bytes, content_type: str) -> list[tuple[Any, str | None]]:
     """The items of a request body (a JSON object, a JSON array, or NDJSON lines), each with a parse error; JSON the
-    twin will not read (ingest.strict_json: too deep, huge integers, lone surrogates) refuses the whole body with
+    twin will not read (graph.strict_json: too deep, huge integers, lone surrogates) refuses the whole body with
     MalformedJSONError."""
     text = body.decode("utf-8", errors="replace").strip()
     if not text:
@@ -187,13 +203,19 @@ def parse_body(body: bytes, content_type: str) -> list[tuple[Any, str | None]]:
     return items
 
 
-def accept_events(body: bytes, content_type: str, stream: EventStream, screen: Screen | None = None) -> AcceptResult:
-    """Validate a POSTed body and append the valid events to the stream, all or none (StoreUnavailableError); the
-    bad rows come back with reasons. With a `screen`, events of people on the suppression list are dropped here and
-    counted."""
-    result = AcceptResult()
+def accept_events(body: bytes, content_type: str, stream: EventStream, screen: Screen | None = None) -> IntakeReport:
+    """Validate a POSTed body and queue its valid events (`queue_events`)."""
+    return queue_events(parse_body(body, content_type), stream, screen)
+
+
+def queue_events(items: Sequence[tuple[Any, str | None]], stream: EventStream,
+                 screen: Screen | None = None) -> IntakeReport:
+    """Validate items (each with its parse error, see `parse_body`) and append the valid events to the stream, all or
+    none (StoreUnavailableError); the bad rows come back with reasons. With a `screen`, events of people on the
+    suppression list are dropped here and counted."""
+    result = IntakeReport()
     valid: list[Event] = []
-    for row, (item, parse_error) in enumerate(parse_body(body, content_type), start=1):
+    for row, (item, parse_error) in enumerate(items, start=1):
         event, errors = (None, [parse_error]) if parse_error else validate_event(item)
         if event is None:
             result.rejected += 1
@@ -205,7 +227,7 @@ def accept_events(body: bytes, content_type: str, stream: EventStream, screen: S
     if screen is not None and valid:
         valid, result.suppressed = screen.screen(valid, lock_held=False)
     if valid:
-        result.entry_ids = stream.append(valid)
+        stream.append(valid)
     result.accepted = len(valid)
     return result
 
@@ -262,3 +284,30 @@ def run_worker(store: GraphStore, settings: Settings, *, consumer: str | None = 
             say(f"worker {name}: applied {applied.ingested} events ({applied.duplicates} duplicates, "
                 f"{applied.suppressed} suppressed)")
     return report
+
+
+class WorkerThread(threading.Thread):
+    """`run_worker` in a thread of this process, until `stop()`: what `dtc demo` runs beside its API."""
+
+    def __init__(self, store: GraphStore, settings: Settings, *, log: Callable[[str], None] | None = None,
+                 block_ms: int = 200) -> None:
+        super().__init__(name="dtc-worker", daemon=True)
+        self.store, self.settings, self.log, self.block_ms = store, settings, log, block_ms
+        self.stopping = threading.Event()
+        self.report: WorkerReport | None = None
+        self.failed: BaseException | None = None
+
+    def run(self) -> None:
+        try:
+            self.report = run_worker(self.store, self.settings, block_ms=self.block_ms, stop=self.stopping,
+                                     log=self.log)
+        except BaseException as e:  # noqa: BLE001 - reported to whoever started it; the process keeps running
+            self.failed = e
+            if self.log is not None:
+                self.log(f"the worker stopped: {e}")
+
+    def stop(self, timeout_s: float = 30.0) -> None:
+        """Stop after the batch in hand (a batch is applied and acknowledged whole, or left for the next worker)."""
+        self.stopping.set()
+        if self.is_alive():
+            self.join(timeout_s)

@@ -5,12 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from graph.falkordb_store import FalkorDBStore
 from graph.settings import Settings
+from graph.store import GraphStore
 
 
 @dataclass(frozen=True)
 class DemoTwin:
-    store: FalkorDBStore
+    store: GraphStore
     settings: Settings
     data: Path  # the generated files (catalog.yaml, customers.jsonl, events.jsonl, truth.json)

@@ -1,1 +1,1 @@
-"""Root resolvers: thin functions that check the caller's role, validate arguments and call `graph/` or `ingest/`."""
+"""Root resolvers: thin functions that check the caller's role, validate arguments and call `graph/` (or the doors)."""

@@ -14,28 +14,22 @@ from api.types.twin import Consent
 
 @strawberry.type(description="Change the twin: events, consent, erasure.")
 class Mutation:
-    @strawberry.mutation(description="Record one interaction event, validated against the event contract and "
-                                     "applied like the stream does (idempotent by eventId).")
+    @strawberry.mutation(description="Record one interaction event: validated against the event contract and "
+                                     "queued on the event stream, which a worker applies (idempotent by eventId).")
     async def record_event(self, info: Info, input: EventInput) -> RecordEventResult:
         require(info.context.caller, EVENT_WRITERS, "record events")
-        from ingest.contracts import validate_event
-
-        event, errors = validate_event(input.to_event())
-        if event is None:
-            info.context.metrics.events_received(0, 1)
-            return RecordEventResult(accepted=False, event_id=strawberry.ID(input.event_id), errors=errors)
-        applied = await info.context.call(info.context.app.record_events, [event])
-        info.context.metrics.events_received(1, 0)
-        return RecordEventResult(accepted=not applied.suppressed, event_id=strawberry.ID(event.event_id), errors=[],
-                                 suppressed=bool(applied.suppressed))
+        report = await info.context.call(info.context.app.doors.intake.accept, [input.to_event()])
+        info.context.metrics.events_received(report.accepted, report.rejected)
+        return RecordEventResult(accepted=report.accepted == 1, event_id=strawberry.ID(input.event_id),
+                                 errors=[reason for row in report.errors for reason in row["errors"]],
+                                 suppressed=report.suppressed == 1)
 
     @strawberry.mutation(description="Record a customer's consent decision for a purpose (history kept, audited).")
     async def set_consent(self, info: Info, customer_id: strawberry.ID, purpose: str, granted: bool) -> Consent:
         caller = require(info.context.caller, CONSENT_WRITERS, "set consent")
         from graph.privacy import set_consent
-        from ingest.erasure import subject_key
 
-        key = await info.context.call(subject_key, info.context.settings)
+        key = await info.context.call(info.context.app.doors.subject_key)
         consent = await info.context.call(set_consent, info.context.store, str(customer_id), purpose.strip(), granted,
                                           actor=info.context.actor(caller), source="api", subject_key=key)
         return Consent(purpose=consent["purpose"], granted=consent["granted"], at=from_ms(consent["ts"]),
@@ -46,9 +40,7 @@ class Mutation:
     async def erase_customer(self, info: Info, id: strawberry.ID,
                              mode: ErasureMode = ErasureMode.ERASE) -> ErasureReport:
         caller = require(info.context.caller, frozenset({ADMIN}), "erase customers")
-        from ingest.erasure import erase_everywhere
-
-        report = await info.context.call(erase_everywhere, info.context.store, info.context.settings, str(id),
-                                         mode.value, actor=info.context.actor(caller))
+        report = await info.context.call(info.context.app.doors.erasure.erase, str(id), mode.value,
+                                         actor=info.context.actor(caller))
         return ErasureReport(customer_id=strawberry.ID(report["customerId"]), mode=ErasureMode(report["mode"]),
                              nodes_deleted=report["nodesDeleted"], properties_scrubbed=report["propertiesScrubbed"])

@@ -330,9 +330,8 @@ class Query:
     async def customer_export(self, info: Info, id: strawberry.ID) -> JSON | None:
         caller = require(info.context.caller, frozenset({ADMIN}), "export a customer's data")
         from graph.privacy import export_customer
-        from ingest.erasure import subject_key
 
-        key = await info.context.call(subject_key, info.context.settings)
+        key = await info.context.call(info.context.app.doors.subject_key)
         exported = await info.context.call(export_customer, info.context.store, str(id),
                                            actor=info.context.actor(caller), subject_key=key)
         return JSON(exported) if exported else None

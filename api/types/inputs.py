@@ -53,7 +53,8 @@ class EventInput:
 
 @strawberry.type(description="What happened to a recorded event.")
 class RecordEventResult:
-    accepted: bool = strawberry.field(description="The event was valid and is in the twin (or already was).")
+    accepted: bool = strawberry.field(description="The event was valid and is queued on the event stream: a worker "
+                                                  "applies it to the twin (once per eventId).")
     event_id: strawberry.ID = strawberry.field(description="The event id.")
     errors: list[str] = strawberry.field(description="Why the event was refused, one reason a line.")
     suppressed: bool = strawberry.field(

@@ -1,4 +1,6 @@
-"""API test fixtures: the Sydney example in a real embedded graph, and a TestClient over create_app."""
+"""API test fixtures: the Sydney example in a real store (every engine: tests/conftest.py), and a TestClient over
+create_app wired the way `dtc serve` wires it (the ingest side's doors). What the doors queue reaches the graph once a
+test asks for the `worker` fixture too."""
 
 from __future__ import annotations
 
@@ -21,6 +23,7 @@ from api.app import create_app
 from graph.settings import ApiLimits, Settings
 from graph.store import GraphStore
 from ingest.batch import ingest_files
+from ingest.doors import open_doors
 
 
 @pytest.fixture
@@ -34,8 +37,6 @@ def sydney(store: GraphStore, store_settings: Settings, examples: Path, tmp_path
     return store
 
 
-
-
 @pytest.fixture
 def make_api(store: GraphStore, store_settings: Settings, tmp_path: Path) -> Iterator[MakeApi]:
     """Build an Api over the test's store: `make_api(keys=KEYS, limits=OPEN)`."""
@@ -43,7 +44,7 @@ def make_api(store: GraphStore, store_settings: Settings, tmp_path: Path) -> Ite
 
     def make(keys: dict[str, str] | None = None, limits: ApiLimits = OPEN) -> Api:
         settings = replace(store_settings, api_keys=keys or {}, state_dir_override=str(tmp_path / "state"))
-        client = TestClient(create_app(settings, store, limits), base_url="http://localhost")
+        client = TestClient(create_app(settings, store, limits, doors=open_doors), base_url="http://localhost")
         client.__enter__()
         clients.append(client)
         return Api(client, store)
@@ -71,19 +72,18 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-
-
 @pytest.fixture
 def serve(store_settings: Settings, tmp_path: Path) -> Iterator[Serve]:
-    """`serve(**env)`: `dtc serve` in its own process over the test's graph (on the session's embedded server), with
-    extra environment such as DTC_API_DEADLINE_MS; its base URL. Stopped at the end of the test."""
+    """`serve(**env)`: `dtc serve` in its own process over the test's store, with extra environment such as
+    DTC_API_DEADLINE_MS; its base URL. Stopped at the end of the test."""
     processes: list[subprocess.Popen[bytes]] = []
 
     def start(**env: str) -> str:
         port = free_port()
         url = f"http://127.0.0.1:{port}"
         environment = {**os.environ, "DTC_GRAPH_NAME": store_settings.graph_name, "DTC_STATE_DIR": str(tmp_path),
-                       "DTC_IDENTITY_KEY": store_settings.identity_key or "", **env}
+                       "DTC_IDENTITY_KEY": store_settings.identity_key or "",
+                       **({"DTC_REDIS_URL": store_settings.redis_url} if store_settings.redis_url else {}), **env}
         if "DTC_API_KEYS" not in env:
             environment.pop("DTC_API_KEYS", None)
         proc = subprocess.Popen([sys.executable, "-m", "dtc.cli", "--store", store_settings.graph_url, "serve",

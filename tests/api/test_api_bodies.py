@@ -8,11 +8,12 @@ import time
 from typing import Any
 
 import pytest
+import redis
 from api_client import Api, MakeApi
 
-from graph.falkordb_store import FalkorDBStore
 from graph.settings import ApiLimits, Settings
-from ingest.stream import EventStream, run_worker
+from graph.store import GraphStore
+from ingest.stream import EventStream, redis_url_for, run_worker
 
 HOSTILE = {
     "deeply nested": "[" * 100_000 + "]" * 100_000,
@@ -78,13 +79,15 @@ def _settings(api: Api) -> Settings:
     return state
 
 
-def test_a_stalled_stream_is_a_503_and_the_batch_goes_whole_or_not_at_all(sydney: FalkorDBStore, make_api: MakeApi,
+def test_a_stalled_stream_is_a_503_and_the_batch_goes_whole_or_not_at_all(sydney: GraphStore, make_api: MakeApi,
                                                                            store_settings: Settings) -> None:
     api = make_api(limits=ApiLimits(rate_per_second=0, deadline_ms=300))
     batch = [event(f"s{i:04d}", ts=f"2024-04-01T10:{i // 60 % 60:02d}:{i % 60:02d}Z") for i in range(1500)]
     stream = EventStream.connect(sydney, store_settings)
     paused_ms = 1500
-    sydney.redis().execute_command("CLIENT", "PAUSE", paused_ms, "ALL")  # Redis answers nothing for 1.5 s
+    carrier = redis.Redis.from_url(redis_url_for(sydney, store_settings))
+    carrier.execute_command("CLIENT", "PAUSE", paused_ms, "ALL")  # the stream's Redis answers nothing for 1.5 s
+    carrier.close()
     started = time.monotonic()
     response = api.client.post("/events", json=batch)
     error = refused(response, 503, "STORE_UNAVAILABLE")

@@ -9,18 +9,20 @@ import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import pytest
 from api_client import MakeApi, Serve
 from test_api_hostile_queries import ANSWER_S, healthz_seconds, post
 
 from graph.falkordb_store import FalkorDBStore
 from graph.settings import ApiLimits, Settings
+from graph.store import GraphStore
 from ingest.batch import ingest_files
 from ingest.generator import generate
 
 JOURNEY_MAP = '{ journeyMap(persona: "trend-seeker") { stages { stage touchpoints { interactions } } } }'
 
 
-def test_a_question_past_the_deadline_is_stopped_by_the_store(store: FalkorDBStore, store_settings: Settings,
+def test_a_question_past_the_deadline_is_stopped_by_the_store(store: GraphStore, store_settings: Settings,
                                                               make_api: MakeApi, tmp_path: Path) -> None:
     made = generate(tmp_path / "demo", customers=300, seed=11)  # ~3,400 events: journey-map takes ~15 ms
     ingest_files(store, store_settings, catalog=made.catalog_path, customers=[made.customers_path],
@@ -35,6 +37,7 @@ def test_a_question_past_the_deadline_is_stopped_by_the_store(store: FalkorDBSto
     assert cut.client.get("/healthz").status_code == 200
 
 
+@pytest.mark.falkordb_only("CLIENT PAUSE holds the FalkorDB server the questions wait on")
 def test_health_answers_at_once_while_four_deadline_length_queries_run(sydney: FalkorDBStore, serve: Serve) -> None:
     url = serve(DTC_API_DEADLINE_MS="3000")
     held_ms = 1500

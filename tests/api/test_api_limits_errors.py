@@ -14,6 +14,7 @@ from graph.embedded import start_or_attach
 from graph.falkordb_store import FalkorDBStore
 from graph.settings import ApiLimits, Settings
 from graph.store import GraphStore
+from ingest.doors import open_doors
 
 
 def code_of(error: dict[str, object]) -> object:
@@ -110,7 +111,7 @@ def lost_store(tmp_path: Path) -> Iterator[FalkorDBStore]:
 
 def test_an_unreachable_store_is_store_unavailable_and_readyz_503(lost_store: FalkorDBStore, tmp_path: Path) -> None:
     settings = Settings(graph_url=lost_store.url, graph_name="lost", state_dir_override=str(tmp_path))
-    with TestClient(create_app(settings, lost_store, ApiLimits(rate_per_second=0)),
+    with TestClient(create_app(settings, lost_store, ApiLimits(rate_per_second=0), doors=open_doors),
                     base_url="http://localhost") as client:
         assert client.get("/readyz").status_code == 200
         lost_store.redis().shutdown(nosave=True)

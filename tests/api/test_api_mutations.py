@@ -6,10 +6,11 @@ import time
 from typing import Any
 
 from api_client import Api
+from running_worker import RunningWorker
 
 from graph.settings import Settings
 from graph.store import GraphStore
-from ingest.stream import EventStream
+from ingest.stream import EventStream, run_worker
 
 RECORD = """mutation($input: EventInput!) { recordEvent(input: $input) { accepted eventId errors } }"""
 
@@ -19,10 +20,24 @@ def event(event_id: str, **fields: Any) -> dict[str, Any]:
             "touchpoint": "colour_appointment", "type": "support", **fields}
 
 
-def test_record_event_lands_in_the_twin_once(api: Api, sydney: GraphStore) -> None:
+def test_record_event_is_queued_on_the_stream_and_the_worker_applies_it(api: Api, sydney: GraphStore,
+                                                                       store_settings: Settings) -> None:
+    """One write path: recordEvent queues like POST /events, and only the worker writes the graph (before, the
+    mutation applied the event in the API process and the stream never saw it)."""
+    stream = EventStream.connect(sydney, store_settings)
+    before = stream.length()
+    assert api.data(RECORD, input=event("q1"))["recordEvent"] == {"accepted": True, "eventId": "q1", "errors": []}
+    assert stream.length() == before + 1
+    assert sydney.read("MATCH (i:Interaction {id: 'q1'}) RETURN count(i) AS n") == [{"n": 0}]
+    assert run_worker(sydney, store_settings, once=True).applied == 1
+    assert sydney.read("MATCH (i:Interaction {id: 'q1'}) RETURN count(i) AS n") == [{"n": 1}]
+
+
+def test_record_event_lands_in_the_twin_once(api: Api, sydney: GraphStore, worker: RunningWorker) -> None:
     assert api.data(RECORD, input=event("n1", friction=["long_wait"]))["recordEvent"] == {
         "accepted": True, "eventId": "n1", "errors": []}
     assert api.data(RECORD, input=event("n1", friction=["long_wait"]))["recordEvent"]["accepted"]  # idempotent
+    worker.drain()
     journeys = api.data('{ customer(id: "alex") { journeys { edges { node { interactions { id } } } } } }')
     ids = [i["id"] for e in journeys["customer"]["journeys"]["edges"] for i in e["node"]["interactions"]]
     assert ids == ["e6", "n1", "e7"]  # placed in time order inside the journey, not appended
@@ -84,17 +99,17 @@ def _subscribe(api: Api, ws: Any, query: str) -> None:
         time.sleep(0.02)
 
 
-def test_interaction_recorded_pushes_new_events_live(api: Api) -> None:
+def test_interaction_recorded_pushes_new_events_live(api: Api, worker: RunningWorker) -> None:
     with api.client.websocket_connect("ws://localhost/graphql", subprotocols=["graphql-transport-ws"]) as ws:
         _subscribe(api, ws, 'subscription { interactionRecorded(customerId: "alex") { id type touchpoint { code } } }')
-        api.data(RECORD, input=event("live1"))  # the mutation publishes what it applied
+        api.data(RECORD, input=event("live1"))  # the worker publishes what it applied
         message = ws.receive_json()
         assert message["type"] == "next", message
         assert message["payload"]["data"]["interactionRecorded"] == {
             "id": "live1", "type": "support", "touchpoint": {"code": "colour_appointment"}}
 
 
-def test_friction_detected_for_the_persona(api: Api) -> None:
+def test_friction_detected_for_the_persona(api: Api, worker: RunningWorker) -> None:
     with api.client.websocket_connect("ws://localhost/graphql", subprotocols=["graphql-transport-ws"]) as ws:
         _subscribe(api, ws, 'subscription { frictionDetected(persona: "trend-seeker") { customerId at '
                    "friction { code } persona { code } interaction { id } } }")

@@ -15,7 +15,7 @@ from api_client import Serve
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import ClientConnection, connect
 
-from graph.falkordb_store import FalkorDBStore
+from graph.store import GraphStore
 
 KEYS = "k1-secret:analyst,k2-secret:analyst"
 WATCH = 'subscription { interactionRecorded(customerId: "sydney") { id } }'
@@ -54,7 +54,7 @@ def until(condition: Any, seconds: float = 20) -> None:
         time.sleep(0.05)
 
 
-def test_each_subscribe_message_counts_against_the_key_rate(sydney: FalkorDBStore, serve: Serve) -> None:
+def test_each_subscribe_message_counts_against_the_key_rate(sydney: GraphStore, serve: Serve) -> None:
     url = serve(DTC_API_KEYS=KEYS, DTC_API_RATE="2", DTC_API_BURST="2")
     sent = 20
     with socket(url, "k1-secret") as ws:
@@ -84,7 +84,7 @@ def test_each_subscribe_message_counts_against_the_key_rate(sydney: FalkorDBStor
     assert limited.value.code == 429
 
 
-def test_open_sockets_and_running_operations_are_capped_per_key(sydney: FalkorDBStore, serve: Serve) -> None:
+def test_open_sockets_and_running_operations_are_capped_per_key(sydney: GraphStore, serve: Serve) -> None:
     url = serve(DTC_API_KEYS=KEYS, DTC_API_RATE="0", DTC_API_MAX_SOCKETS="2", DTC_API_MAX_SUBSCRIPTIONS="3")
     with socket(url, "k1-secret") as first, socket(url, "k1-secret") as second:
         assert acked(first) and acked(second)

@@ -39,6 +39,7 @@ def serve(demo_twin: DemoTwin, embedder: Embedder,
     import uvicorn
 
     from api.app import create_app
+    from ingest.doors import open_doors
 
     enrich(demo_twin.store, embedder)
     shots = Path(os.environ.get("DTC_SCREENSHOTS") or tmp_path_factory.mktemp("shots"))
@@ -47,7 +48,7 @@ def serve(demo_twin: DemoTwin, embedder: Embedder,
 
     def start(keys: dict[str, str]) -> Dashboard:
         port = _free_port()
-        app = create_app(replace(demo_twin.settings, api_keys=keys), store=demo_twin.store)
+        app = create_app(replace(demo_twin.settings, api_keys=keys), store=demo_twin.store, doors=open_doors)
         server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
         thread = threading.Thread(target=server.run, daemon=True)
         thread.start()

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from graph.falkordb_store import FalkorDBStore
+from graph.store import GraphStore
 
 CHROMIUM = "/usr/bin/chromium"
 KEYS = {"e2e-admin-key": "admin", "e2e-frontend-key": "frontend"}
@@ -18,7 +18,7 @@ KEYS = {"e2e-admin-key": "admin", "e2e-frontend-key": "frontend"}
 @dataclass
 class Dashboard:
     base: str
-    store: FalkorDBStore
+    store: GraphStore
     shots: Path
 
 

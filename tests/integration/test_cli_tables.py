@@ -16,7 +16,6 @@ from demo_graph import DemoTwin
 
 import cypher
 from dtc.cli import main
-from graph.falkordb_store import FalkorDBStore
 
 # a value for every required parameter of the library; a new query with another required parameter adds one here
 SAMPLE_VALUES: dict[str, str] = {
@@ -30,14 +29,14 @@ EPOCH_MS = re.compile(r"(?<!\d)1\d{12}(?!\d)")  # 1709982000000: a timestamp lef
 
 
 @pytest.fixture(scope="module")
-def demo(demo_twin: DemoTwin) -> FalkorDBStore:
-    return demo_twin.store
+def demo(demo_twin: DemoTwin) -> DemoTwin:
+    return demo_twin
 
 
-def dtc(store: FalkorDBStore, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+def dtc(demo: DemoTwin, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
         *args: str) -> tuple[int, str, str]:
-    monkeypatch.setenv("DTC_GRAPH_NAME", store.graph_name)
-    code = main(["--store", f"falkordb://127.0.0.1:{store.port}", *args])
+    monkeypatch.setenv("DTC_GRAPH_NAME", demo.settings.graph_name)
+    code = main(["--store", demo.settings.graph_url, *args])
     captured = capsys.readouterr()
     return code, captured.out, captured.err
 
@@ -66,7 +65,7 @@ def leaves(value: Any, path: str, found: list[tuple[str, Any]]) -> list[tuple[st
 
 @pytest.mark.parametrize("name", ANALYST_QUERIES)
 def test_every_named_query_prints_a_readable_table_that_cuts_nothing(
-        demo: FalkorDBStore, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, name: str) -> None:
+        demo: DemoTwin, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, name: str) -> None:
     params = sample_params(name)
     code, table, err = dtc(demo, capsys, monkeypatch, "cypher", "run", name, *params)
     assert code == 0, err
@@ -75,7 +74,7 @@ def test_every_named_query_prints_a_readable_table_that_cuts_nothing(
     rows = json.loads(exact)
     assert rows, f"{name} answered nothing on the demo twin: the table check would prove nothing"
     given = {p.split("=", 1)[0]: p.split("=", 1)[1] for p in params[1::2]}
-    assert rows == json.loads(json.dumps(demo.run(name, given), default=str)), "--json must be the store's answer"
+    assert rows == json.loads(json.dumps(demo.store.run(name, given), default=str)), "--json must be the store's answer"
 
     returns = cypher.load(name).returns
     words = set(table.split())
@@ -99,7 +98,7 @@ def test_every_named_query_prints_a_readable_table_that_cuts_nothing(
 
 
 def test_csv_has_a_header_and_a_line_per_row_with_iso_datetimes(
-        demo: FalkorDBStore, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+        demo: DemoTwin, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
     code, out, err = dtc(demo, capsys, monkeypatch, "cypher", "run", "customer-timeline", "--param", "id=sydney",
                          "--csv")
     assert code == 0, err
@@ -111,7 +110,7 @@ def test_csv_has_a_header_and_a_line_per_row_with_iso_datetimes(
 
 
 def test_an_unknown_persona_is_an_error_naming_the_closest_codes(
-        demo: FalkorDBStore, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+        demo: DemoTwin, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
     code, out, err = dtc(demo, capsys, monkeypatch, "cypher", "run", "friction-to-competitors",
                          "--param", "persona=trend-seekr")
     assert code == 2
@@ -120,7 +119,7 @@ def test_an_unknown_persona_is_an_error_naming_the_closest_codes(
 
 
 def test_a_bad_date_says_which_formats_work(
-        demo: FalkorDBStore, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+        demo: DemoTwin, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
     code, _, err = dtc(demo, capsys, monkeypatch, "cypher", "run", "journey-map", "--param", "persona=trend-seeker",
                        "--param", "since=2024-13-01")
     assert code == 2
@@ -129,15 +128,15 @@ def test_a_bad_date_says_which_formats_work(
 
 
 def test_a_write_without_write_says_to_add_it(
-        demo: FalkorDBStore, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+        demo: DemoTwin, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
     code, _, err = dtc(demo, capsys, monkeypatch, "cypher", "query", "MATCH (c:Customer {id: 'sydney'}) SET c.x = 1")
     assert code == 2
     assert err.strip() == "dtc: error: This query writes; add --write to run it."
-    assert demo.read("MATCH (c:Customer {id: 'sydney'}) RETURN c.x AS x") == [{"x": None}]
+    assert demo.store.read("MATCH (c:Customer {id: 'sydney'}) RETURN c.x AS x") == [{"x": None}]
 
 
 def test_cypher_list_hides_internal_queries_unless_asked(
-        demo: FalkorDBStore, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+        demo: DemoTwin, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
     _, listed, _ = dtc(demo, capsys, monkeypatch, "cypher", "list", "--json")
     names = [q["name"] for q in json.loads(listed)]
     assert "embeddings-upsert" not in names and "friction-to-competitors" in names
@@ -158,7 +157,7 @@ def test_every_code_parameter_names_an_ontology_label_and_its_key() -> None:
 
 
 def test_feedback_search_for_an_unknown_persona_names_the_closest(
-        demo: FalkorDBStore, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+        demo: DemoTwin, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
     code, out, err = dtc(demo, capsys, monkeypatch, "feedback", "similar", "my parcel came late",
                          "--persona", "busy-parnet")
     assert (code, out) == (2, "")

@@ -14,13 +14,12 @@ from redis import Redis
 from sydney_traces import dump, traces
 
 from graph.analytics.friction import friction_to_competitors
-from graph.falkordb_store import FalkorDBStore
 from graph.privacy import audit_log, customer_ref, export_customer
 from graph.settings import Settings
 from graph.store import GraphStore, open_store
 from ingest.erasure import erase_everywhere
 from ingest.identity import refs
-from ingest.stream import stream_key
+from ingest.stream import redis_url_for, stream_key
 
 KEY = b"test-identity-key"
 
@@ -126,9 +125,9 @@ def test_customers_merged_into_her_are_erased_too(sydney_twin: GraphStore, store
     assert sydney_twin.read("MATCH (c:Customer) RETURN c.id AS id") == [{"id": "alex"}]
 
 
-def test_erase_scrubs_the_stream_rejects_and_checkpoints(sydney_twin: FalkorDBStore, store_settings: Settings) -> None:
+def test_erase_scrubs_the_stream_rejects_and_checkpoints(sydney_twin: GraphStore, store_settings: Settings) -> None:
     stream = stream_key(store_settings.graph_name)
-    redis = Redis.from_url(sydney_twin.redis_url(), decode_responses=True)
+    redis = Redis.from_url(redis_url_for(sydney_twin, store_settings), decode_responses=True)
     hers_by_email = {"event_id": "e8", "identities": {"email": " Sydney@Example.com "}, "ts": "2024-04-01T10:00:00Z",
                      "channel": "web", "touchpoint": "checkout", "type": "purchase"}
     hers_by_id = {"event_id": "e9", "customer_id": "sydney", "ts": "2024-04-02T10:00:00Z", "channel": "web",
@@ -195,7 +194,7 @@ def test_erasure_survives_a_crash_right_after_it_answers(tmp_path: Path, example
 
 
 def test_erasure_scrubs_where_ingest_writes_whatever_ingest_names_it(monkeypatch: pytest.MonkeyPatch,
-                                                                     store: FalkorDBStore, store_settings: Settings,
+                                                                     store: GraphStore, store_settings: Settings,
                                                                      examples: Path, tmp_path: Path) -> None:
     """The stream key, the rejects-file list and the checkpoint folder are named once, on the ingest side: renamed
     there, erasure still finds what ingest wrote under the new names."""

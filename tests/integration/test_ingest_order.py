@@ -3,18 +3,16 @@ between or after them, give the same graph: equal `dtc stats` and an equal journ
 
 from __future__ import annotations
 
+import itertools
 import json
-import os
 import random
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from graph.embedded import EmbeddedServer
-from graph.falkordb_store import FalkorDBStore
 from graph.fingerprint import fingerprint
 from graph.settings import Settings
 from graph.store import GraphStore
@@ -28,30 +26,26 @@ BATCH_SIZES = (1, 2, 7, 30, 5000)
 
 @dataclass(frozen=True)
 class Twin:
-    store: FalkorDBStore
+    store: GraphStore
     settings: Settings
+    name: str
 
 
 NewTwin = Callable[[], Twin]
 
 
 @pytest.fixture
-def new_twin(embedded_server: EmbeddedServer, store_settings: Settings, tmp_path: Path) -> Iterator[NewTwin]:
-    """Fresh empty graphs on the test server, each with its own state folder (checkpoints, rejects)."""
-    made: list[FalkorDBStore] = []
+def new_twin(store: GraphStore, store_settings: Settings, tmp_path: Path) -> NewTwin:
+    """The test's store emptied for the next way of loading the events, with a state folder (checkpoints, rejects) of
+    its own. One graph at a time works on every engine (a Neo4j Community server has one database)."""
+    made = itertools.count()
 
     def make() -> Twin:
-        name = f"order{os.getpid()}_{len(made)}"
-        store = FalkorDBStore(embedded_server.url, "127.0.0.1", embedded_server.port, name)
         store.clear()
-        store.ensure_schema()
-        made.append(store)
-        return Twin(store, replace(store_settings, graph_name=name, state_dir_override=str(tmp_path / name)))
+        name = f"twin{next(made)}"
+        return Twin(store, replace(store_settings, state_dir_override=str(tmp_path / name)), name)
 
-    yield make
-    for store in made:
-        store._graph.delete()
-        store.close()
+    return make
 
 
 def tricky_events(folder: Path, customers: int, seed: int) -> tuple[list[str], Path]:
@@ -85,7 +79,7 @@ def load(twin: Twin, segments: list[tuple[str, int, list[str]]], customers: Path
         if n == customers_at:
             ingest_files(twin.store, twin.settings, customers=[customers])
         if how == "batch":
-            source = folder / f"{twin.settings.graph_name}-{n}.jsonl"
+            source = folder / f"{twin.name}-{n}.jsonl"
             source.write_text("".join(f"{line}\n" for line in lines))
             ingest_files(twin.store, twin.settings, events=[source], batch_size=batch_size)
         elif how == "stream":

@@ -1,0 +1,93 @@
+"""The ingest side of the API's doors (graph/doors.py): intake onto the event stream, erasure everywhere, the live
+feed and the audit subject key, for one open store.
+
+    create_app(settings, store, doors=open_doors)
+
+Nothing connects until it is first used, so an API over a store without a stream (Neo4j without DTC_REDIS_URL)
+still starts and answers its questions; intake then answers that the stream needs Redis.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import AsyncIterator, Sequence
+from contextlib import AbstractAsyncContextManager
+from typing import Any
+
+import redis
+
+from graph.doors import Doors, IntakeReport
+from graph.errors import StoreUnavailableError
+from graph.privacy import ErasureReport
+from graph.settings import Settings
+from graph.store import GraphStore
+from ingest.erasure import erase_everywhere, subject_key
+from ingest.stream import EventStream, listen_applied, parse_body, queue_events, redis_url_for
+from ingest.suppression import Screen
+
+
+def open_doors(store: GraphStore, settings: Settings, timeout_s: float | None = None) -> Doors:
+    """The doors over `store`; with `timeout_s`, intake gives up on a stalled stream or store after that long."""
+    key = _SubjectKey(settings)
+    return Doors(intake=StreamIntake(store, settings, timeout_s), erasure=Eraser(store, settings),
+                 live=AppliedFeed(store, settings), subject_key=key.get)
+
+
+class StreamIntake:
+    """graph.doors.EventIntake onto the graph's event stream, checking the suppression list at the door."""
+
+    def __init__(self, store: GraphStore, settings: Settings, timeout_s: float | None) -> None:
+        self.store, self.settings, self.timeout_s = store, settings, timeout_s
+        self._stream: EventStream | None = None
+        self._screen: Screen | None = None
+        self._lock = threading.Lock()  # requests call in from several threads; a Screen is not thread-safe
+
+    def accept(self, rows: Sequence[object]) -> IntakeReport:
+        return self._accept([(row, None) for row in rows])
+
+    def accept_body(self, body: bytes, content_type: str) -> IntakeReport:
+        return self._accept(parse_body(body, content_type))
+
+    def _accept(self, items: Sequence[tuple[Any, str | None]]) -> IntakeReport:
+        try:
+            with self._lock:
+                if self._stream is None:
+                    # like the screen: a stalled Redis fails the call at its deadline instead of holding it
+                    self._stream = EventStream.connect(self.store, self.settings, timeout_s=self.timeout_s)
+                    self._screen = Screen(self.store, self.settings, timeout_s=self.timeout_s)
+                return queue_events(items, self._stream, self._screen)
+        except redis.RedisError as e:
+            raise StoreUnavailableError(redis_url_for(self.store, self.settings), str(e) or type(e).__name__) from e
+
+
+class Eraser:
+    """graph.doors.Erasure: the graph, the stream, rejects and checkpoints (ingest.erasure)."""
+
+    def __init__(self, store: GraphStore, settings: Settings) -> None:
+        self.store, self.settings = store, settings
+
+    def erase(self, customer_id: str, mode: str, *, actor: str) -> ErasureReport:
+        return erase_everywhere(self.store, self.settings, customer_id, mode, actor=actor)
+
+
+class AppliedFeed:
+    """graph.doors.LiveFeed: the channel on which every worker publishes what it applied."""
+
+    def __init__(self, store: GraphStore, settings: Settings) -> None:
+        self.store, self.settings = store, settings
+
+    def listen(self) -> AbstractAsyncContextManager[AsyncIterator[dict[str, Any]]]:
+        return listen_applied(redis_url_for(self.store, self.settings), self.settings.graph_name)
+
+
+class _SubjectKey:
+    """The audit subject key, read once (it may come from a key file)."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._key: bytes | None = None
+
+    def get(self) -> bytes:
+        if self._key is None:
+            self._key = subject_key(self.settings)
+        return self._key

@@ -13,7 +13,6 @@ answer, of any route or middleware, is JSON with a code and the request id (api/
 from __future__ import annotations
 
 import asyncio
-import importlib.util
 import json
 import logging
 from collections.abc import AsyncIterator
@@ -27,7 +26,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
+from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route, WebSocketRoute
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
@@ -39,6 +38,7 @@ from strawberry.types.unset import UnsetType
 from api import graphiql
 from api.auth import CALLER_KEY, EVENT_WRITERS, METRICS_READERS, AuthMiddleware, Caller, DevModeGuard, KeyRing
 from api.context import AppState, Context, new_context
+from api.dashboard.routes import routes as dashboard_routes
 from api.errors import ErrorCode, RefusedRequest, RequestIds, error_response, request_id_of
 from api.limits import BodySizeLimit, LimitedTransportWS, RateLimit, RateLimiter, SocketCaps
 from api.metrics import Metrics, MetricsMiddleware
@@ -153,7 +153,7 @@ def create_app(settings: Settings, store: GraphStore | None = None, limits: ApiL
         Route("/readyz", readyz),
         Route("/metrics", metrics_text),
         graphiql.assets(),
-        *_dashboard_routes(),
+        *dashboard_routes(),
     ]
     guards = [Middleware(DevModeGuard)] if keys.open else []
     return Starlette(routes=routes, lifespan=lifespan, middleware=[
@@ -178,23 +178,6 @@ async def internal_error(request: Request, exc: Exception) -> Response:
     log.error("request %s: internal error on %s %s", request_id, request.method, request.url.path, exc_info=exc)
     return error_response(request.scope, 500, f"Internal error; the server logged it under request id {request_id}.",
                           ErrorCode.INTERNAL_SERVER_ERROR)
-
-
-def _dashboard_routes() -> list[BaseRoute]:
-    """The dashboard's pages when the dashboard package is there; else a small home page."""
-    if importlib.util.find_spec("api.dashboard.routes") is not None:
-        from api.dashboard.routes import routes
-
-        dashboard: list[BaseRoute] = routes()
-        return dashboard
-    return [Route("/", home)]
-
-
-async def home(request: Request) -> HTMLResponse:
-    return HTMLResponse("<!doctype html><html><head><meta charset='utf-8'><title>Customer Twin</title></head><body>"
-                        "<h1>Customer Twin</h1><p>The GraphQL API is at <a href='/graphql'>/graphql</a> "
-                        "(GraphiQL in the browser). Health: <a href='/healthz'>/healthz</a>, "
-                        "<a href='/readyz'>/readyz</a>, <a href='/metrics'>/metrics</a>.</p></body></html>")
 
 
 async def healthz(request: Request) -> JSONResponse:

@@ -116,5 +116,3 @@ class Loaders:
         self.stakeholders = _catalog(store, Label.STAKEHOLDER)
         self.competitors = _catalog(store, Label.COMPETITOR)
         self.actions = _catalog(store, Label.ACTION)
-        self.triggers = _catalog(store, Label.TRIGGER_EVENT)
-        self.products = _catalog(store, Label.PRODUCT)

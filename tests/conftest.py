@@ -90,11 +90,24 @@ def store_settings(engine: str, embedded_server: EmbeddedServer, tmp_path: Path)
 def store(store_settings: Settings) -> Iterator[GraphStore]:
     """A real store, empty, schema created: FalkorDB (a graph of its own) or Neo4j (its database emptied)."""
     s = open_store(store_settings)
-    s.clear()
+    emptied(s)
     s.ensure_schema()
     yield s
-    s.clear()
+    emptied(s)
     s.close()
+
+
+VECTOR_INDEXES = "SHOW INDEXES YIELD name, type WHERE type = 'VECTOR' RETURN name"
+
+
+def emptied(store: GraphStore) -> GraphStore:
+    """`store` with nothing of another test: no data and, on Neo4j (one database for every test), no vector index
+    either, as each is made at the dimension of the test's embedder (3 in the contract suite, 384 for the model)."""
+    store.clear()
+    if store.engine == "neo4j":
+        for row in store.read(VECTOR_INDEXES, name="test-vector-indexes"):
+            store.write(f"DROP INDEX `{row['name']}` IF EXISTS", name="test-drop-vector-index")
+    return store
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ def test_home_is_html_and_health_probes_answer(api: Api) -> None:
     assert home.status_code == 200 and home.headers["content-type"].startswith("text/html")
     assert api.client.get("/healthz").json() == {"status": "ok"}
     ready = api.client.get("/readyz").json()
-    assert ready["status"] == "ready" and ready["engine"] == "falkordb"
+    assert ready["status"] == "ready" and ready["engine"] == api.store.engine
 
 
 def test_metrics_count_requests_and_errors(api: Api) -> None:

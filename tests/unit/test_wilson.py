@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from graph.analytics.stats import Z_95, lift, rate, wilson_interval
+from graph.analytics.stats import lift, rate, wilson_interval
 
 
 def test_wilson_matches_published_values() -> None:
@@ -34,10 +34,6 @@ def test_wilson_with_no_trials_knows_nothing() -> None:
 def test_wilson_refuses_impossible_counts() -> None:
     with pytest.raises(ValueError, match="successes=3, trials=2"):
         wilson_interval(3, 2)
-
-
-def test_z_is_the_design_constant() -> None:
-    assert Z_95 == 1.959964
 
 
 def test_rate_and_lift_edge_cases() -> None:

@@ -198,7 +198,7 @@ async def readyz(request: Request) -> JSONResponse:
 
 
 def _store_ready(store: GraphStore) -> None:
-    store.read("RETURN 1 AS ok", name="readyz")
+    store.run("ping")
     store.ensure_schema()  # idempotent and quick once built: checks every index and constraint is usable
 
 

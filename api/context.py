@@ -12,7 +12,7 @@ from starlette.concurrency import run_in_threadpool
 from api.auth import Caller
 from api.loaders import Loaders
 from api.metrics import Metrics
-from graph import twin
+from graph import reads
 from graph.doors import Doors
 from graph.settings import ApiLimits, Settings
 from graph.store import GraphStore
@@ -93,7 +93,7 @@ def audited_pii_reader(app: AppState, actor: str) -> Callable[[GraphStore, Seque
     def read(store: GraphStore, customer_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
         from graph.privacy import PII_READ, audit, customer_ref
 
-        found = twin.pii_of_customers(store, customer_ids)
+        found = reads.pii_of_customers(store, customer_ids)
         key = app.doors.subject_key()
         for customer_id, pii in found.items():
             if pii:

@@ -1,6 +1,6 @@
 """Per-request DataLoaders: every nested list or reference of a GraphQL answer is fetched in batches, so a page of
 50 journeys with their interactions, touchpoints, channels and frictions costs a constant handful of store round
-trips. Each loader calls one batched read of `graph.twin` in a worker thread (the store port is synchronous)."""
+trips. Each loader calls one batched read of `graph.reads` in a worker thread (the store port is synchronous)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 from starlette.concurrency import run_in_threadpool
 from strawberry.dataloader import DataLoader
 
-from graph import twin
+from graph import reads
 from graph.analytics.relationship import relationship_stages
 from graph.ontology import Label
 from graph.store import GraphStore, Row
@@ -64,27 +64,27 @@ def _catalog(store: GraphStore, label: Label) -> DataLoader[str, Row | None]:
 
 
 def _nodes(store: GraphStore, keys: Sequence[str], label: Label) -> dict[str, Row]:
-    return twin.nodes_by_keys(store, label, keys)
+    return reads.nodes_by_keys(store, label, keys)
 
 
 def _current_personas(store: GraphStore, ids: Sequence[str], at: int | None) -> dict[str, list[Row]]:
-    return twin.current_personas(store, ids, at)
+    return reads.current_personas(store, ids, at)
 
 
 def _persona_counts(store: GraphStore, codes: Sequence[str], at: int | None) -> dict[str, int]:
-    return twin.persona_customer_counts(store, codes, at)
+    return reads.persona_customer_counts(store, codes, at)
 
 
 def _zero() -> int:
     return 0
 
 
-def _journeys(store: GraphStore, ids: Sequence[str], page: twin.JourneyPageRequest) -> dict[str, twin.JourneyPage]:
-    return twin.journey_pages(store, ids, page)
+def _journeys(store: GraphStore, ids: Sequence[str], page: reads.JourneyPageRequest) -> dict[str, reads.JourneyPage]:
+    return reads.journey_pages(store, ids, page)
 
 
-def _empty_page() -> twin.JourneyPage:
-    return twin.JourneyPage([], 0, False, False)
+def _empty_page() -> reads.JourneyPage:
+    return reads.JourneyPage([], 0, False, False)
 
 
 def _no_rows() -> list[Row]:
@@ -96,19 +96,19 @@ class Loaders:
 
     def __init__(self, store: GraphStore,
                  pii_reader: Callable[[GraphStore, Sequence[str]], Mapping[str, dict[str, Any]]] | None = None) -> None:
-        self.customers = _loader(store, twin.customers_by_ids)
-        self.pii = _loader(store, pii_reader or twin.pii_of_customers)
+        self.customers = _loader(store, reads.customers_by_ids)
+        self.pii = _loader(store, pii_reader or reads.pii_of_customers)
         self.current_personas = _loader_with_argument(store, _current_personas, _no_rows)
-        self.persona_history = _list_loader(store, twin.persona_history)
-        self.personas = _loader(store, twin.personas_by_codes)
+        self.persona_history = _list_loader(store, reads.persona_history)
+        self.personas = _loader(store, reads.personas_by_codes)
         self.persona_customers = _loader_with_argument(store, _persona_counts, _zero)
-        self.insights = _list_loader(store, twin.insights_of_personas)
+        self.insights = _list_loader(store, reads.insights_of_personas)
         self.journeys = _loader_with_argument(store, _journeys, _empty_page)
-        self.interactions_of_journey = _list_loader(store, twin.interactions_of_journeys)
+        self.interactions_of_journey = _list_loader(store, reads.interactions_of_journeys)
         self.interactions = _catalog(store, Label.INTERACTION)
-        self.customer_frictions = _list_loader(store, twin.frictions_of_customers)
-        self.switches = _list_loader(store, twin.switches_of_customers)
-        self.consents = _list_loader(store, twin.consents_of_customers)
+        self.customer_frictions = _list_loader(store, reads.frictions_of_customers)
+        self.switches = _list_loader(store, reads.switches_of_customers)
+        self.consents = _list_loader(store, reads.consents_of_customers)
         self.relationship_stages = _loader(store, relationship_stages)
         self.touchpoints = _catalog(store, Label.TOUCHPOINT)
         self.channels = _catalog(store, Label.CHANNEL)

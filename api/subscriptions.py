@@ -17,7 +17,7 @@ from api.context import Info
 from api.types.catalog import FrictionPoint, Persona
 from api.types.scalars import from_ms
 from api.types.twin import Interaction
-from graph import twin
+from graph import reads
 from graph.ontology import Label
 
 
@@ -34,7 +34,7 @@ async def _applied(info: Info) -> AsyncIterator[dict[str, Any]]:
 
 async def _interaction(info: Info, summary: dict[str, Any]) -> Interaction:
     """The full interaction from the graph (fresh, not from the connection's loader cache)."""
-    found = await info.context.call(twin.nodes_by_keys, info.context.store, Label.INTERACTION, [summary["id"]])
+    found = await info.context.call(reads.nodes_by_keys, info.context.store, Label.INTERACTION, [summary["id"]])
     row = found.get(summary["id"]) or {**summary, "channel": summary.get("channel") or "", "ts": summary.get("ts")}
     return Interaction.of(row)
 
@@ -77,7 +77,7 @@ class Subscription:
             customer_id, ts = summary.get("customer_id"), summary.get("ts")
             if not frictions or not customer_id or ts is None:
                 continue
-            shown = await info.context.call(twin.current_personas, info.context.store, [customer_id], int(ts))
+            shown = await info.context.call(reads.current_personas, info.context.store, [customer_id], int(ts))
             if not any(p["persona"] == persona for p in shown.get(customer_id, [])):
                 continue
             interaction = await _interaction(info, summary)

@@ -35,7 +35,7 @@ sys.path.insert(0, str(HERE))
 
 from queries import PERSONAS, load  # noqa: E402
 
-from graph import twin  # noqa: E402
+from graph import reads  # noqa: E402
 from graph.embedded import start_or_attach  # noqa: E402
 from graph.falkordb_store import FalkorDBStore  # noqa: E402
 from graph.store import GraphStore  # noqa: E402
@@ -109,11 +109,11 @@ def direct_vs_api(store: GraphStore, url: str, runs: int, cypher: Callable[[], o
 
 def customer_twin_direct(store: GraphStore, customer_id: str) -> None:
     """What the customer query reads, as direct batched reads (the floor for the API's answer)."""
-    twin.customers_by_ids(store, [customer_id])
-    twin.current_personas(store, [customer_id])
-    page = twin.journey_pages(store, [customer_id], twin.JourneyPageRequest(first=5))
+    reads.customers_by_ids(store, [customer_id])
+    reads.current_personas(store, [customer_id])
+    page = reads.journey_pages(store, [customer_id], reads.JourneyPageRequest(first=5))
     journeys = [j["id"] for p in page.values() for j in p.journeys]
-    twin.interactions_of_journeys(store, journeys)
+    reads.interactions_of_journeys(store, journeys)
 
 
 def main() -> int:

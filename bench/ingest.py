@@ -39,7 +39,6 @@ sys.path.insert(0, str(ROOT))
 from graph.embedded import start_or_attach  # noqa: E402
 from graph.falkordb_store import FalkorDBStore  # noqa: E402
 from graph.store import batched  # noqa: E402
-from ingest.sink import CypherLiteral  # noqa: E402
 
 TOUCHPOINTS = [("influencer_post", "social"), ("product_page", "web"), ("search", "web"), ("checkout", "web"),
                ("ai_try_on", "mobile_app"), ("app_home", "mobile_app"), ("colour_appointment", "salon"),
@@ -114,7 +113,7 @@ def raw_ceiling(store: FalkorDBStore, path: Path, batch_size: int, as_text: bool
                         [{"code": t} for t, _ in TOUCHPOINTS])
     started = time.perf_counter()
     for batch in batched(rows, batch_size):
-        store.write(RAW, {"rows": CypherLiteral(batch) if as_text else batch})
+        store.write(RAW, {"rows": batch}, bulk=as_text)  # bulk: the rows written as Cypher text in C
     return len(rows), time.perf_counter() - started
 
 

@@ -19,7 +19,20 @@ follow on indented lines. The header ends at the first blank line.
 
 A file `NAME.falkordb.cypher` beside it replaces the text on FalkorDB (same params and mode; the header needs
 only `// name:`). `load()` checks that every `$param` used is declared and every declared one is used, and reports
-the file and line of a mistake. This package imports only the standard library.
+the file and line of a mistake.
+
+The twin's own queries (not for analysts) live in `internal/NAME.cypher` and carry `// audience: internal`; the loader
+requires the flag there and refuses it here, and `names()` lists them only when asked (`dtc cypher list --all`). They
+may include shared fragments, `fragments/NAME.cypher`, with a line of its own:
+
+    // include: refresh-refused
+    // include: shows-persona-at(s=r, t=i.ts)
+
+The fragment's text replaces the line, its declared `// arguments:` (identifiers in its text) replaced by the given
+expressions; parameters are checked on the expanded text. Public queries run as-is in Neo4j Browser, so they cannot
+include: where one needs a shared rule it writes the rule out and marks the copy with a trailing
+`// rule: NAME(arg=expr, ...)` comment on the line the copy starts, and the loader checks that the copy is the
+fragment's text word for word, so it cannot drift. This package imports only the standard library.
 """
 
 from __future__ import annotations
@@ -28,30 +41,38 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
 from functools import cache
 from pathlib import Path
 from typing import Any
 
-HERE = Path(__file__).resolve().parent
+from cypher.files import (
+    HERE,
+    STRING_LITERAL,
+    Fragment,
+    Line,
+    NamedQueryError,
+    expanded,
+    fragment,
+    fragment_names,
+    names_in,
+    split,
+    text_of,
+)
+from cypher.moments import DAY_MS, MOMENT_FORMATS, now_ms, to_epoch_ms
+
+__all__ = ["DAY_MS", "HERE", "INTERNAL", "MOMENT_FORMATS", "Fragment", "NamedQuery", "NamedQueryError", "Param",
+           "fragment", "fragment_names", "load", "load_all", "names", "now_ms", "to_epoch_ms"]
+INTERNAL = "internal"  # the twin's own queries, beside the analysts'
 TYPES = ("string", "int", "float", "bool", "datetime", "list", "map")
 RETURN_TYPES = ("string", "int", "float", "bool", "datetime", "duration", "list", "map")
 AUDIENCES = ("analyst", "internal")
-MOMENT_FORMATS = ("epoch milliseconds (e.g. 1714557600000) or an RFC 3339 time with its offset "
-                  "(e.g. 2024-05-01T10:00:00Z or 2024-05-01T12:00:00+02:00)")
 _PARAM_LINE = re.compile(
     r"^//\s+(?P<name>[A-Za-z_]\w*)\s*:\s*(?P<type>\w+(?:\.\w+)?)(?:\s*=\s*(?P<default>\"[^\"]*\"|\S+))?\s*"
     r"(?P<doc>.*)$"
 )
 _RETURN_ENTRY = re.compile(r"^(?P<path>[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*)\s*:\s*(?P<type>\w+)$")
 _PARAM_USE = re.compile(r"\$([A-Za-z_]\w*)")
-_STRING_LITERAL = re.compile(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"")
 _REQUIRED = object()
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-
-
-class NamedQueryError(Exception):
-    """A named query is unknown, malformed, or was given bad parameters (the message names file and line)."""
 
 
 @dataclass(frozen=True)
@@ -136,74 +157,49 @@ class NamedQuery:
         return bound
 
 
-def to_epoch_ms(value: Any) -> int:
-    """Epoch milliseconds from an int/float (taken as ms), a datetime, or an RFC 3339 string with an offset.
-
-    Sub-millisecond parts round toward minus infinity, in integer arithmetic (a float timestamp can land a hair
-    below a whole millisecond and truncate to the one before)."""
-    if isinstance(value, bool):
-        raise ValueError(value)
-    if isinstance(value, int | float):
-        return int(value)
-    if isinstance(value, datetime):
-        if value.tzinfo is None:
-            raise ValueError(f"{value} has no time zone offset")
-        return (value - _EPOCH) // timedelta(milliseconds=1)
-    text = str(value).strip()
-    if re.fullmatch(r"-?\d+", text):
-        return int(text)
-    parsed = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
-    if parsed.tzinfo is None:
-        raise ValueError(f"{text} has no time zone offset (write e.g. 2024-05-01T10:00:00Z)")
-    return to_epoch_ms(parsed)
-
-
-def names(directory: Path = HERE) -> list[str]:
-    """The names of every query in the library, sorted."""
-    return sorted(p.name.removesuffix(".cypher") for p in directory.glob("*.cypher") if p.name.count(".") == 1)
+def names(directory: Path = HERE, *, internal: bool = False) -> list[str]:
+    """The names of the queries for analysts (with `internal`, the twin's own ones too), sorted."""
+    found = names_in(directory)
+    if internal:
+        found += names_in(directory / INTERNAL)
+    return sorted(found)
 
 
 @cache
 def load(name: str, directory: Path = HERE) -> NamedQuery:
-    """The named query `name`, validated."""
-    path = directory / f"{name}.cypher"
-    if not re.fullmatch(r"[a-z0-9][a-z0-9-]*", name) or not path.is_file():
+    """The named query `name` (for analysts, or internal), validated, its fragments included."""
+    public, internal = directory / f"{name}.cypher", directory / INTERNAL / f"{name}.cypher"
+    if not re.fullmatch(r"[a-z0-9][a-z0-9-]*", name) or not (public.is_file() or internal.is_file()):
         raise NamedQueryError(
             f"No named query {name!r}; `dtc cypher list` shows the {len(names(directory))} there are."
         )
-    header, body, body_line = _split(path)
+    if public.is_file() and internal.is_file():
+        raise NamedQueryError(f"{internal}:1: {name} is defined twice, here and in {public}; rename one.")
+    path = internal if internal.is_file() else public
+    header, body = split(path)
     meta = _parse_header(path, header)
     params = meta["params"]
-    _check_params(path, body, body_line, params)
+    is_internal = path == internal
+    if is_internal and meta["audience"] != "internal":
+        raise NamedQueryError(f"{path}:1: a query in {INTERNAL}/ is the twin's own: its header says "
+                              "'// audience: internal'.")
+    if not is_internal and meta["audience"] == "internal":
+        raise NamedQueryError(f"{path}:1: an internal query belongs in {INTERNAL}/{path.name}, out of the analysts' "
+                              "list.")
+    lines = expanded(path, body, directory, is_internal)
+    _check_params(path, lines, params)
     variants: dict[str, str] = {}
-    for variant in directory.glob(f"{name}.*.cypher"):
+    for variant in path.parent.glob(f"{name}.*.cypher"):
         engine = variant.name.removeprefix(f"{name}.").removesuffix(".cypher")
-        _, v_body, v_line = _split(variant)
-        _check_params(variant, v_body, v_line, params, require_all=False)
-        variants[engine] = v_body
-    return NamedQuery(name, meta["description"], params, meta["mode"], body, path, variants, meta["returns"],
+        v_lines = expanded(variant, split(variant)[1], directory, is_internal)
+        _check_params(variant, v_lines, params, require_all=False)
+        variants[engine] = text_of(v_lines)
+    return NamedQuery(name, meta["description"], params, meta["mode"], text_of(lines), path, variants, meta["returns"],
                       meta["audience"])
 
 
-def load_all(directory: Path = HERE) -> list[NamedQuery]:
-    return [load(n, directory) for n in names(directory)]
-
-
-def _split(path: Path) -> tuple[list[tuple[int, str]], str, int]:
-    lines = path.read_text(encoding="utf-8").splitlines()
-    header: list[tuple[int, str]] = []
-    i = 0
-    while i < len(lines) and not lines[i].strip():
-        i += 1
-    while i < len(lines) and lines[i].startswith("//"):  # the header ends at the first line that is not a comment
-        header.append((i + 1, lines[i].rstrip()))
-        i += 1
-    while i < len(lines) and not lines[i].strip():
-        i += 1
-    body = "\n".join(lines[i:]).strip()
-    if not body:
-        raise NamedQueryError(f"{path}:{len(lines)}: the file has a header but no query.")
-    return header, body, i + 1
+def load_all(directory: Path = HERE, *, internal: bool = False) -> list[NamedQuery]:
+    return [load(n, directory) for n in names(directory, internal=internal)]
 
 
 def _parse_header(path: Path, header: list[tuple[int, str]]) -> dict[str, Any]:
@@ -237,6 +233,9 @@ def _parse_header(path: Path, header: list[tuple[int, str]]) -> dict[str, Any]:
             if audience not in AUDIENCES:
                 raise NamedQueryError(f"{path}:{line_no}: audience must be one of {', '.join(AUDIENCES)}, "
                                       f"not {audience!r}.")
+        elif text.startswith(("include:", "rule:")):
+            raise NamedQueryError(f"{path}:{line_no}: the header ends at the first blank line; leave one before the "
+                                  "query's first line.")
         elif text.startswith("params:"):
             section = "params"
             if text.removeprefix("params:").strip() not in ("", "none"):
@@ -305,16 +304,14 @@ def _parse_param(path: Path, line_no: int, line: str) -> Param:
     return Param(m["name"], type_, default, m["doc"].strip().lstrip("-").strip(), refers_to)
 
 
-def _check_params(path: Path, body: str, first_line: int, params: tuple[Param, ...], require_all: bool = True) -> None:
+def _check_params(path: Path, lines: list[Line], params: tuple[Param, ...], require_all: bool = True) -> None:
     declared = {p.name for p in params}
     used: set[str] = set()
-    for offset, line in enumerate(body.splitlines()):
-        code = _STRING_LITERAL.sub("''", line).split("//", 1)[0]
+    for where, line in lines:
+        code = STRING_LITERAL.sub("''", line).split("//", 1)[0]
         for m in _PARAM_USE.finditer(code):
             if m[1] not in declared:
-                raise NamedQueryError(
-                    f"{path}:{first_line + offset}: ${m[1]} is used but not declared under '// params:'."
-                )
+                raise NamedQueryError(f"{where}: ${m[1]} is used but not declared under '// params:'.")
             used.add(m[1])
     if require_all:
         unused = [p.name for p in params if p.name not in used]

@@ -17,8 +17,8 @@ ORDER BY s.since
 WITH c, now, collect(CASE WHEN p IS NOT NULL THEN {persona: p.code, name: p.name, weight: s.weight,
                                                    since: s.since, until: s.until, source: s.source} END) AS history
 WITH c, history,
-     [a IN history WHERE a.weight > 0 AND (a.since IS NULL OR a.since <= now) AND (a.until IS NULL OR now < a.until)]
-       AS personas
+     [a IN history WHERE a.weight > 0 AND (a.since IS NULL OR a.since <= now)  // rule: shows-persona-at(s=a, t=now)
+                         AND (a.until IS NULL OR now < a.until)] AS personas
 OPTIONAL MATCH (c)-[:TOOK]->(j:Journey)-[inc:INCLUDES]->(i:Interaction)
 WITH c, history, personas, j, inc, i
 ORDER BY j.start_ts, j.id, inc.seq

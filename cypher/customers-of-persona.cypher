@@ -9,7 +9,7 @@
 // mode: read
 
 MATCH (:Persona {code: $persona})<-[s:SHOWS]-(c:Customer)
-WHERE s.weight > 0 AND (s.since IS NULL OR s.since <= coalesce($at, timestamp()))
+WHERE s.weight > 0 AND (s.since IS NULL OR s.since <= coalesce($at, timestamp()))  // rule: shows-persona-at(s=s, t=coalesce($at, timestamp()))
   AND (s.until IS NULL OR coalesce($at, timestamp()) < s.until)
 RETURN c.id AS customer, s.weight AS weight, s.since AS since, s.until AS until, s.source AS source,
        c.relationship_stage AS relationshipStage

@@ -21,13 +21,12 @@
 // mode: read
 
 MATCH (:Persona {code: $persona})<-[s:SHOWS]-(c:Customer)  // one pass over each persona customer's events
-WHERE s.weight > 0
-WITH c, collect([s.since, s.until]) AS spans
+WITH c, collect(s) AS spans
 WHERE NOT 'analytics' IN coalesce(c.refused, [])  // here, not above: there FalkorDB would scan every Customer
 MATCH (c)-[:PERFORMED]->(i:Interaction)
 WHERE ($since IS NULL OR i.ts >= $since) AND ($until IS NULL OR i.ts < $until)
-WITH c, i, any(span IN spans WHERE (span[0] IS NULL OR span[0] <= i.ts) AND (span[1] IS NULL OR i.ts < span[1]))
-       AS asPersona
+WITH c, i, any(s IN spans WHERE s.weight > 0 AND (s.since IS NULL OR s.since <= i.ts)  // rule: shows-persona-at(s=s, t=i.ts)
+                                AND (s.until IS NULL OR i.ts < s.until)) AS asPersona
 WITH c,
      max(CASE WHEN asPersona THEN 1 ELSE 0 END) AS member,
      collect(CASE WHEN i.type = 'switch' THEN [i.ts, i.competitor, i.id] END) AS switches,

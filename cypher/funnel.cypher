@@ -54,10 +54,11 @@ WITH c, ev,
                                    AND ($until IS NULL OR ev[a][0] < $until)] AS candidates
 WHERE size(candidates) > 0
 // a pattern comprehension, not OPTIONAL MATCH + collect: that would make the event list a grouping key
-WITH ev, candidates, [(c)-[s:SHOWS]->(p:Persona) WHERE s.weight > 0 | [p.code, s.since, s.until]] AS spans
+WITH ev, candidates, [(c)-[s:SHOWS]->(p:Persona) | [p.code, s]] AS spans
 WITH size($steps) AS n, $windowDays * 86400000 AS window, ev, spans,
-     [a IN candidates WHERE $persona IS NULL OR any(span IN spans WHERE span[0] = $persona
-        AND (span[1] IS NULL OR span[1] <= ev[a][0]) AND (span[2] IS NULL OR ev[a][0] < span[2]))] AS entries
+     [a IN candidates WHERE $persona IS NULL OR any(x IN spans WHERE x[0] = $persona
+        AND x[1].weight > 0 AND (x[1].since IS NULL OR x[1].since <= ev[a][0])  // rule: shows-persona-at(s=x[1], t=ev[a][0])
+        AND (x[1].until IS NULL OR ev[a][0] < x[1].until))] AS entries
 WHERE size(entries) > 0
 
 // 3. the chain from each entry (for each next step, the first later event that matches it within the window);
@@ -76,10 +77,10 @@ WITH n, window, ev, spans, attempt, size(attempt) AS level, [b IN attempt | ev[b
 WITH n, level, fromEntry,
      CASE $breakdown
        WHEN 'CHANNEL' THEN [ev[attempt[0]][4]]
-       WHEN 'PERSONA' THEN reduce(keys = [], span IN spans |
-         CASE WHEN (span[1] IS NULL OR span[1] <= entryTs) AND (span[2] IS NULL OR entryTs < span[2])
-                   AND NOT span[0] IN keys
-              THEN keys + [span[0]] ELSE keys END)
+       WHEN 'PERSONA' THEN reduce(keys = [], x IN spans |
+         CASE WHEN x[1].weight > 0 AND (x[1].since IS NULL OR x[1].since <= entryTs)  // rule: shows-persona-at(s=x[1], t=entryTs)
+                   AND (x[1].until IS NULL OR entryTs < x[1].until) AND NOT x[0] IN keys
+              THEN keys + [x[0]] ELSE keys END)
        ELSE [] END AS keys,
      [k IN range(1, CASE WHEN level < n THEN level ELSE n - 1 END) |
         [k, CASE WHEN level = k THEN 1 ELSE 0 END,

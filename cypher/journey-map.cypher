@@ -12,14 +12,13 @@
 // mode: read
 
 MATCH (:Persona {code: $persona})<-[s:SHOWS]-(c:Customer)
-WHERE s.weight > 0
-WITH c, collect([s.since, s.until]) AS spans
+WITH c, collect(s) AS spans
 WHERE NOT 'analytics' IN coalesce(c.refused, [])  // here, not above: there FalkorDB would scan every Customer
 MATCH (c)-[:PERFORMED]->(i:Interaction)
 WHERE ($since IS NULL OR i.ts >= $since) AND ($until IS NULL OR i.ts < $until)
 // the persona test is projected first: FalkorDB 4.16 drops rows when any() over `spans` sits in MATCH ... WHERE
-WITH i, any(span IN spans WHERE (span[0] IS NULL OR span[0] <= i.ts) AND (span[1] IS NULL OR i.ts < span[1]))
-       AS asPersona
+WITH i, any(s IN spans WHERE s.weight > 0 AND (s.since IS NULL OR s.since <= i.ts)  // rule: shows-persona-at(s=s, t=i.ts)
+                            AND (s.until IS NULL OR i.ts < s.until)) AS asPersona
 WHERE asPersona
 // each journey's last step and whether it converted
 WITH i.journey_id AS journey, collect(i) AS steps

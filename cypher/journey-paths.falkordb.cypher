@@ -11,9 +11,9 @@ WHERE m IS NOT NULL AND ($since IS NULL OR a.ts >= $since) AND ($until IS NULL O
   AND (m.outcome IS NULL OR a.outcome = m.outcome)
 MATCH (c:Customer)-[:PERFORMED]->(a)
 WHERE c.merged_into IS NULL AND NOT 'analytics' IN coalesce(c.refused, [])
-WITH c, a, [(c)-[s:SHOWS]->(:Persona {code: $persona}) WHERE s.weight > 0 | [s.since, s.until]] AS spans
-WITH c, a, $persona IS NULL OR any(span IN spans WHERE (span[0] IS NULL OR span[0] <= a.ts)
-                                                     AND (span[1] IS NULL OR a.ts < span[1])) AS asPersona
+WITH c, a, [(c)-[s:SHOWS]->(:Persona {code: $persona}) | s] AS spans
+WITH c, a, $persona IS NULL OR any(s IN spans WHERE s.weight > 0 AND (s.since IS NULL OR s.since <= a.ts)  // rule: shows-persona-at(s=s, t=a.ts)
+                                                     AND (s.until IS NULL OR a.ts < s.until)) AS asPersona
 WHERE asPersona
 // the anchor's neighbourhood in its journey: the events a path from (or to) it may hold, in order
 MATCH (j:Journey)-[inc:INCLUDES]->(a)
@@ -50,12 +50,12 @@ UNION
 // B. whole journeys (no matcher): one path per journey, anchored at its first event (the journey's start_ts)
 MATCH (c:Customer)
 WHERE $start IS NULL AND $end IS NULL AND c.merged_into IS NULL AND NOT 'analytics' IN coalesce(c.refused, [])
-WITH c, [(c)-[s:SHOWS]->(:Persona {code: $persona}) WHERE s.weight > 0 | [s.since, s.until]] AS spans
+WITH c, [(c)-[s:SHOWS]->(:Persona {code: $persona}) | s] AS spans
 WHERE $persona IS NULL OR size(spans) > 0
 MATCH (c)-[:TOOK]->(j:Journey)
 WITH c, j, ($since IS NULL OR j.start_ts >= $since) AND ($until IS NULL OR j.start_ts < $until)
-     AND ($persona IS NULL OR any(span IN spans WHERE (span[0] IS NULL OR span[0] <= j.start_ts)
-                                                  AND (span[1] IS NULL OR j.start_ts < span[1]))) AS counted
+     AND ($persona IS NULL OR any(s IN spans WHERE s.weight > 0 AND (s.since IS NULL OR s.since <= j.start_ts)  // rule: shows-persona-at(s=s, t=j.start_ts)
+                                                  AND (s.until IS NULL OR j.start_ts < s.until))) AS counted
 WHERE counted
 MATCH (j)-[inc:INCLUDES]->(x:Interaction)
 WITH j, inc.seq AS seq, x.touchpoint AS label, x.ts AS ts

@@ -8,7 +8,7 @@
 
 MATCH (p:Persona)
 OPTIONAL MATCH (p)<-[s:SHOWS]-(c:Customer)
-WHERE s.weight > 0 AND (s.since IS NULL OR s.since <= coalesce($at, timestamp()))
+WHERE s.weight > 0 AND (s.since IS NULL OR s.since <= coalesce($at, timestamp()))  // rule: shows-persona-at(s=s, t=coalesce($at, timestamp()))
   AND (s.until IS NULL OR coalesce($at, timestamp()) < s.until) AND NOT 'analytics' IN coalesce(c.refused, [])
 RETURN p.code AS code, p.name AS name, p.description AS description, count(DISTINCT c) AS customers
 ORDER BY code

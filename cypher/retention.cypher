@@ -49,10 +49,10 @@ WITH asOf, length, c, start, returns,
        AND ($since IS NULL OR start >= $since) AND ($until IS NULL OR start < $until) AS candidate
 // a pattern comprehension, not OPTIONAL MATCH + collect: that would make `returns` a grouping key
 WITH asOf, length, start, returns,
-     candidate AND ($persona IS NULL OR any(span IN [(c)-[s:SHOWS]->(:Persona {code: $persona})
-                                                     WHERE s.weight > 0 | [s.since, s.until]]
-                                           WHERE (span[0] IS NULL OR span[0] <= start)
-                                             AND (span[1] IS NULL OR start < span[1]))) AS member
+     candidate AND ($persona IS NULL OR any(s IN [(c)-[s:SHOWS]->(:Persona {code: $persona})
+                                                  | s]
+                                           WHERE s.weight > 0 AND (s.since IS NULL OR s.since <= start)  // rule: shows-persona-at(s=s, t=start)
+                                             AND (s.until IS NULL OR start < s.until))) AS member
 // the cohort: the day number (floored for any sign), then the ISO week's Monday or the month's 1st (civil calendar
 // from the day number, H. Hinnant's days_from_civil inverse)
 WITH asOf, length, start, returns, member,

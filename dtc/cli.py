@@ -166,7 +166,7 @@ def _stats(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _cypher_list(args: argparse.Namespace, settings: Settings) -> int:
-    queries = [q for q in cypher.load_all() if args.all or q.audience != "internal"]
+    queries = cypher.load_all(internal=args.all)
     if args.json:
         print(json.dumps([{"name": q.name, "mode": q.mode, "description": q.description,
                            "params": [{"name": p.name, "type": p.type, "required": p.required,

@@ -117,7 +117,7 @@ class DemoLoader(threading.Thread):
         """Load now when the store is empty or a previous load was cut off; then start enriching in the background
         when that is still to do. A store holding customers that `dtc demo` did not load is left alone."""
         state = self._state()
-        has_customers = bool(store.read("MATCH (c:Customer) RETURN c.id AS id LIMIT 1", name="demo-probe"))
+        has_customers = bool(store.run("any-customer"))
         if not has_customers or state.get("status") == "loading":
             self._load(store)
             state = self._state()
@@ -232,7 +232,7 @@ def _first_effect(data_dir: Path) -> dict[str, Any]:
         effects = json.loads((data_dir / "truth.json").read_text())["effects"]
         return dict(effects[0])
     except (OSError, ValueError, KeyError, IndexError):
-        from ingest.generator import PLANTED_EFFECTS
+        from ingest.demo_behaviour import PLANTED_EFFECTS
 
         first = PLANTED_EFFECTS[0]
         return {"persona": first.persona, "friction": first.friction, "competitor": first.competitor}

@@ -103,12 +103,12 @@ def _consent(args: argparse.Namespace, settings: Settings) -> int:
     if args.purpose and not args.decision:
         raise InputError(f"Say whether {args.customer!r} grants or refuses {args.purpose!r}: "
                          f"dtc consent {args.customer} {args.purpose} grant|refuse")
-    from ingest.erasure import subject_key
+    from graph.keys import identity_key
 
     with store_from(settings) as store:
         if args.decision:
             decision = set_consent(store, args.customer, args.purpose, DECISIONS[args.decision], actor=_actor(args),
-                                   source=args.source, subject_key=subject_key(settings))
+                                   source=args.source, subject_key=identity_key(settings))
             history = [decision]
         else:
             history = consents(store, args.customer)
@@ -120,10 +120,10 @@ def _consent(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _export(args: argparse.Namespace, settings: Settings) -> int:
-    from ingest.erasure import subject_key
+    from graph.keys import identity_key
 
     with store_from(settings) as store:
-        export = export_customer(store, args.customer, actor=_actor(args), subject_key=subject_key(settings))
+        export = export_customer(store, args.customer, actor=_actor(args), subject_key=identity_key(settings))
     print(json.dumps(export, indent=2, ensure_ascii=False, default=str))
     if not export:
         print(f"dtc: the twin holds nothing about {args.customer!r}.", file=sys.stderr)
@@ -164,10 +164,10 @@ def _ocel(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _suppression_list(args: argparse.Namespace, settings: Settings) -> int:
+    from graph.keys import identity_key
     from graph.suppression import entries
-    from ingest.erasure import subject_key
 
-    subject = customer_ref(args.customer, subject_key(settings)) if args.customer else None
+    subject = customer_ref(args.customer, identity_key(settings)) if args.customer else None
     with store_from(settings) as store:
         listed = entries(store, subject)
     if args.json:
@@ -178,11 +178,11 @@ def _suppression_list(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _suppression_lift(args: argparse.Namespace, settings: Settings) -> int:
+    from graph.keys import identity_key
     from graph.suppression import lift
-    from ingest.erasure import subject_key
 
     with store_from(settings) as store:
-        lifted = lift(store, args.customer, subject_key(settings), actor=_actor(args), reason=args.reason)
+        lifted = lift(store, args.customer, identity_key(settings), actor=_actor(args), reason=args.reason)
     if not lifted:
         print(f"dtc: {args.customer!r} is not on the suppression list; nothing lifted (audited).", file=sys.stderr)
     else:
@@ -199,9 +199,9 @@ def _audit(args: argparse.Namespace, settings: Settings) -> int:
         raise InputError(f"--since {args.since!r} is not a time; write e.g. 2024-05-01T10:00:00Z.") from None
     subject = None
     if args.customer:
-        from ingest.erasure import subject_key
+        from graph.keys import identity_key
 
-        subject = customer_ref(args.customer, subject_key(settings))
+        subject = customer_ref(args.customer, identity_key(settings))
     with store_from(settings) as store:
         entries = audit_log(store, since, args.limit, subject=subject)
     if args.json:

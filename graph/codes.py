@@ -15,20 +15,23 @@ from collections.abc import Iterable
 
 from graph.errors import InputError
 from graph.ontology import NODE_TYPES, Label
+from graph.reads import NODES_BY_KEY
 from graph.store import GraphStore
 
 CATALOG_LABELS: tuple[Label, ...] = (Label.PERSONA, Label.CHANNEL, Label.TOUCHPOINT, Label.STAGE,
                                      Label.FRICTION_POINT, Label.TRIGGER_EVENT, Label.ACTION, Label.COMPETITOR,
                                      Label.STAKEHOLDER, Label.PRODUCT)
 CODE_KEYS: dict[Label, str] = {t.label: t.key for t in NODE_TYPES if t.label in CATALOG_LABELS and t.key}
-MAX_CODES = 100_000  # a catalog is small; this only bounds a pathological one
 SUGGESTIONS = 3
 LISTED = 10  # without a close match, the message lists this many known codes
 
-# one constant per label (labels and keys from the ontology, the code a parameter)
-_EXISTS = {label: f"MATCH (n:{label.value} {{{key}: $code}}) RETURN count(n) AS n" for label, key in CODE_KEYS.items()}
-_ALL = {label: f"MATCH (n:{label.value}) RETURN n.{key} AS code ORDER BY code LIMIT {MAX_CODES}"
-        for label, key in CODE_KEYS.items()}
+# every code of a label, for the suggestions
+ALL_CODES: dict[Label, str] = {
+    Label.PERSONA: "persona-codes", Label.CHANNEL: "channel-codes", Label.TOUCHPOINT: "touchpoint-codes",
+    Label.STAGE: "stage-codes", Label.FRICTION_POINT: "friction-codes", Label.TRIGGER_EVENT: "trigger-event-codes",
+    Label.ACTION: "action-codes", Label.COMPETITOR: "competitor-codes", Label.STAKEHOLDER: "stakeholder-codes",
+    Label.PRODUCT: "product-codes",
+}
 
 
 class UnknownCodeError(InputError):
@@ -66,7 +69,7 @@ def require_known(store: GraphStore, label: Label, code: str | None) -> None:
         return
     if label not in CODE_KEYS:
         raise ValueError(f"{label.value} has no catalog code")
-    if store.read(_EXISTS[label], {"code": code}, name="code-exists")[0]["n"]:
+    if store.run(NODES_BY_KEY[label], {"keys": [code]}):
         return
-    known = [str(r["code"]) for r in store.read(_ALL[label], name="codes") if r["code"] is not None]
+    known = [str(r["code"]) for r in store.run(ALL_CODES[label]) if r["code"] is not None]
     raise UnknownCodeError(label, code, closest_codes(code, known), known)

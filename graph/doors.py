@@ -19,7 +19,7 @@ from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from graph.privacy import ErasureReport
+from graph.privacy import ErasureResult
 from graph.settings import Settings
 from graph.store import GraphStore
 
@@ -56,7 +56,7 @@ class EventIntake(Protocol):
 
 
 class Erasure(Protocol):
-    def erase(self, customer_id: str, mode: str, *, actor: str) -> ErasureReport:
+    def erase(self, customer_id: str, mode: str, *, actor: str) -> ErasureResult:
         """Erase (ERASE) or anonymize (ANONYMIZE) one customer everywhere the twin keeps them, audited, durable and on
         the suppression list before it returns; idempotent."""
         ...
@@ -74,7 +74,7 @@ class Doors:
     intake: EventIntake
     erasure: Erasure
     live: LiveFeed
-    subject_key: Callable[[], bytes]  # read once, then remembered
+    subject_key: Callable[[], bytes]  # graph.keys.identity_key: read once, then remembered
 
 
 # (the open store, the settings, how long a door waits for a stalled stream or store before it gives up, in seconds)

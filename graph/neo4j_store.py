@@ -24,10 +24,11 @@ CONNECT_TIMEOUT_S = 5.0
 class Neo4jStore(GraphStore):
     engine = "neo4j"
 
-    def __init__(self, url: str, driver: neo4j.Driver, database: str) -> None:
+    def __init__(self, url: str, driver: neo4j.Driver, database: str, redis_url: str | None = None) -> None:
         super().__init__(url)
         self._driver = driver
         self._database = database
+        self._redis_url = redis_url  # DTC_REDIS_URL: Neo4j has no Redis of its own
 
     @classmethod
     def open(cls, settings: Settings) -> Neo4jStore:
@@ -42,14 +43,18 @@ class Neo4jStore(GraphStore):
                                              "DTC_NEO4J_PASSWORD") from e
         except (ServiceUnavailable, DriverError, OSError, ValueError) as e:
             raise StoreUnavailableError(url, _reason(e)) from e
-        return cls(url, driver, settings.neo4j_database)
+        return cls(url, driver, settings.neo4j_database, settings.redis_url)
 
     def read(self, query: str, params: Mapping[str, Any] | None = None, *, name: str = "adhoc",
              timeout_ms: int | None = None) -> list[Row]:
         return self._execute(query, params, name, RoutingControl.READ, self.timeout_for(timeout_ms))
 
-    def write(self, query: str, params: Mapping[str, Any] | None = None, *, name: str = "adhoc") -> list[Row]:
-        return self._execute(query, params, name, RoutingControl.WRITE, None)
+    def write(self, query: str, params: Mapping[str, Any] | None = None, *, name: str = "adhoc",
+              bulk: bool = False) -> list[Row]:
+        return self._execute(query, params, name, RoutingControl.WRITE, None)  # Bolt sends parameters as binary values
+
+    def redis_url(self) -> str | None:
+        return self._redis_url
 
     def _execute(self, query: str, params: Mapping[str, Any] | None, name: str, routing: RoutingControl,
                  timeout_ms: int | None) -> list[Row]:

@@ -22,14 +22,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, TextIO
 
-from graph.ontology import Label, Rel
 from graph.privacy import audit
 from graph.store import GraphStore
 
 PAGE = 1000  # customers per read
 EPOCH_TIME = "1970-01-01T00:00:00Z"
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-C, INTERACTION, P, J = Label.CUSTOMER, Label.INTERACTION, Label.PERSONA, Label.JOURNEY
 
 # (attribute, OCEL type, interaction property)
 EVENT_ATTRIBUTES: tuple[tuple[str, str, str], ...] = (
@@ -48,35 +46,6 @@ OBJECT_TYPES: dict[str, tuple[tuple[str, str], ...]] = {
     "competitor": (("name", "string"),),
 }
 
-_COUNTED = "c.merged_into IS NULL AND NOT 'analytics' IN coalesce(c.refused, [])"
-_CUSTOMER_PAGE = f"""
-MATCH (c:{C}) WHERE c.id > $after AND {_COUNTED}
-WITH c ORDER BY c.id LIMIT $page
-OPTIONAL MATCH (c)-[s:{Rel.SHOWS}]->(p:{P})
-RETURN c.id AS id, c.relationship_stage AS stage,
-       collect(CASE WHEN p IS NOT NULL THEN [p.code, s.weight, s.since, s.until] END) AS personas
-ORDER BY id"""
-_EVENTS_OF = f"""
-UNWIND $ids AS id
-MATCH (c:{C} {{id: id}})-[:{Rel.PERFORMED}]->(i:{INTERACTION})
-RETURN c.id AS customer, i.id AS id, i.ts AS ts, i.touchpoint AS touchpoint, i.channel AS channel,
-       i.journey_id AS journey, i.competitor AS competitor,
-       {", ".join(f"i.{prop} AS {prop}" for _, _, prop in EVENT_ATTRIBUTES)}
-ORDER BY ts, id"""
-_JOURNEYS_OF = f"""
-UNWIND $ids AS id
-MATCH (c:{C} {{id: id}})-[:{Rel.TOOK}]->(j:{J})
-RETURN c.id AS customer, j.id AS id, j.start_ts AS start, j.end_ts AS end, j.size AS size, j.session_id AS session
-ORDER BY id"""
-_CATALOG = {
-    "touchpoint": f"MATCH (t:{Label.TOUCHPOINT}) RETURN t.code AS code, t.name AS name, t.stage AS stage, "
-                  "t.channel AS channel ORDER BY code",
-    "channel": f"MATCH (x:{Label.CHANNEL}) RETURN x.code AS code, x.name AS name, x.kind AS kind ORDER BY code",
-    "persona": f"MATCH (x:{P}) RETURN x.code AS code, x.name AS name ORDER BY code",
-    "competitor": f"MATCH (x:{Label.COMPETITOR}) RETURN x.code AS code, x.name AS name ORDER BY code",
-}
-
-
 @dataclass(frozen=True)
 class OcelReport:
     """What an export wrote."""
@@ -88,7 +57,7 @@ class OcelReport:
 
 def export_ocel(store: GraphStore, out: TextIO, *, actor: str, page: int = PAGE) -> OcelReport:
     """Write the twin as OCEL 2.0 JSON to `out`, page by page, and audit the export."""
-    catalog = {kind: store.read(query, name=f"ocel-{kind}") for kind, query in _CATALOG.items()}
+    catalog = {kind: store.run(f"ocel-{kind}s") for kind in ("touchpoint", "channel", "persona", "competitor")}
     personas = [str(p["code"]) for p in catalog["persona"]]
     out.write('{"objectTypes": ')
     json.dump([{"name": name, "attributes": [{"name": a, "type": t} for a, t in attributes]
@@ -100,7 +69,7 @@ def export_ocel(store: GraphStore, out: TextIO, *, actor: str, page: int = PAGE)
     out.write(',\n"events": [')
     events = 0
     for customers in _customer_pages(store, page):
-        rows = store.read(_EVENTS_OF, {"ids": [c["id"] for c in customers]}, name="ocel-events")
+        rows = store.run("ocel-events", {"ids": [c["id"] for c in customers]})
         for row in rows:
             out.write(",\n" if events else "\n")
             json.dump(_event(row), out, ensure_ascii=False)
@@ -113,7 +82,7 @@ def export_ocel(store: GraphStore, out: TextIO, *, actor: str, page: int = PAGE)
             json.dump(_catalog_object(kind, row), out, ensure_ascii=False)
             objects += 1
     for customers in _customer_pages(store, page):
-        journeys = store.read(_JOURNEYS_OF, {"ids": [c["id"] for c in customers]}, name="ocel-journeys")
+        journeys = store.run("ocel-journeys", {"ids": [c["id"] for c in customers]})
         for item in [*(_customer(c) for c in customers), *(_journey(j) for j in journeys)]:
             out.write(",\n" if objects else "\n")
             json.dump(item, out, ensure_ascii=False)
@@ -129,7 +98,7 @@ def export_ocel(store: GraphStore, out: TextIO, *, actor: str, page: int = PAGE)
 def _customer_pages(store: GraphStore, page: int) -> Iterator[list[dict[str, Any]]]:
     after = ""
     while True:
-        customers = store.read(_CUSTOMER_PAGE, {"after": after, "page": page}, name="ocel-customers")
+        customers = store.run("ocel-customers", {"after": after, "page": page})
         if not customers:
             return
         yield customers

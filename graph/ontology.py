@@ -116,14 +116,4 @@ NODE_TYPES: tuple[NodeType, ...] = (
              "subject = the erased person's customer_ref. No personal data."),
 )
 
-NODE_TYPE_BY_LABEL: dict[Label, NodeType] = {n.label: n for n in NODE_TYPES}
-
 EMBEDDING_VECTOR_PROPERTY = "vector"
-
-
-def key_of(label: Label) -> str:
-    """The unique key property of a label (e.g. `id` for Customer)."""
-    key = NODE_TYPE_BY_LABEL[label].key
-    if key is None:
-        raise KeyError(f"{label} has no key property")
-    return key

@@ -26,9 +26,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 
+from cypher import DAY_MS, now_ms
 from graph.embeddings import Embedder
-from graph.ontology import EMBEDDING_VECTOR_PROPERTY, STAGES, Label, Rel
-from graph.privacy import DECIDED_BY_AT, LATEST_DECISION
+from graph.ontology import STAGES
 from graph.store import GraphStore
 
 HALF_LIFE_DAYS = 90.0
@@ -38,7 +38,6 @@ BEHAVIOUR_TEMPERATURE = 0.1
 TEXT_TEMPERATURE = 0.05  # sentence similarities spread less than behaviour profiles do
 VALUE_SCALE = 100.0  # currency units at which spending counts as 63% of "high value"
 CUSTOMER_PAGE = 500
-DAY_MS = 86_400_000
 Vector = npt.NDArray[np.float64]
 
 
@@ -170,20 +169,18 @@ def assign_personas(store: GraphStore, embedder: Embedder, at: int | None = None
 
     Uses the embeddings already stored (run `enrich` first for the text part)."""
     started = time.perf_counter()
-    at = int(time.time() * 1000) if at is None else at
+    at = now_ms() if at is None else at
     report = AssignReport(source=f"model:{embedder.name}", at=at)
-    params = {"at": at, "model": embedder.name}
-    vocabulary = Vocabulary(
-        channels=tuple(r["code"] for r in store.read(_CHANNELS, name="personas-vocabulary")),
-        frictions=tuple(r["code"] for r in store.read(_FRICTIONS, name="personas-vocabulary")))
-    personas = [r["code"] for r in store.read(_PERSONAS, name="personas-list")]
+    vocabulary = Vocabulary(channels=tuple(r["code"] for r in store.run("channel-codes")),
+                            frictions=tuple(r["code"] for r in store.run("friction-codes")))
+    personas = [r["code"] for r in store.run("persona-codes")]
     report.personas = len(personas)
     if len(personas) < 2:
         report.seconds = time.perf_counter() - started
         return report  # shares between fewer than two personas say nothing
 
-    persona_texts = {p: v for p, v in _persona_text_vectors(store, params).items() if p in personas}
-    exemplars = store.read(_EXEMPLARS, params, name="personas-exemplars")
+    persona_texts = {p: v for p, v in _persona_text_vectors(store, embedder.name).items() if p in personas}
+    exemplars = store.run("personas-exemplars", {"at": at})
     exemplar_ids = sorted({r["customer"] for r in exemplars})
     activities = _activities(store, exemplar_ids, at)
     prototypes: dict[str, Vector] = {}
@@ -201,12 +198,11 @@ def assign_personas(store: GraphStore, embedder: Embedder, at: int | None = None
         persona_texts = {}
     report.parts = tuple(name for name, part in (("behaviour", prototypes), ("text", persona_texts)) if part)
 
-    customer_ids = [r["id"] for r in store.read(_CUSTOMERS, params, name="personas-customers")]
+    customer_ids = [r["id"] for r in store.run("personas-customers")]
     for page_start in range(0, len(customer_ids), CUSTOMER_PAGE):
         page = customer_ids[page_start:page_start + CUSTOMER_PAGE]
-        page_params = {**params, "ids": page}
-        refused = {r["customer"] for r in store.read(_REFUSED_PROFILING, page_params, name="personas-consent")}
-        open_rows = store.read(_OPEN_MODEL, page_params, name="personas-open")
+        refused = {r["customer"] for r in store.run("personas-refused-profiling", {"ids": page, "at": at})}
+        open_rows = store.run("personas-open-model", {"ids": page})
         page_activities = _activities(store, [c for c in page if c not in refused], at)
         texts = _customer_text_vectors(store, page, at, embedder.name) if persona_texts else {}
         to_close: list[dict[str, str]] = []
@@ -228,9 +224,9 @@ def assign_personas(store: GraphStore, embedder: Embedder, at: int | None = None
             to_close += [{"customer": customer, "persona": p} for p in close]
             to_open += [{"customer": customer, "persona": p, "weight": w} for p, w in start.items()]
         if to_close:
-            store.write(_CLOSE, {"rows": to_close, "at": at}, name="personas-close")
+            store.run("personas-close", {"rows": to_close, "at": at})
         if to_open:
-            store.write(_OPEN, {"rows": to_open, "at": at, "source": report.source}, name="personas-open")
+            store.run("personas-open", {"rows": to_open, "at": at, "source": report.source})
         report.closed += len(to_close)
         report.opened += len(to_open)
     report.seconds = time.perf_counter() - started
@@ -240,8 +236,7 @@ def assign_personas(store: GraphStore, embedder: Embedder, at: int | None = None
 def _activities(store: GraphStore, customer_ids: Sequence[str], at: int) -> dict[str, list[Activity]]:
     found: dict[str, list[Activity]] = {}
     for start in range(0, len(customer_ids), CUSTOMER_PAGE):
-        rows = store.read(_ACTIVITIES, {"ids": list(customer_ids[start:start + CUSTOMER_PAGE]), "at": at},
-                          name="personas-activities")
+        rows = store.run("personas-activities", {"ids": list(customer_ids[start:start + CUSTOMER_PAGE]), "at": at})
         for r in rows:
             found.setdefault(r["customer"], []).append(Activity(
                 int(r["ts"]), r["channel"], r["stage"], tuple(r["frictions"] or ()),
@@ -252,67 +247,14 @@ def _activities(store: GraphStore, customer_ids: Sequence[str], at: int) -> dict
 def _customer_text_vectors(store: GraphStore, customer_ids: Sequence[str], at: int,
                            model: str) -> dict[str, Vector]:
     by_customer: dict[str, list[tuple[Vector, float]]] = {}
-    params = {"ids": list(customer_ids), "at": at, "model": model}
-    for r in store.read(_CUSTOMER_TEXTS, params, name="personas-texts"):
+    for r in store.run("personas-customer-texts", {"ids": list(customer_ids), "at": at, "model": model}):
         by_customer.setdefault(r["customer"], []).append(
             (np.asarray(r["vector"], dtype=np.float64), recency_weight(int(r["ts"]), at)))
     return {c: v for c, vectors in by_customer.items() if (v := mean_direction(vectors)) is not None}
 
 
-def _persona_text_vectors(store: GraphStore, params: Mapping[str, object]) -> dict[str, Vector]:
+def _persona_text_vectors(store: GraphStore, model: str) -> dict[str, Vector]:
     by_persona: dict[str, list[tuple[Vector, float]]] = {}
-    for r in store.read(_PERSONA_TEXTS, params, name="personas-persona-texts"):
+    for r in store.run("personas-persona-texts", {"model": model}):
         by_persona.setdefault(r["persona"], []).append((np.asarray(r["vector"], dtype=np.float64), 1.0))
     return {p: v for p, vectors in by_persona.items() if (v := mean_direction(vectors)) is not None}
-
-
-_C, _P, _I, _E = Label.CUSTOMER.value, Label.PERSONA.value, Label.INTERACTION.value, Label.EMBEDDING.value
-_SHOWS, _PERFORMED, _EMBEDS = Rel.SHOWS.value, Rel.PERFORMED.value, Rel.EMBEDS.value
-_VECTOR = EMBEDDING_VECTOR_PROPERTY
-_CHANNELS = f"MATCH (c:{Label.CHANNEL.value}) RETURN c.code AS code ORDER BY code"
-_FRICTIONS = f"MATCH (f:{Label.FRICTION_POINT.value}) RETURN f.code AS code ORDER BY code"
-_PERSONAS = f"MATCH (p:{_P}) RETURN p.code AS code ORDER BY code"
-_VALID_AT = "s.weight > 0 AND (s.since IS NULL OR s.since <= $at) AND (s.until IS NULL OR $at < s.until)"
-_EXEMPLARS = (
-    f"MATCH (c:{_C})-[s:{_SHOWS}]->(p:{_P}) WHERE {_VALID_AT} "
-    "AND (coalesce(s.source, 'declared') = 'declared' OR s.source STARTS WITH 'rule:') "
-    "RETURN c.id AS customer, p.code AS persona, max(s.weight) AS weight"
-)
-_CUSTOMERS = (
-    f"MATCH (c:{_C}) WHERE c.merged_into IS NULL AND (c)-[:{_PERFORMED}]->(:{_I}) "
-    "RETURN c.id AS id ORDER BY id"
-)
-_ACTIVITIES = (
-    f"UNWIND $ids AS id MATCH (:{_C} {{id: id}})-[:{_PERFORMED}]->(i:{_I}) WHERE i.ts <= $at "
-    "RETURN id AS customer, i.ts AS ts, i.channel AS channel, i.stage AS stage, i.frictions AS frictions, "
-    "i.value AS value"
-)
-_CUSTOMER_TEXTS = (
-    f"UNWIND $ids AS id MATCH (:{_C} {{id: id}})-[:{_PERFORMED}]->(i:{_I})"
-    f"<-[:{_EMBEDS}]-(e:{_E} {{model: $model}}) WHERE i.ts <= $at "
-    f"RETURN id AS customer, i.ts AS ts, e.{_VECTOR} AS vector"
-)
-_PERSONA_TEXTS = (
-    f"MATCH (p:{_P})<-[:{_EMBEDS}]-(e:{_E} {{model: $model}}) RETURN p.code AS persona, e.{_VECTOR} AS vector "
-    f"UNION ALL MATCH (p:{_P})-[:{Rel.HAS_INSIGHT.value}]->(:{Label.INSIGHT.value})<-[:{_EMBEDS}]-"
-    f"(e:{_E} {{model: $model}}) RETURN p.code AS persona, e.{_VECTOR} AS vector"
-)
-_REFUSED_PROFILING = (
-    f"UNWIND $ids AS id MATCH (c:{_C} {{id: id}})-[:{Rel.GAVE.value}]->(k:{Label.CONSENT.value}) "
-    f"WHERE k.purpose = 'profiling' AND {DECIDED_BY_AT} "
-    f"{LATEST_DECISION} "
-    "WITH c, granted WHERE granted = false RETURN c.id AS customer"
-)
-_OPEN_MODEL = (
-    f"UNWIND $ids AS id MATCH (:{_C} {{id: id}})-[s:{_SHOWS}]->(p:{_P}) "
-    "WHERE s.source STARTS WITH 'model:' AND s.until IS NULL "
-    "RETURN id AS customer, p.code AS persona, s.weight AS weight"
-)
-_CLOSE = (
-    f"UNWIND $rows AS row MATCH (:{_C} {{id: row.customer}})-[s:{_SHOWS}]->(:{_P} {{code: row.persona}}) "
-    "WHERE s.source STARTS WITH 'model:' AND s.until IS NULL SET s.until = $at"
-)
-_OPEN = (
-    f"UNWIND $rows AS row MATCH (c:{_C} {{id: row.customer}}) MATCH (p:{_P} {{code: row.persona}}) "
-    f"CREATE (c)-[:{_SHOWS} {{weight: row.weight, since: $at, source: $source}}]->(p)"
-)

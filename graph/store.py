@@ -64,8 +64,10 @@ class GraphStore(ABC):
         stops it after `timeout_ms` (default: the surrounding `read_deadline`, else none): StoreTimeoutError."""
 
     @abstractmethod
-    def write(self, query: str, params: Mapping[str, Any] | None = None, *, name: str = "adhoc") -> list[Row]:
-        """Run one write query atomically."""
+    def write(self, query: str, params: Mapping[str, Any] | None = None, *, name: str = "adhoc",
+              bulk: bool = False) -> list[Row]:
+        """Run one write query atomically. `bulk`: the parameters hold large lists (an ingest batch), which the
+        adapter sends its fastest way."""
 
     def write_batches(self, query: str, rows: Iterable[Mapping[str, Any]], *, batch_size: int = DEFAULT_BATCH_SIZE,
                       name: str = "batch") -> int:
@@ -76,9 +78,9 @@ class GraphStore(ABC):
             written += len(batch)
         return written
 
-    def run(self, name: str, params: Mapping[str, Any] | None = None) -> list[Row]:
-        """Run the named query `cypher/NAME.cypher` (or its engine variant) with declared defaults filled in; a read
-        runs under the surrounding `read_deadline`."""
+    def run(self, name: str, params: Mapping[str, Any] | None = None, *, bulk: bool = False) -> list[Row]:
+        """Run the named query `cypher/NAME.cypher` or `cypher/internal/NAME.cypher` (or its engine variant) with
+        declared defaults filled in; a read runs under the surrounding `read_deadline`. `bulk` as for `write`."""
         try:
             named = cypher.load(name)
             bound = named.bind(params or {})
@@ -87,7 +89,7 @@ class GraphStore(ABC):
         text = named.text_for(self.engine)
         if named.mode == "read":
             return self.read(text, bound, name=name)
-        return self.write(text, bound, name=name)
+        return self.write(text, bound, name=name, bulk=bulk)
 
     @staticmethod
     def timeout_for(timeout_ms: int | None) -> int | None:
@@ -113,8 +115,11 @@ class GraphStore(ABC):
 
     def stats(self) -> dict[str, Any]:
         """Node count per ontology label and relationship count per type."""
-        nodes = {lbl.value: self._count(f"MATCH (n:{lbl.value}) RETURN count(n) AS n") for lbl in Label}
-        rels = {rel.value: self._count(f"MATCH ()-[r:{rel.value}]->() RETURN count(r) AS n") for rel in Rel}
+        # a label without nodes has no row (grouped by a constant, nothing is a group)
+        counted = {r["label"]: int(r["n"]) for r in self.run("stats-nodes")}
+        nodes = {lbl.value: counted.get(lbl.value, 0) for lbl in Label}
+        counted = {r["type"]: int(r["n"]) for r in self.run("stats-relationships")}
+        rels = {rel.value: counted.get(rel.value, 0) for rel in Rel}
         return {
             "store": self.engine,
             "nodes": nodes,
@@ -123,13 +128,9 @@ class GraphStore(ABC):
             "total_relationships": sum(rels.values()),
         }
 
-    def _count(self, query: str) -> int:
-        rows = self.read(query, name="stats")
-        return int(rows[0]["n"]) if rows else 0
-
     def clear(self) -> None:
         """Delete every node and relationship (tests and demo resets); the schema stays."""
-        while self.write("MATCH (n) WITH n LIMIT 50000 DETACH DELETE n RETURN count(*) AS n", name="clear")[0]["n"]:
+        while self.run("clear-some")[0]["n"]:
             pass
 
     def compact(self, wait_s: float = 0.0) -> bool:
@@ -138,8 +139,14 @@ class GraphStore(ABC):
         files (Neo4j rotates its transaction logs itself)."""
         return True
 
+    def make_durable(self) -> None:
+        """Return once every write so far is on disk (an erasure must survive a crash right after it answers). A
+        no-op where a committed write is already durable (Neo4j)."""
+        return None
+
     def redis_url(self) -> str | None:
-        """The Redis server that carries the event stream, when this store has one."""
+        """The Redis beside the graph that carries the event stream and the writers' lock: the FalkorDB server's own,
+        else the configured DTC_REDIS_URL; None when there is none (writers then do not coordinate)."""
         return None
 
     @abstractmethod

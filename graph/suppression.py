@@ -18,12 +18,11 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import time
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TypedDict
 
+from cypher import now_ms
 from graph.errors import InputError
-from graph.ontology import Label
 from graph.privacy import audit, customer_ref
 from graph.store import GraphStore, batched
 
@@ -32,26 +31,7 @@ SUPPRESSION_LIFTED = "suppression-lift"  # audit action
 _BATCH = 1000
 _MAX_REASON = 300
 
-_ADD = f"""
-UNWIND $rows AS row
-MERGE (s:{Label.SUPPRESSION} {{key: row.key}})
-  ON CREATE SET s.kind = row.kind, s.subject = $subject, s.ts = $ts
-RETURN count(*) AS n
-"""
-_ON_LIST = f"""
-UNWIND $keys AS k MATCH (s:{Label.SUPPRESSION} {{key: k}})
-RETURN s.key AS key, s.subject AS subject
-"""
-_ENTRIES = f"""
-MATCH (s:{Label.SUPPRESSION}) WHERE $subject IS NULL OR s.subject = $subject
-RETURN s.key AS key, s.kind AS kind, s.subject AS subject, s.ts AS ts ORDER BY s.ts, s.key
-"""
-_LIFT = f"""
-MATCH (s:{Label.SUPPRESSION} {{subject: $subject}}) DELETE s RETURN count(*) AS n
-"""
-
-
-class Entry(TypedDict):
+class SuppressionEntry(TypedDict):
     key: str
     kind: str
     subject: str
@@ -75,9 +55,9 @@ def suppress(store: GraphStore, subject: str, customer_ids: Iterable[str], ident
 
 def add_entries(store: GraphStore, subject: str, rows: Sequence[Mapping[str, str]]) -> int:
     """Add entries `{key, kind}` (keys already computed) under `subject`; an entry already listed keeps its subject."""
-    now = time.time_ns() // 1_000_000
+    now = now_ms()
     for batch in batched(rows, _BATCH):
-        store.write(_ADD, {"rows": batch, "subject": subject, "ts": now}, name="suppress")
+        store.run("suppression-add", {"rows": batch, "subject": subject, "ts": now})
     return len(rows)
 
 
@@ -85,14 +65,14 @@ def on_list(store: GraphStore, keys: Iterable[str]) -> dict[str, str]:
     """{key: subject} for the keys that are on the list."""
     found: dict[str, str] = {}
     for batch in batched(sorted(set(keys)), _BATCH * 5):
-        found.update((r["key"], r["subject"]) for r in store.read(_ON_LIST, {"keys": batch}, name="suppressed"))
+        found.update((r["key"], r["subject"]) for r in store.run("suppression-on-list", {"keys": batch}))
     return found
 
 
-def entries(store: GraphStore, subject: str | None = None) -> list[Entry]:
+def entries(store: GraphStore, subject: str | None = None) -> list[SuppressionEntry]:
     """The whole list (or one person's entries), oldest first."""
-    return [Entry(key=r["key"], kind=r["kind"], subject=r["subject"], ts=r["ts"])
-            for r in store.read(_ENTRIES, {"subject": subject}, name="suppression-list")]
+    return [SuppressionEntry(key=r["key"], kind=r["kind"], subject=r["subject"], ts=r["ts"])
+            for r in store.run("suppression-entries", {"subject": subject})]
 
 
 def lift(store: GraphStore, customer_id: str, key: bytes, *, actor: str, reason: str) -> int:
@@ -102,7 +82,7 @@ def lift(store: GraphStore, customer_id: str, key: bytes, *, actor: str, reason:
     if not reason:
         raise InputError("Lifting a suppression needs a reason for the audit trail: pass --reason 'why'.")
     subject = customer_ref(customer_id, key)
-    rows = store.write(_LIFT, {"subject": subject}, name="suppression-lift")
+    rows = store.run("suppression-lift", {"subject": subject})
     lifted = int(rows[0]["n"]) if rows else 0
     audit(store, actor, SUPPRESSION_LIFTED, subject, f"entries={lifted} reason={reason[:_MAX_REASON]}")
     return lifted

@@ -24,19 +24,20 @@ from pathlib import Path
 from queue import Full, Queue
 from typing import IO, Any, Protocol, TypeVar
 
+from cypher import now_ms
 from graph.errors import CompactionError
+from graph.keys import identity_key
 from graph.settings import Settings
 from graph.store import GraphStore
 from ingest.catalog import load_catalog
 from ingest.checkpoint import Checkpoint, Checkpoints
 from ingest.contracts import CustomerRecord, Event, from_csv_row, future_dated, validate_customer, validate_event
 from ingest.customers import write_customers
-from ingest.identity import identity_key
-from ingest.sink import Applied, event_exists, sink_for
+from ingest.lookups import event_exists
+from ingest.sink import Applied, sink_for
 from ingest.sources import STDIN, SourceRow, read_rows
 
 EXIT_OK, EXIT_FATAL, EXIT_USAGE, EXIT_REJECTS, EXIT_NOT_COMPACTED = 0, 1, 2, 3, 4
-DAY_MS = 86_400_000
 REJECTS_LIST = "rejects-files.txt"
 
 
@@ -265,7 +266,7 @@ class IngestJob:
                  reject_future: bool = False) -> None:
         self.store = store
         self.reject_future = reject_future
-        self.clock_ms = int(time.time() * 1000)  # "the future" is judged against the job's start
+        self.clock_ms = now_ms()  # "the future" is judged against the job's start
         self.settings = settings
         self.secret = identity_key(settings)
         self.sink = sink_for(store, settings, journey_gap_days)
@@ -324,7 +325,7 @@ class IngestJob:
             kept, suppressed = self.sink.screen.screen(batch, lock_held=False)
             self.report.customers_suppressed += suppressed
             batch[:] = kept
-        written = write_customers(self.store, batch, self.secret, int(time.time() * 1000))
+        written = write_customers(self.store, batch, self.secret, now_ms())
         self.report.new_customers += written.new_customers
         if written.survivors:  # a record's identities merged customers: one journey history per survivor again
             self.report.journeys += self.sink.relink(written.survivors).journeys

@@ -15,84 +15,13 @@ from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
 from graph.errors import InputError
-from graph.ontology import EXPERIENCES, STAGES, Label, Rel
+from graph.ontology import EXPERIENCES, STAGES
 from graph.store import GraphStore
 
-L, R = Label, Rel
 SECTIONS = ("personas", "channels", "touchpoints", "stakeholders", "frictions", "triggers", "actions", "competitors")
 ACTION_KINDS = ("service", "product", "content", "contact")
 MARKETING_KINDS = ("product", "content")  # actions that need marketing consent
 QUADRANTS = ("think", "feel", "say", "do")
-
-_STAGES = f"UNWIND $rows AS s MERGE (x:{L.STAGE} {{name: s.name}}) SET x.order = s.order"
-_STAKEHOLDERS = f"""
-UNWIND $rows AS s MERGE (x:{L.STAKEHOLDER} {{code: s.code}})
-SET x.name = s.name, x.support = s.support, x.influence = s.influence, x.concerns = s.concerns
-"""
-_CHANNELS = f"""
-UNWIND $rows AS c MERGE (x:{L.CHANNEL} {{code: c.code}}) SET x.name = c.name, x.kind = c.kind, x.auto = false
-"""
-_TOUCHPOINTS = f"""
-UNWIND $rows AS t
-MERGE (x:{L.TOUCHPOINT} {{code: t.code}})
-SET x.name = t.name, x.channel = t.channel, x.stage = t.stage, x.owner = t.owner, x.auto = false
-WITH x, t
-OPTIONAL MATCH (x)-[old:{R.ON}|{R.IN_STAGE}]->() DELETE old
-WITH x, t
-OPTIONAL MATCH (:{L.STAKEHOLDER})-[owns:{R.OWNS}]->(x) DELETE owns
-WITH DISTINCT x, t
-MERGE (c:{L.CHANNEL} {{code: t.channel}}) ON CREATE SET c.auto = true
-MERGE (x)-[:{R.ON}]->(c)
-FOREACH (name IN CASE WHEN t.stage IS NULL THEN [] ELSE [t.stage] END |
-  MERGE (s:{L.STAGE} {{name: name}}) MERGE (x)-[:{R.IN_STAGE}]->(s))
-FOREACH (code IN CASE WHEN t.owner IS NULL THEN [] ELSE [t.owner] END |
-  MERGE (o:{L.STAKEHOLDER} {{code: code}}) MERGE (o)-[:{R.OWNS}]->(x))
-"""
-_PERSONAS = f"""
-UNWIND $rows AS p
-MERGE (x:{L.PERSONA} {{code: p.code}})
-SET x.name = p.name, x.description = p.description, x.goals = p.goals, x.pains = p.pains, x.auto = false
-WITH x, p
-OPTIONAL MATCH (x)-[:{R.HAS_INSIGHT}]->(old:{L.INSIGHT}) DETACH DELETE old
-WITH DISTINCT x, p
-UNWIND p.insights AS i
-MERGE (n:{L.INSIGHT} {{id: i.id}}) SET n.persona = p.code, n.quadrant = i.quadrant, n.text = i.text
-MERGE (x)-[:{R.HAS_INSIGHT}]->(n)
-"""
-_FRICTIONS = f"""
-UNWIND $rows AS f
-MERGE (x:{L.FRICTION_POINT} {{code: f.code}})
-SET x.name = f.name, x.description = f.description, x.touchpoint = f.touchpoint, x.owner = f.owner, x.auto = false
-WITH x, f
-OPTIONAL MATCH (x)-[old:{R.OCCURS_AT}]->() DELETE old
-WITH x, f
-OPTIONAL MATCH (:{L.STAKEHOLDER})-[owns:{R.OWNS}]->(x) DELETE owns
-WITH DISTINCT x, f
-FOREACH (code IN CASE WHEN f.touchpoint IS NULL THEN [] ELSE [f.touchpoint] END |
-  MERGE (t:{L.TOUCHPOINT} {{code: code}}) ON CREATE SET t.auto = true MERGE (x)-[:{R.OCCURS_AT}]->(t))
-FOREACH (code IN CASE WHEN f.owner IS NULL THEN [] ELSE [f.owner] END |
-  MERGE (o:{L.STAKEHOLDER} {{code: code}}) MERGE (o)-[:{R.OWNS}]->(x))
-"""
-_TRIGGERS = f"""
-UNWIND $rows AS t MERGE (x:{L.TRIGGER_EVENT} {{code: t.code}})
-SET x.name = t.name, x.description = t.description, x.auto = false
-"""
-_ACTIONS = f"""
-UNWIND $rows AS a
-MERGE (x:{L.ACTION} {{code: a.code}})
-SET x.name = a.name, x.kind = a.kind, x.trigger = a.trigger, x.when = a.when, x.description = a.description,
-    x.purpose = a.purpose
-WITH x, a
-OPTIONAL MATCH (:{L.TRIGGER_EVENT})-[old:{R.SUGGESTS}]->(x) DELETE old
-WITH DISTINCT x, a
-FOREACH (code IN CASE WHEN a.trigger IS NULL THEN [] ELSE [a.trigger] END |
-  MERGE (t:{L.TRIGGER_EVENT} {{code: code}}) ON CREATE SET t.auto = true
-  MERGE (t)-[:{R.SUGGESTS} {{when: a.when}}]->(x))
-"""
-_COMPETITORS = f"""
-UNWIND $rows AS c MERGE (x:{L.COMPETITOR} {{code: c.code}}) SET x.name = c.name, x.auto = false
-"""
-
 
 def load_yaml(text: str) -> Any:
     """YAML 1.2 (ruamel): PyYAML's YAML 1.1 scanner rejects plain text such as `[Will it suit me?]`."""
@@ -166,13 +95,12 @@ def _check_entry(section: str, where: str, entry: Mapping[str, Any], problems: l
 def load_catalog(store: GraphStore, path: Path) -> dict[str, int]:
     """Upsert the catalog into the graph; entries per section."""
     catalog = read_catalog(path)
-    write = store.write
-    write(_STAGES, {"rows": [{"name": s, "order": n} for n, s in enumerate(STAGES, start=1)]}, name="catalog")
-    write(_STAKEHOLDERS, {"rows": [_pick(s, "code", "name", "support", "influence", "concerns")
-                                   for s in catalog["stakeholders"]]}, name="catalog")
-    write(_CHANNELS, {"rows": [_pick(c, "code", "name", "kind") for c in catalog["channels"]]}, name="catalog")
-    write(_TOUCHPOINTS, {"rows": [_pick(t, "code", "name", "channel", "stage", "owner")
-                                  for t in catalog["touchpoints"]]}, name="catalog")
+    store.run("catalog-stages", {"rows": [{"name": s, "order": n} for n, s in enumerate(STAGES, start=1)]})
+    store.run("catalog-stakeholders", {"rows": [_pick(s, "code", "name", "support", "influence", "concerns")
+                                                for s in catalog["stakeholders"]]})
+    store.run("catalog-channels", {"rows": [_pick(c, "code", "name", "kind") for c in catalog["channels"]]})
+    store.run("catalog-touchpoints", {"rows": [_pick(t, "code", "name", "channel", "stage", "owner")
+                                               for t in catalog["touchpoints"]]})
     personas = []
     for p in catalog["personas"]:
         row = _pick(p, "code", "name", "description", "goals", "pains")
@@ -180,17 +108,17 @@ def load_catalog(store: GraphStore, path: Path) -> dict[str, int]:
         row["insights"] = [{"id": f"{p['code']}:{quadrant}:{n}", "quadrant": quadrant, "text": str(text)}
                            for quadrant in QUADRANTS for n, text in enumerate(empathy.get(quadrant) or [], start=1)]
         personas.append(row)
-    write(_PERSONAS, {"rows": personas}, name="catalog")
-    write(_FRICTIONS, {"rows": [_pick(f, "code", "name", "description", "touchpoint", "owner")
-                                for f in catalog["frictions"]]}, name="catalog")
-    write(_TRIGGERS, {"rows": [_pick(t, "code", "name", "description") for t in catalog["triggers"]]}, name="catalog")
+    store.run("catalog-personas", {"rows": personas})
+    store.run("catalog-frictions", {"rows": [_pick(f, "code", "name", "description", "touchpoint", "owner")
+                                             for f in catalog["frictions"]]})
+    store.run("catalog-triggers", {"rows": [_pick(t, "code", "name", "description") for t in catalog["triggers"]]})
     actions = []
     for a in catalog["actions"]:
         row = _pick(a, "code", "name", "kind", "trigger", "when", "description")
         row["purpose"] = "marketing" if a.get("kind") in MARKETING_KINDS else "service"
         actions.append(row)
-    write(_ACTIONS, {"rows": actions}, name="catalog")
-    write(_COMPETITORS, {"rows": [_pick(c, "code", "name") for c in catalog["competitors"]]}, name="catalog")
+    store.run("catalog-actions", {"rows": actions})
+    store.run("catalog-competitors", {"rows": [_pick(c, "code", "name") for c in catalog["competitors"]]})
     return {section: len(entries) for section, entries in catalog.items()}
 
 

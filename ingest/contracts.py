@@ -16,15 +16,11 @@ from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from cypher.moments import is_rfc3339, rfc3339_ms
 from graph.ontology import EXPERIENCES, RELATIONSHIP_STAGES, STAGES
 from ingest.identity import normalise
 
 OUTCOMES = ("success", "failure", "abandoned")
-EVENT_FIELDS = frozenset({
-    "event_id", "customer_id", "identities", "ts", "session_id", "channel", "touchpoint", "stage", "type",
-    "outcome", "experience", "csat", "ces", "nps", "sentiment", "text", "friction", "trigger", "competitor",
-    "product", "value", "currency", "attributes",
-})
 NUMBER_FIELDS = {"csat": (1, 5), "ces": (1, 7), "nps": (0, 10), "sentiment": (-1, 1), "value": (None, None)}
 MAX_ID = 200
 MAX_TEXT = 10_000
@@ -32,7 +28,6 @@ _CURRENCY = re.compile(r"[A-Z]{3}")
 _PII_FIELD = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,63}")
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MS = timedelta(milliseconds=1)
-_RFC3339 = re.compile(r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?([Zz]|[+-]\d{2}:?\d{2})")
 
 
 @dataclass(slots=True)
@@ -97,14 +92,12 @@ class CustomerRecord:
 
 def parse_ts(value: Any, name: str = "ts") -> tuple[int | None, str | None]:
     """(epoch ms, None) for an RFC 3339 date-time with an offset, else (None, reason)."""
-    if not isinstance(value, str) or not _RFC3339.fullmatch(value.strip()):
+    if not isinstance(value, str) or not is_rfc3339(value):
         return None, f"{name} {_show(value)} is not an RFC 3339 date-time with an offset, e.g. 2024-05-01T10:00:00Z"
     try:
-        parsed = datetime.fromisoformat(value.strip())
-        parsed.astimezone(UTC)  # its UTC day must be a date too (0001-01-01T00:00+01:00 is in year 0), to write it back
-    except (ValueError, OverflowError):
+        return rfc3339_ms(value), None
+    except ValueError:
         return None, f"{name} {_show(value)} is not a real date and time"
-    return (parsed - _EPOCH) // _MS, None  # in integers: a float timestamp lost a millisecond (…00.3Z gave …299)
 
 
 FUTURE_TOLERANCE_MS = 5 * 60_000  # clocks drift: an event is future-dated only beyond this much ahead of ours

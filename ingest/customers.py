@@ -15,45 +15,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from graph.ontology import PII_PREFIX, Label, Rel
-from graph.privacy import REFRESH_REFUSED, consent_id
+from graph.ontology import PII_PREFIX
+from graph.privacy import consent_id
 from graph.store import GraphStore
 from ingest import identity
 from ingest.contracts import CustomerRecord
-from ingest.sink import LINK_IDENTITIES, identity_owners, known_customers, merge_customer
-
-L, R = Label, Rel
-
-_ATTRIBUTES = f"UNWIND $ids AS cid MATCH (c:{L.CUSTOMER} {{id: cid}}) RETURN cid, c.attributes AS attributes"
-_CUSTOMERS = f"""
-UNWIND $rows AS r
-MERGE (c:{L.CUSTOMER} {{id: r.id}}) ON CREATE SET c.created_ts = $now
-SET c.updated_ts = $now, c.attributes = r.attributes, c += r.pii
-FOREACH (stage IN CASE WHEN r.stage IS NULL THEN [] ELSE [r.stage] END | SET c.relationship_stage = stage)
-WITH count(*) AS _
-{LINK_IDENTITIES}
-WITH count(*) AS _
-UNWIND $shows AS s
-MATCH (c:{L.CUSTOMER} {{id: s.customer_id}})
-MERGE (p:{L.PERSONA} {{code: s.persona}}) ON CREATE SET p.auto = true
-WITH c, p, s
-OPTIONAL MATCH (c)-[old:{R.SHOWS}]->(p) WHERE coalesce(old.since, -1) = coalesce(s.since, -1)
-WITH c, p, s, collect(old) AS found
-FOREACH (_ IN CASE WHEN size(found) = 0 THEN [1] ELSE [] END |
-  CREATE (c)-[:{R.SHOWS} {{weight: s.weight, since: s.since, until: s.until, source: s.source}}]->(p))
-FOREACH (r IN found | SET r.weight = s.weight, r.until = s.until, r.source = s.source)
-WITH count(*) AS _
-UNWIND $consents AS k
-MATCH (c:{L.CUSTOMER} {{id: k.customer_id}})
-MERGE (x:{L.CONSENT} {{id: k.id}})
-SET x.customer_id = k.customer_id, x.purpose = k.purpose, x.granted = k.granted, x.ts = k.ts, x.source = k.source
-MERGE (c)-[:{R.GAVE}]->(x)
-WITH count(*) AS _
-UNWIND $refresh AS cid
-MATCH (c:{L.CUSTOMER} {{id: cid}})
-{REFRESH_REFUSED}
-RETURN count(*) AS n
-"""
+from ingest.lookups import identity_owners, known_customers
+from ingest.merging import merge_customer
 
 
 @dataclass(frozen=True)
@@ -86,7 +54,7 @@ def write_customers(store: GraphStore, records: Sequence[CustomerRecord], secret
     for loser, winner in merges:
         merge_customer(store, loser, winner, now)
 
-    existing = {row["cid"]: row["attributes"] for row in store.read(_ATTRIBUTES, {"ids": ids}, name="customers")}
+    existing = {row["cid"]: row["attributes"] for row in store.run("customer-attributes", {"ids": ids})}
     rows, shows, consents = [], [], []
     for cid in ids:
         record = latest[cid]
@@ -108,9 +76,8 @@ def write_customers(store: GraphStore, records: Sequence[CustomerRecord], secret
                   for key, ref in sorted(attach.items())]
     # `refused` is rewritten from the whole history of every customer whose consents this batch or a merge touched
     refresh = sorted({str(c["customer_id"]) for c in consents} | {cid for merge in merges for cid in merge})
-    store.write(_CUSTOMERS, {"now": now, "rows": rows, "identities": identities, "shows": shows,
-                             "consents": list({c["id"]: c for c in consents}.values()), "refresh": refresh},
-                name="customers")
+    store.run("customers-upsert", {"now": now, "rows": rows, "identities": identities, "shows": shows,
+                                   "consents": list({c["id"]: c for c in consents}.values()), "refresh": refresh})
     return CustomersWritten(len(set(ids) - set(known)), sorted({winner for _, winner in merges}))
 
 

@@ -1,5 +1,5 @@
 """The ingest side of the API's doors (graph/doors.py): intake onto the event stream, erasure everywhere, the live
-feed and the audit subject key, for one open store.
+feed and the audit subject key (graph.keys, read once), for one open store.
 
     create_app(settings, store, doors=open_doors)
 
@@ -12,25 +12,26 @@ from __future__ import annotations
 import threading
 from collections.abc import AsyncIterator, Sequence
 from contextlib import AbstractAsyncContextManager
+from functools import partial
 from typing import Any
 
 import redis
 
 from graph.doors import Doors, IntakeReport
 from graph.errors import StoreUnavailableError
-from graph.privacy import ErasureReport
+from graph.keys import identity_key
+from graph.privacy import ErasureResult
 from graph.settings import Settings
 from graph.store import GraphStore
-from ingest.erasure import erase_everywhere, subject_key
-from ingest.stream import EventStream, listen_applied, parse_body, queue_events, redis_url_for
+from ingest.erasure import erase_everywhere
+from ingest.stream import EventStream, listen_applied, parse_body, queue_events, stream_redis_url
 from ingest.suppression import Screen
 
 
 def open_doors(store: GraphStore, settings: Settings, timeout_s: float | None = None) -> Doors:
     """The doors over `store`; with `timeout_s`, intake gives up on a stalled stream or store after that long."""
-    key = _SubjectKey(settings)
     return Doors(intake=StreamIntake(store, settings, timeout_s), erasure=Eraser(store, settings),
-                 live=AppliedFeed(store, settings), subject_key=key.get)
+                 live=AppliedFeed(store, settings), subject_key=partial(identity_key, settings))
 
 
 class StreamIntake:
@@ -57,7 +58,7 @@ class StreamIntake:
                     self._screen = Screen(self.store, self.settings, timeout_s=self.timeout_s)
                 return queue_events(items, self._stream, self._screen)
         except redis.RedisError as e:
-            raise StoreUnavailableError(redis_url_for(self.store, self.settings), str(e) or type(e).__name__) from e
+            raise StoreUnavailableError(stream_redis_url(self.store), str(e) or type(e).__name__) from e
 
 
 class Eraser:
@@ -66,7 +67,7 @@ class Eraser:
     def __init__(self, store: GraphStore, settings: Settings) -> None:
         self.store, self.settings = store, settings
 
-    def erase(self, customer_id: str, mode: str, *, actor: str) -> ErasureReport:
+    def erase(self, customer_id: str, mode: str, *, actor: str) -> ErasureResult:
         return erase_everywhere(self.store, self.settings, customer_id, mode, actor=actor)
 
 
@@ -77,17 +78,4 @@ class AppliedFeed:
         self.store, self.settings = store, settings
 
     def listen(self) -> AbstractAsyncContextManager[AsyncIterator[dict[str, Any]]]:
-        return listen_applied(redis_url_for(self.store, self.settings), self.settings.graph_name)
-
-
-class _SubjectKey:
-    """The audit subject key, read once (it may come from a key file)."""
-
-    def __init__(self, settings: Settings) -> None:
-        self.settings = settings
-        self._key: bytes | None = None
-
-    def get(self) -> bytes:
-        if self._key is None:
-            self._key = subject_key(self.settings)
-        return self._key
+        return listen_applied(stream_redis_url(self.store), self.settings.graph_name)

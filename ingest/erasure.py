@@ -12,26 +12,22 @@ from __future__ import annotations
 from collections.abc import Mapping
 from contextlib import nullcontext
 
-from graph.privacy import ErasureReport, ErasureTargets, erase_customer
+from graph.keys import identity_key
+from graph.privacy import ErasureResult, ErasureTargets, erase_customer
 from graph.settings import Settings
 from graph.store import GraphStore
-from ingest.identity import identity_key, refs
+from graph.writer_lock import writer_lock
+from ingest.identity import refs
 from ingest.scrub import PersonMatcher, scrub_outside_graph
-from ingest.sink import writer_lock
-
-
-def subject_key(settings: Settings) -> bytes:
-    """The secret that keys `graph.privacy.customer_ref` in the audit trail (the identity hash key)."""
-    return identity_key(settings)
 
 
 def erase_everywhere(store: GraphStore, settings: Settings, customer_id: str, mode: str = "ERASE", *,
-                     actor: str, lock_held: bool = False, suppress_as: str | None = None) -> ErasureReport:
+                     actor: str, lock_held: bool = False, suppress_as: str | None = None) -> ErasureResult:
     """Erase (mode ERASE) or anonymize (mode ANONYMIZE) one customer in the graph and outside it, audited and
     durable before it returns, and put them on the suppression list (under `suppress_as`, default their own name).
     Idempotent. Writers of the graph wait meanwhile (the writer lock, unless the caller holds it: `lock_held`), so
     no batch checked against the list before her entries were added is written after them."""
-    key = subject_key(settings)
+    key = identity_key(settings)
 
     def identity_key_of(kind: str, value: str) -> str | None:
         found = refs(key, {kind: value})

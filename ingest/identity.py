@@ -18,22 +18,17 @@ The merge rule (Segment-style identity graph, with its guardrails):
    household into one twin): the event goes to its declared customer, else to the owner of its strongest identity,
    and an identity over the limit is simply not attached.
 
-The rule functions here are pure; `identity_key()` is the only one that touches the disk.
+The rule functions here are pure; the key of the hash is `graph.keys.identity_key()`.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
-import os
 import re
-import secrets
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-
-from graph.errors import ConfigError
-from graph.settings import Settings
 
 KIND_PRIORITY: tuple[str, ...] = ("crm_id", "email", "phone", "device_id", "cookie_id")
 LIMITS: Mapping[str, int] = {"crm_id": 1, "email": 3, "phone": 3, "device_id": 5, "cookie_id": 20}
@@ -50,7 +45,6 @@ BLOCKED: Mapping[str, frozenset[str]] = {
     }),
     "phone": frozenset({"0000000000", "1111111111", "1234567890", "9999999999", "+10000000000"}),
 }
-_KEY_FILE = "identity.key"
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,28 +57,6 @@ class IdentityRef:
     @property
     def key(self) -> str:
         return f"{self.kind}:{self.hash}"
-
-
-def identity_key(settings: Settings) -> bytes:
-    """The secret of the keyed hash: DTC_IDENTITY_KEY, else a key file in the state directory (embedded stores)."""
-    if settings.identity_key:
-        return settings.identity_key.encode("utf-8")
-    if settings.embedded_dir is None:
-        raise ConfigError(
-            "DTC_IDENTITY_KEY is not set. Identities are hashed with a secret key, and a shared store needs the "
-            "same key in every process: set DTC_IDENTITY_KEY to a long random string (e.g. `openssl rand -hex 32`)."
-        )
-    path = settings.state_dir / _KEY_FILE
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            pass  # another process created it first: use theirs
-        else:
-            with os.fdopen(fd, "w") as f:
-                f.write(secrets.token_hex(32))
-    return path.read_text(encoding="utf-8").strip().encode("utf-8")
 
 
 def normalise(kind: str, value: str) -> str | None:

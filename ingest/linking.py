@@ -40,7 +40,7 @@ class Tail:
 
 
 @dataclass(frozen=True, slots=True)
-class Journey:
+class PlannedJourney:
     id: str
     customer_id: str
     session_id: str | None
@@ -61,7 +61,7 @@ class LinkPlan:
     dropped: list[str] = field(default_factory=list)  # journey ids to delete
     next_removed: list[tuple[str, str]] = field(default_factory=list)
     unincluded: list[tuple[str, str]] = field(default_factory=list)  # (interaction id, journey it leaves)
-    journeys: list[Journey] = field(default_factory=list)  # to create or update
+    journeys: list[PlannedJourney] = field(default_factory=list)  # to create or update
     included: list[tuple[str, str, int]] = field(default_factory=list)  # (interaction id, journey id, seq)
     reseq: list[tuple[str, str, int]] = field(default_factory=list)  # (interaction id, journey id, new seq)
     next_added: list[tuple[str, str]] = field(default_factory=list)
@@ -96,11 +96,11 @@ def split(points: Sequence[Point], gap_ms: int) -> list[list[Point]]:
 
 
 def sessionise(customer_id: str, session_id: str | None, points: Iterable[Point],
-               gap_ms: int) -> list[tuple[Journey, list[Point]]]:
+               gap_ms: int) -> list[tuple[PlannedJourney, list[Point]]]:
     """The journeys of one track, each with its members in order."""
     ordered = sorted(points)
     pieces = [ordered] if session_id is not None else split(ordered, gap_ms)
-    return [(Journey(journey_id(customer_id, session_id, piece[0]), customer_id, session_id, piece[0].ts,
+    return [(PlannedJourney(journey_id(customer_id, session_id, piece[0]), customer_id, session_id, piece[0].ts,
                      piece[-1].ts, len(piece)), piece) for piece in pieces if piece]
 
 
@@ -120,7 +120,7 @@ def extend(customer_id: str, session_id: str | None, tail: Tail | None, arriving
         raise ValueError("extend() needs a tail or at least one arriving event")
     # the current journey as plain values (this runs for every event: no object per event)
     jid, start_ts, size, last = (tail.journey_id, tail.start_ts, tail.size, tail.last) if tail else ("", 0, 0, None)
-    touched: dict[str, Journey] = {}
+    touched: dict[str, PlannedJourney] = {}
     grew = False  # whether the current journey got arriving events
     included, next_added = plan.included, plan.next_added
     for p in ordered:
@@ -129,14 +129,14 @@ def extend(customer_id: str, session_id: str | None, tail: Tail | None, arriving
             next_added.append((last.id, p.id))
         else:
             if grew and last is not None:
-                touched[jid] = Journey(jid, customer_id, session_id, start_ts, last.ts, size)
+                touched[jid] = PlannedJourney(jid, customer_id, session_id, start_ts, last.ts, size)
             jid, start_ts, size = journey_id(customer_id, session_id, p), p.ts, 1
             plan.created.add(jid)
         included.append((p.id, jid, size))
         last, grew = p, True
     assert last is not None
     if grew:
-        touched[jid] = Journey(jid, customer_id, session_id, start_ts, last.ts, size)
+        touched[jid] = PlannedJourney(jid, customer_id, session_id, start_ts, last.ts, size)
     plan.journeys.extend(touched.values())
     return plan, Tail(jid, start_ts, size, last)
 

@@ -126,7 +126,7 @@ def scrub_outside_graph(settings: Settings, redis_url: str | None, matcher: Pers
             rows_removed += len(removed)
             _shift_rejects_sizes(checkpoint_files(settings), path, removed)
     return ScrubReport(
-        stream_entries_deleted=scrub_stream(redis_url or settings.redis_url, stream_key(settings.graph_name),
+        stream_entries_deleted=scrub_stream(redis_url, stream_key(settings.graph_name),
                                             matcher),
         reject_rows_removed=rows_removed,
         checkpoint_files_changed=sum(scrub_checkpoint(path, matcher) for path in checkpoint_files(settings)),

@@ -50,9 +50,9 @@ def applied_channel(graph_name: str) -> str:
     return f"dtc:applied:{graph_name}"
 
 
-def redis_url_for(store: GraphStore, settings: Settings) -> str:
-    """The Redis that carries the stream: the FalkorDB store's own server, else DTC_REDIS_URL."""
-    url = store.redis_url() or settings.redis_url
+def stream_redis_url(store: GraphStore) -> str:
+    """The Redis that carries the stream (`GraphStore.redis_url()`), or a ConfigError saying how to give one."""
+    url = store.redis_url()
     if url is None:
         raise ConfigError("The event stream needs Redis: set DTC_REDIS_URL (e.g. redis://localhost:6379/0, the "
                           "compose file's Redis) when the store is Neo4j.")
@@ -60,7 +60,7 @@ def redis_url_for(store: GraphStore, settings: Settings) -> str:
 
 
 @dataclass(frozen=True)
-class Entry:
+class StreamEntry:
     id: str
     event: Event | None
     errors: list[str]
@@ -80,7 +80,7 @@ class EventStream:
         the client's retries (the API's producer answers 503 rather than hold the request)."""
         patience: dict[str, Any] = {} if timeout_s is None else {
             "socket_timeout": timeout_s, "socket_connect_timeout": timeout_s, "retry": Retry(NoBackoff(), 0)}
-        return cls(redis.Redis.from_url(redis_url_for(store, settings), **patience), settings.graph_name)
+        return cls(redis.Redis.from_url(stream_redis_url(store), **patience), settings.graph_name)
 
     def append(self, events: Sequence[Event]) -> list[str]:
         """Add events to the stream in one MULTI/EXEC transaction, so all of them are queued or none; their entry
@@ -103,13 +103,13 @@ class EventStream:
             if "BUSYGROUP" not in str(e):
                 raise
 
-    def read(self, consumer: str, count: int, block_ms: int | None, pending: bool = False) -> list[Entry]:
+    def read(self, consumer: str, count: int, block_ms: int | None, pending: bool = False) -> list[StreamEntry]:
         """New entries for `consumer` (or, with `pending`, the ones it was given and never acknowledged)."""
         answer: Any = self.client.xreadgroup(GROUP, consumer, {self.key: "0" if pending else ">"}, count=count,
                                              block=None if pending else block_ms)
         return [_entry(i, fields) for _, entries in (answer or []) for i, fields in entries if fields]
 
-    def claim(self, consumer: str, idle_ms: int, count: int) -> list[Entry]:
+    def claim(self, consumer: str, idle_ms: int, count: int) -> list[StreamEntry]:
         """Entries another consumer took and left unacknowledged for `idle_ms` (it died): now ours."""
         answer: Any = self.client.xautoclaim(self.key, GROUP, consumer, min_idle_time=idle_ms, start_id="0-0",
                                              count=count)
@@ -167,13 +167,13 @@ def _text(value: Any) -> str:
     return value.decode() if isinstance(value, bytes) else str(value)
 
 
-def _entry(entry_id: Any, fields: dict[Any, Any]) -> Entry:
+def _entry(entry_id: Any, fields: dict[Any, Any]) -> StreamEntry:
     raw = fields.get(b"event", fields.get("event"))
     try:
         event, errors = validate_event(json.loads(_text(raw)))
     except (TypeError, json.JSONDecodeError) as e:
         event, errors = None, [f"the stream entry holds no event JSON: {e}"]
-    return Entry(_text(entry_id), event, errors)
+    return StreamEntry(_text(entry_id), event, errors)
 
 
 # -- the producer side (POST /events, recordEvent: graph.doors.EventIntake) ----------------------------------

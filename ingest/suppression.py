@@ -22,11 +22,14 @@ from dataclasses import dataclass
 from typing import Protocol, TypeVar
 
 from graph.errors import StoreUnavailableError
+from graph.keys import identity_key
 from graph.privacy import customer_ref
 from graph.settings import Settings
 from graph.store import GraphStore
 from graph.suppression import CUSTOMER, IDENTITY, add_entries, identity_ref, on_list
-from ingest.identity import ANONYMOUS_PREFIX, identity_key, refs
+from graph.writer_lock import writer_lock
+from ingest.identity import ANONYMOUS_PREFIX, refs
+from ingest.lookups import identity_owners
 
 SPREAD_ACTOR = "ingest:suppression"  # the audit trail's actor for erasures the list itself causes
 _KEY_CACHE = 200_000
@@ -147,14 +150,11 @@ class Screen:
         return key
 
     def _owners(self, identity_keys: Iterable[str]) -> dict[str, str]:
-        from ingest.sink import identity_owners  # the sink imports this module
-
         return identity_owners(self.store, sorted(set(identity_keys)))
 
     def _tie(self, tied: Mapping[str, tuple[_Name, str]], owners: Mapping[str, str], lock_held: bool) -> None:
         """List the tied ids under their subjects and erase the anonymous customers that hold them."""
         from ingest.erasure import erase_everywhere  # erasure writes through modules that import this one
-        from ingest.sink import writer_lock
 
         by_subject: dict[str, list[dict[str, str]]] = {}
         doomed: dict[str, str] = {}  # anonymous customer -> subject

@@ -35,7 +35,7 @@ from starlette.templating import Jinja2Templates
 
 from api.auth import CALLER_KEY, READERS, Caller
 from api.context import AppState
-from graph import twin
+from graph import reads
 from graph.store import GraphStore
 
 HERE = Path(__file__).resolve().parent
@@ -77,7 +77,7 @@ async def home(request: Request) -> Response:
 
 async def persona(request: Request) -> Response:
     code = request.path_params["code"]
-    if await _known_absent(request, twin.personas_by_codes, code):
+    if await _known_absent(request, reads.personas_by_codes, code):
         return _not_found(request, "persona", code)
     return _page(request, "persona.html", title=f"Persona {code}", code=code)
 
@@ -94,7 +94,7 @@ async def customers(request: Request) -> Response:
 
 async def customer(request: Request) -> Response:
     customer_id = request.path_params["customer_id"]
-    if await _known_absent(request, twin.customers_by_ids, customer_id):
+    if await _known_absent(request, reads.customers_by_ids, customer_id):
         return _not_found(request, "customer", customer_id)
     return _page(request, "customer.html", title=f"Customer {customer_id}", customer_id=customer_id)
 

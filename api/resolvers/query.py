@@ -48,7 +48,7 @@ from api.types.pagination import PageInfo, decode_cursor, encode_cursor
 from api.types.scalars import from_ms, to_ms
 from api.types.twin import Customer, CustomerConnection, CustomerEdge
 from api.types.viewer import Viewer
-from graph import twin
+from graph import reads
 from graph.analytics.friction import FrictionImpactRow, friction_to_competitors
 from graph.codes import require_known
 from graph.ontology import Label
@@ -97,7 +97,7 @@ class Query:
             first = None
         size = page_size(first, last)
         page = await info.context.call(
-            twin.customers_page, info.context.store, persona=persona, at=to_ms(at),
+            reads.customers_page, info.context.store, persona=persona, at=to_ms(at),
             first=size if last is None else None, after=_customer_key(after, "after"),
             last=size if last is not None else None, before=_customer_key(before, "before"))
         if not page.customers:
@@ -112,7 +112,7 @@ class Query:
     @strawberry.field(description="Every persona, by code, with how many customers show it now.")
     async def personas(self, info: Info) -> list[Persona]:
         require(info.context.caller, READERS, "read personas")
-        codes = await info.context.call(twin.all_persona_codes, info.context.store)
+        codes = await info.context.call(reads.all_persona_codes, info.context.store)
         rows = await info.context.loaders.personas.load_many(codes)
         return [Persona.of(r) for r in rows if r]
 
@@ -140,8 +140,8 @@ class Query:
                                            min_exposed=min_exposed, limit=limit)
             if not rows:
                 require_known(store, Label.PERSONA, code)
-            frictions = twin.nodes_by_keys(store, Label.FRICTION_POINT, [r["friction"] for r in rows])
-            competitors = twin.nodes_by_keys(store, Label.COMPETITOR,
+            frictions = reads.nodes_by_keys(store, Label.FRICTION_POINT, [r["friction"] for r in rows])
+            competitors = reads.nodes_by_keys(store, Label.COMPETITOR,
                                              [c["competitor"] for r in rows for c in r["competitors"]])
             return rows, frictions, competitors
 

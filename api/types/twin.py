@@ -15,8 +15,8 @@ from api.context import Info
 from api.types.catalog import Channel, Competitor, FrictionPoint, Persona, Touchpoint
 from api.types.pagination import PageInfo, decode_cursor, encode_cursor
 from api.types.scalars import from_ms, to_ms
+from graph.reads import JourneyPageRequest
 from graph.store import Row
-from graph.twin import JourneyPageRequest
 
 
 @strawberry.type(description="A customer showing a persona, with the weight and the interval it holds for.")

@@ -7,7 +7,7 @@ from typing import Any, TypedDict
 from graph.store import GraphStore
 
 
-class CompetitorCount(TypedDict):
+class CompetitorCountRow(TypedDict):
     competitor: str  # competitor code
     count: int
 
@@ -21,7 +21,7 @@ class FrictionImpactRow(TypedDict):
     lift: float | None
     ciLow: float
     ciHigh: float
-    competitors: list[CompetitorCount]
+    competitors: list[CompetitorCountRow]
 
 
 def friction_to_competitors(store: GraphStore, persona: str, window_days: int = 90, since: Any = None,
@@ -49,7 +49,7 @@ def _impact(row: dict[str, Any]) -> FrictionImpactRow:
         ciHigh=float(row["ciHigh"]),
         # the query orders them by count desc, then code; sort again so no engine's collect() order matters
         competitors=sorted(
-            (CompetitorCount(competitor=str(c["competitor"]), count=int(c["count"])) for c in row["competitors"]),
+            (CompetitorCountRow(competitor=str(c["competitor"]), count=int(c["count"])) for c in row["competitors"]),
             key=lambda c: (-c["count"], c["competitor"]),
         ),
     )

@@ -19,7 +19,7 @@ MIN_HITTERS = (1, 2**31 - 1)
 Breakdown = Literal["PERSONA", "CHANNEL"]
 
 
-class FunnelStep(TypedDict):
+class FunnelStepRow(TypedDict):
     step: int  # 1-based
     customers: int  # customers whose best chain reached this step
     fromPrevious: float | None  # customers / customers at the step before (1.0 at step 1)
@@ -27,12 +27,12 @@ class FunnelStep(TypedDict):
     medianMsFromEntry: float | None  # median time from the entry to this step's match (0 at step 1)
 
 
-class FunnelGroup(TypedDict):
+class FunnelGroupRow(TypedDict):
     key: str | None  # persona code or channel code; None = customers who were no persona at entry
-    steps: list[FunnelStep]
+    steps: list[FunnelStepRow]
 
 
-class FunnelDrop(TypedDict):
+class FunnelDropRow(TypedDict):
     step: int  # the step customers dropped after
     friction: str  # friction point code
     hitters: int  # customers who reached the step and hit the friction before the next step (or the window's end)
@@ -44,15 +44,15 @@ class FunnelDrop(TypedDict):
     ciHigh: float
 
 
-class Funnel(TypedDict):
-    steps: list[FunnelStep]
-    groups: list[FunnelGroup]
-    drops: list[FunnelDrop]
+class FunnelAnswer(TypedDict):
+    steps: list[FunnelStepRow]
+    groups: list[FunnelGroupRow]
+    drops: list[FunnelDropRow]
 
 
 def funnel(store: GraphStore, steps: Sequence[Mapping[str, Any]], persona: str | None = None, window_days: int = 14,
            since: Any = None, until: Any = None, breakdown: Breakdown | None = None, min_hitters: int = 1,
-           limit: int = 10) -> Funnel:
+           limit: int = 10) -> FunnelAnswer:
     """The funnel of `steps` (definitions in DESIGN.md "funnel" and the query header).
 
     `since`/`until` are epoch ms, timezone-aware datetimes or RFC 3339 text; None leaves the bound open.
@@ -70,14 +70,14 @@ def funnel(store: GraphStore, steps: Sequence[Mapping[str, Any]], persona: str |
     return shape_funnel(rows, len(matchers), breakdown is not None, in_range("limit", limit, ROWS))
 
 
-def shape_funnel(rows: Sequence[Mapping[str, Any]], n: int, grouped: bool, limit: int) -> Funnel:
+def shape_funnel(rows: Sequence[Mapping[str, Any]], n: int, grouped: bool, limit: int) -> FunnelAnswer:
     """The answer from the query's count rows ({kind, key, step, customers, dropped, medianMs})."""
     counts: dict[tuple[str, str | None], dict[int, Mapping[str, Any]]] = {}
     for row in rows:
         counts.setdefault((str(row["kind"]), row["key"]), {})[int(row["step"])] = row
     groups = sorted({key for kind, key in counts if kind == "group"}, key=lambda k: (k is None, k or ""))
     reach = counts.get(("reach", None), {})
-    drops: list[FunnelDrop] = []
+    drops: list[FunnelDropRow] = []
     for step in range(1, n):
         reached = reach.get(step)
         rows_of_step = [(key, by_step[step]) for (kind, key), by_step in counts.items()
@@ -89,15 +89,15 @@ def shape_funnel(rows: Sequence[Mapping[str, Any]], n: int, grouped: bool, limit
                  for key, r in rows_of_step]
         found.sort(key=lambda d: (-d["droppedHitters"], d["lift"] is None, -(d["lift"] or 0.0), d["friction"]))
         drops += found[:limit]
-    return Funnel(steps=_steps(counts.get(("step", None), {}), n),
-                  groups=[FunnelGroup(key=key, steps=_steps(counts[("group", key)], n)) for key in groups]
-                  if grouped else [],
-                  drops=drops)
+    return FunnelAnswer(steps=_steps(counts.get(("step", None), {}), n),
+                        groups=[FunnelGroupRow(key=key, steps=_steps(counts[("group", key)], n)) for key in groups]
+                        if grouped else [],
+                        drops=drops)
 
 
-def _steps(by_step: Mapping[int, Mapping[str, Any]], n: int) -> list[FunnelStep]:
+def _steps(by_step: Mapping[int, Mapping[str, Any]], n: int) -> list[FunnelStepRow]:
     customers = [int(by_step[k]["customers"]) if k in by_step else 0 for k in range(1, n + 1)]
-    return [FunnelStep(
+    return [FunnelStepRow(
         step=k,
         customers=customers[k - 1],
         fromPrevious=1.0 if k == 1 else rate(customers[k - 1], customers[k - 2]),
@@ -108,9 +108,9 @@ def _steps(by_step: Mapping[int, Mapping[str, Any]], n: int) -> list[FunnelStep]
 
 
 def _drop(step: int, friction: str, hitters: int, dropped_hitters: int, population: int,
-          dropped: int) -> FunnelDrop:
+          dropped: int) -> FunnelDropRow:
     drop_rate = dropped_hitters / hitters
     baseline = rate(dropped - dropped_hitters, population - hitters)
     low, high = wilson_interval(dropped_hitters, hitters)
-    return FunnelDrop(step=step, friction=friction, hitters=hitters, droppedHitters=dropped_hitters,
-                      dropRate=drop_rate, baseline=baseline, lift=lift(drop_rate, baseline), ciLow=low, ciHigh=high)
+    return FunnelDropRow(step=step, friction=friction, hitters=hitters, droppedHitters=dropped_hitters,
+                         dropRate=drop_rate, baseline=baseline, lift=lift(drop_rate, baseline), ciLow=low, ciHigh=high)

@@ -7,25 +7,25 @@ from typing import Any, TypedDict
 from graph.store import GraphStore
 
 
-class FrictionCount(TypedDict):
+class FrictionCountRow(TypedDict):
     friction: str  # friction point code
     count: int
 
 
-class TouchpointExperience(TypedDict):
+class TouchpointExperienceRow(TypedDict):
     touchpoint: str  # touchpoint code
     interactions: int
     customers: int
     avgCsat: float | None
     avgCes: float | None
     negativeShare: float
-    topFrictions: list[FrictionCount]
+    topFrictions: list[FrictionCountRow]
     dropOff: float | None
 
 
 class JourneyStageRow(TypedDict):
     stage: str
-    touchpoints: list[TouchpointExperience]
+    touchpoints: list[TouchpointExperienceRow]
 
 
 def journey_map(store: GraphStore, persona: str, since: Any = None, until: Any = None) -> list[JourneyStageRow]:
@@ -35,15 +35,15 @@ def journey_map(store: GraphStore, persona: str, since: Any = None, until: Any =
             for row in rows]
 
 
-def _touchpoint(t: dict[str, Any]) -> TouchpointExperience:
-    return TouchpointExperience(
+def _touchpoint(t: dict[str, Any]) -> TouchpointExperienceRow:
+    return TouchpointExperienceRow(
         touchpoint=str(t["touchpoint"]),
         interactions=int(t["interactions"]),
         customers=int(t["customers"]),
         avgCsat=_float_or_none(t["avgCsat"]),
         avgCes=_float_or_none(t["avgCes"]),
         negativeShare=float(t["negativeShare"]),
-        topFrictions=[FrictionCount(friction=str(f["friction"]), count=int(f["count"])) for f in t["topFrictions"]],
+        topFrictions=[FrictionCountRow(friction=str(f["friction"]), count=int(f["count"])) for f in t["topFrictions"]],
         dropOff=_float_or_none(t["dropOff"]),
     )
 

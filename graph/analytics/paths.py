@@ -13,13 +13,13 @@ from graph.analytics.steps import PATH_STEPS, ROWS, in_range, step_matcher
 from graph.store import GraphStore
 
 
-class PathSequence(TypedDict):
+class PathSequenceRow(TypedDict):
     steps: list[str]  # touchpoint codes in order
     occurrences: int  # kept paths with exactly these labels
     customers: int  # distinct customers among them
 
 
-class PathTransition(TypedDict):
+class PathTransitionRow(TypedDict):
     source: str  # touchpoint code
     target: str  # touchpoint code of the next event of the same path
     occurrences: int  # once per path that holds the pair
@@ -39,9 +39,9 @@ class DirectlyFollows(TypedDict):
     medianMs: float
 
 
-class JourneyPaths(TypedDict):
-    sequences: list[PathSequence]
-    transitions: list[PathTransition]
+class JourneyPathsAnswer(TypedDict):
+    sequences: list[PathSequenceRow]
+    transitions: list[PathTransitionRow]
     paths: int  # every kept path, also those beyond `limit`
     variants: list[Variant]  # the sequences as variants with their share (the answer before matchers existed)
     edges: list[DirectlyFollows]  # the transitions under their old names
@@ -49,7 +49,7 @@ class JourneyPaths(TypedDict):
 
 def journey_paths(store: GraphStore, persona: str | None = None, limit: int = 10, *,
                   start: Mapping[str, Any] | None = None, end: Mapping[str, Any] | None = None, max_steps: int = 5,
-                  since: Any = None, until: Any = None) -> JourneyPaths:
+                  since: Any = None, until: Any = None) -> JourneyPathsAnswer:
     """The `limit` most frequent paths (most first) and every transition between their steps (most first).
 
     `start`/`end` are step matchers (None = no matcher); `since`/`until` bound the anchor (epoch ms, aware datetimes
@@ -62,20 +62,20 @@ def journey_paths(store: GraphStore, persona: str | None = None, limit: int = 10
     })
     found = {str(r["kind"]): r for r in rows}
     if "sequence" not in found:
-        return JourneyPaths(sequences=[], transitions=[], paths=0, variants=[], edges=[])
+        return JourneyPathsAnswer(sequences=[], transitions=[], paths=0, variants=[], edges=[])
     paths = int(found["sequence"]["total"])
-    sequences = [PathSequence(steps=[str(t) for t in s["steps"]], occurrences=int(s["occurrences"]),
-                              customers=int(s["customers"])) for s in found["sequence"]["rows"]]
-    transitions = [PathTransition(source=str(t["steps"][0]), target=str(t["steps"][1]),
-                                  occurrences=int(t["occurrences"]), medianMs=float(t["medianMs"]))
+    sequences = [PathSequenceRow(steps=[str(t) for t in s["steps"]], occurrences=int(s["occurrences"]),
+                                 customers=int(s["customers"])) for s in found["sequence"]["rows"]]
+    transitions = [PathTransitionRow(source=str(t["steps"][0]), target=str(t["steps"][1]),
+                                     occurrences=int(t["occurrences"]), medianMs=float(t["medianMs"]))
                    for t in (found["transition"]["rows"] if "transition" in found else [])]
     # engines agree on the query's order; sorting again keeps the documented one whatever a collect() does
     sequences.sort(key=lambda s: (-s["occurrences"], s["steps"]))
     transitions.sort(key=lambda t: (-t["occurrences"], t["source"], t["target"]))
-    return JourneyPaths(
+    return JourneyPathsAnswer(
         sequences=sequences, transitions=transitions, paths=paths,
         variants=[Variant(variant=s["steps"], journeys=s["occurrences"], share=s["occurrences"] / paths)
                   for s in sequences],
         edges=[DirectlyFollows(source=t["source"], target=t["target"], count=t["occurrences"],
-                               medianMs=t["medianMs"]) for t in transitions],
+                                     medianMs=t["medianMs"]) for t in transitions],
     )

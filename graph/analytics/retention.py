@@ -14,27 +14,27 @@ Period = Literal["DAY", "WEEK", "MONTH"]
 PERIOD_DAYS: dict[str, int] = {"DAY": 1, "WEEK": 7, "MONTH": 30}  # MONTH: calendar-month cohorts, 30-day periods
 
 
-class RetentionCell(TypedDict):
+class RetentionCellRow(TypedDict):
     n: int  # periods after the cohort's own
     eligible: int  # cohort customers whose period n has ended by asOf
     retained: int  # of them, those with a return event in period n
     rate: float | None  # retained / eligible (None when no one is eligible)
 
 
-class Cohort(TypedDict):
+class CohortRow(TypedDict):
     start: int  # epoch ms: the UTC day, ISO week (Monday) or calendar month the cohort's customers started in
     size: int
-    periods: list[RetentionCell]
+    periods: list[RetentionCellRow]
 
 
-class Retention(TypedDict):
+class RetentionAnswer(TypedDict):
     asOf: int  # epoch ms
-    cohorts: list[Cohort]
+    cohorts: list[CohortRow]
 
 
 def retention(store: GraphStore, cohort_event: Mapping[str, Any], return_event: Mapping[str, Any],
               period: Period = "WEEK", periods: int = 8, since: Any = None, until: Any = None,
-              persona: str | None = None, as_of: Any = None) -> Retention:
+              persona: str | None = None, as_of: Any = None) -> RetentionAnswer:
     """Cohorts by the period of each customer's first cohort event, with eligible and retained counts per period
     (definitions in DESIGN.md "retention" and the query header)."""
     if period not in PERIOD_DAYS:
@@ -46,8 +46,8 @@ def retention(store: GraphStore, cohort_event: Mapping[str, Any], return_event: 
         "asOf": as_of,
     })
     row = rows[0]
-    return Retention(asOf=int(row["asOf"]), cohorts=[Cohort(
+    return RetentionAnswer(asOf=int(row["asOf"]), cohorts=[CohortRow(
         start=int(c["start"]), size=int(c["size"]),
-        periods=[RetentionCell(n=int(p["n"]), eligible=int(p["eligible"]), retained=int(p["retained"]),
-                               rate=rate(int(p["retained"]), int(p["eligible"]))) for p in c["periods"]],
+        periods=[RetentionCellRow(n=int(p["n"]), eligible=int(p["eligible"]), retained=int(p["retained"]),
+                                        rate=rate(int(p["retained"]), int(p["eligible"]))) for p in c["periods"]],
     ) for c in sorted(row["cohorts"], key=lambda c: int(c["start"]))])

@@ -62,12 +62,12 @@ def test_role_matrix(keyed: Api, operation: str, allowed: set[str]) -> None:
 
 
 def test_every_pii_read_is_audited_without_personal_data(keyed: Api, store_settings: Settings) -> None:
+    from graph.keys import identity_key
     from graph.privacy import audit_log, customer_ref
-    from ingest.erasure import subject_key
 
     keyed.data(CUSTOMER, "fe-key")  # pii null: nothing read, nothing audited
     keyed.data(CUSTOMER, "adm-key")
-    ref = customer_ref("sydney", subject_key(store_settings))
+    ref = customer_ref("sydney", identity_key(store_settings))
     reads = [e for e in audit_log(keyed.store, action="pii_read")]
     assert [(e["subject"], e["actor"].split(":")[1]) for e in reads] == [(ref, "admin")]
     assert "sydney" not in str(reads) and "adm-key" not in str(reads)

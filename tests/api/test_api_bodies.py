@@ -13,7 +13,7 @@ from api_client import Api, MakeApi
 
 from graph.settings import ApiLimits, Settings
 from graph.store import GraphStore
-from ingest.stream import EventStream, redis_url_for, run_worker
+from ingest.stream import EventStream, run_worker, stream_redis_url
 
 HOSTILE = {
     "deeply nested": "[" * 100_000 + "]" * 100_000,
@@ -85,7 +85,7 @@ def test_a_stalled_stream_is_a_503_and_the_batch_goes_whole_or_not_at_all(sydney
     batch = [event(f"s{i:04d}", ts=f"2024-04-01T10:{i // 60 % 60:02d}:{i % 60:02d}Z") for i in range(1500)]
     stream = EventStream.connect(sydney, store_settings)
     paused_ms = 1500
-    carrier = redis.Redis.from_url(redis_url_for(sydney, store_settings))
+    carrier = redis.Redis.from_url(stream_redis_url(sydney))
     carrier.execute_command("CLIENT", "PAUSE", paused_ms, "ALL")  # the stream's Redis answers nothing for 1.5 s
     carrier.close()
     started = time.monotonic()

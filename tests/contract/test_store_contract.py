@@ -23,6 +23,24 @@ def test_write_then_read_round_trips_plain_values(store: GraphStore) -> None:
     assert rows == [{"c": {"id": "c1", "created_ts": 1714557600000, "tags": ["a", "b"]}, "ts": 1714557600000}]
 
 
+def test_a_bulk_write_stores_the_same_values_as_a_plain_one(store: GraphStore) -> None:
+    rows = [{"id": "plain", "text": "it's \"quoted\", a \\ backslash, // not a comment, {not: a map}", "n": 3,
+             "x": 0.1, "ok": True, "none": None, "tags": ["a", "b"], "nested": [[1, "two"], []]},
+            {"id": "unicode", "text": "café ☕ 東京", "n": -7, "x": 1e-12, "ok": False, "none": None, "tags": [],
+             "nested": []},
+            {"id": "control", "text": "tab\there, bell\u0007", "n": 0, "x": -2.5, "ok": True, "none": None,
+             "tags": ["\n"], "nested": [[]]}]
+    query = ("UNWIND $rows AS row CREATE (:Customer {id: row.id + $suffix, text: row.text, n: row.n, x: row.x, "
+             "ok: row.ok, none: row.none, tags: row.tags, nested: size(row.nested)})")
+    store.write(query, {"rows": rows, "suffix": ":plain"})
+    store.write(query, {"rows": rows, "suffix": ":bulk"}, bulk=True)
+    stored = {r["c"]["id"]: r["c"] for r in store.read("MATCH (c:Customer) RETURN c")}
+    for row in rows:
+        plain, bulk = stored[row["id"] + ":plain"], stored[row["id"] + ":bulk"]
+        assert {k: v for k, v in bulk.items() if k != "id"} == {k: v for k, v in plain.items() if k != "id"}
+        assert bulk["text"] == row["text"] and bulk["tags"] == row["tags"]
+
+
 def test_read_is_read_only(store: GraphStore) -> None:
     with pytest.raises(QueryError):
         store.read("CREATE (:Customer {id: 'sneaky'})")

@@ -4,6 +4,7 @@ personal data, and (when `node` is present) is valid Neo4j 5 Cypher for the offi
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -105,12 +106,47 @@ def _linter() -> Path:
     return script
 
 
-def test_every_main_query_file_is_valid_neo4j_cypher() -> None:
+def test_every_query_the_project_runs_is_valid_neo4j_cypher() -> None:
+    """The analysts' files as they are, and the twin's own queries as they run (their fragments included)."""
     script = _linter()
     files = sorted(p for p in (ROOT / "cypher").glob("*.cypher") if p.name.count(".") == 1)
+    expanded = LINTER_DIR / "internal"
+    shutil.rmtree(expanded, ignore_errors=True)
+    expanded.mkdir(parents=True)
+    internal = [q for q in cypher.load_all(internal=True) if q.audience == "internal"]
+    assert len(internal) >= 1
+    for query in internal:
+        (expanded / f"{query.name}.cypher").write_text(query.text, encoding="utf-8")
+        files.append(expanded / f"{query.name}.cypher")
     result = subprocess.run(["node", script.name, *map(str, files)], cwd=LINTER_DIR, capture_output=True,
                             text=True, timeout=300)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_stats_count_every_label_and_relationship_type_of_the_ontology() -> None:
+    from graph.ontology import Label, Rel
+
+    nodes, relationships = cypher.load("stats-nodes").text, cypher.load("stats-relationships").text
+    assert [label for label in Label if f"MATCH (n:{label}) RETURN '{label}' AS label" not in nodes] == []
+    assert [rel for rel in Rel if f"MATCH ()-[r:{rel}]->() RETURN '{rel}' AS type" not in relationships] == []
+
+
+def test_every_label_and_relationship_type_in_a_query_file_is_in_the_ontology() -> None:
+    from graph.ontology import Label, Rel
+
+    texts = {q.name: [q.text, *q.variants.values()] for q in cypher.load_all(internal=True)}
+    for f in cypher.fragment_names():
+        texts[f"fragment {f}"] = ["\n".join(text for _, text in cypher.fragment(f).lines)]
+    labels, types = {str(x) for x in Label}, {str(x) for x in Rel}
+    for name, variants in texts.items():
+        for text in variants:
+            code = re.sub(r"'(?:[^'\\]|\\.)*'|//[^\n]*", "", text)
+            for found in re.findall(r"\(\s*\w*\s*((?::\s*\w+\s*)+)", code):
+                for label in re.findall(r"\w+", found):
+                    assert label in labels, f"{name}: label {label} is not in graph/ontology.py"
+            for found in re.findall(r"\[\s*\w*\s*:\s*([A-Z_|: ]+)", code):
+                for rel in re.findall(r"\w+", found):
+                    assert rel in types, f"{name}: relationship type {rel} is not in graph/ontology.py"
 
 
 def test_the_linter_rejects_broken_cypher() -> None:

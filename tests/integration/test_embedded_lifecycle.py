@@ -102,13 +102,13 @@ def test_a_garbled_pid_file_is_replaced(tmp_path: Path) -> None:
 def test_a_grown_append_only_file_is_rewritten_as_a_snapshot_before_stopping(tmp_path: Path) -> None:
     import redis
 
-    from graph.embedded import _compact_if_grown
+    from graph.append_only_file import compact_if_grown
 
     with _store(tmp_path) as store:
         store.write("UNWIND range(1, 2000) AS i CREATE (:Customer {id: 'c' + toString(i)})")
         client = redis.Redis(host="127.0.0.1", port=store.port)  # type: ignore[attr-defined]
         before = client.info("persistence")
-        _compact_if_grown(store.port, grown_bytes=0)  # type: ignore[attr-defined]
+        compact_if_grown(store.port, grown_bytes=0)  # type: ignore[attr-defined]
         after = client.info("persistence")
         client.close()
         assert after["aof_base_size"] > before["aof_base_size"]

@@ -19,7 +19,7 @@ from graph.settings import Settings
 from graph.store import GraphStore, open_store
 from ingest.erasure import erase_everywhere
 from ingest.identity import refs
-from ingest.stream import redis_url_for, stream_key
+from ingest.stream import stream_key, stream_redis_url
 
 KEY = b"test-identity-key"
 
@@ -127,7 +127,7 @@ def test_customers_merged_into_her_are_erased_too(sydney_twin: GraphStore, store
 
 def test_erase_scrubs_the_stream_rejects_and_checkpoints(sydney_twin: GraphStore, store_settings: Settings) -> None:
     stream = stream_key(store_settings.graph_name)
-    redis = Redis.from_url(redis_url_for(sydney_twin, store_settings), decode_responses=True)
+    redis = Redis.from_url(stream_redis_url(sydney_twin), decode_responses=True)
     hers_by_email = {"event_id": "e8", "identities": {"email": " Sydney@Example.com "}, "ts": "2024-04-01T10:00:00Z",
                      "channel": "web", "touchpoint": "checkout", "type": "purchase"}
     hers_by_id = {"event_id": "e9", "customer_id": "sydney", "ts": "2024-04-02T10:00:00Z", "channel": "web",

@@ -1,8 +1,10 @@
 """friction-to-competitors against an independent re-computation in plain Python from the input files.
 
 The oracle below reads customers.jsonl and events.jsonl itself and applies DESIGN.md's definition literally; it
-shares no code with the query. The graph is loaded twice over: by the hand-made test loader (always) and by
-`dtc ingest`'s `ingest.batch.ingest_files` (when that exists), so both the query and ingest are held to the oracle.
+shares no code with the query but the statistics' one home (graph/analytics/stats.py: Wilson, rate, lift, checked
+against published values in tests/unit/test_wilson.py). The graph is loaded twice over: by the hand-made test
+loader (always) and by `dtc ingest`'s `ingest.batch.ingest_files`, so both the query and ingest are held to the
+oracle.
 """
 
 from __future__ import annotations
@@ -19,10 +21,10 @@ import pytest
 from twin_graph import load_twin, read_jsonl
 
 from graph.analytics.friction import friction_to_competitors
+from graph.analytics.stats import lift, rate, wilson_interval
 from graph.settings import Settings
 from graph.store import GraphStore
 
-Z = 1.959964
 DAY_MS = 86_400_000
 
 
@@ -78,14 +80,12 @@ def oracle(customers_path: Path, events_path: Path, persona: str, window_days: i
                 competitors[in_window[0][2]] += 1
         switched = sum(competitors.values())
         n = len(exposed)
-        rate = switched / n
+        switch_rate = switched / n
         unexposed = population - set(exposed)
-        baseline = sum(1 for c in unexposed if c in switches) / len(unexposed) if unexposed else None
-        lift = rate / baseline if baseline else None
-        centre = (rate + Z * Z / (2 * n)) / (1 + Z * Z / n)
-        half = Z * (rate * (1 - rate) / n + Z * Z / (4 * n * n)) ** 0.5 / (1 + Z * Z / n)
-        rows.append({"friction": friction, "exposed": n, "switched": switched, "rate": rate, "baselineRate": baseline,
-                     "lift": lift, "ciLow": max(0.0, centre - half), "ciHigh": min(1.0, centre + half),
+        baseline = rate(sum(1 for c in unexposed if c in switches), len(unexposed))
+        low, high = wilson_interval(switched, n)
+        rows.append({"friction": friction, "exposed": n, "switched": switched, "rate": switch_rate,
+                     "baselineRate": baseline, "lift": lift(switch_rate, baseline), "ciLow": low, "ciHigh": high,
                      "competitors": [{"competitor": k, "count": v}
                                      for k, v in sorted(competitors.items(), key=lambda kv: (-kv[1], kv[0]))]})
     rows = [r for r in rows if r["exposed"] >= min_exposed]

@@ -33,5 +33,6 @@ def test_the_wheel_builds_quietly_with_every_served_file(tmp_path: Path) -> None
                    "api/graphiql/page.html", "api/graphiql/static/graphiql-start.js",
                    "api/graphiql/static/vendor/graphiql/graphiql.min.js",
                    "api/graphiql/static/vendor/graphiql/LICENSE", "api/graphiql/static/vendor/react/LICENSE",
-                   "cypher/friction-to-competitors.cypher", "api/schema.graphql", "graph/py.typed"):
+                   "cypher/friction-to-competitors.cypher", "cypher/internal/ingest-batch.cypher",
+                   "cypher/fragments/link-identities.cypher", "api/schema.graphql", "graph/py.typed"):
         assert served in names, f"{served} is not in the wheel"

@@ -9,13 +9,13 @@ from typing import Any
 import pytest
 from twin_graph import DAY_MS, example_catalog, load_twin, read_jsonl
 
+from graph.analytics.customer_twin import customer_twin
 from graph.analytics.friction import friction_to_competitors
 from graph.analytics.journey_map import journey_map
 from graph.analytics.paths import journey_paths
 from graph.analytics.personas import persona_summaries
 from graph.analytics.relationship import relationship_stages
 from graph.analytics.stakeholders import quadrant, stakeholder_map
-from graph.analytics.twin import customer_twin
 from graph.store import GraphStore
 
 T0 = 1_704_067_200_000  # 2024-01-01T00:00:00Z

@@ -108,13 +108,13 @@ def test_a_posted_event_is_in_the_graph_within_a_second(store: GraphStore, setti
     assert [g["name"] for g in info] in ([GROUP], [GROUP.encode()])
 
 
-def test_a_store_without_redis_names_the_setting(settings: Settings) -> None:
+def test_a_store_without_redis_names_the_setting() -> None:
     from graph.errors import ConfigError
-    from ingest.stream import redis_url_for
+    from ingest.stream import stream_redis_url
 
     class NoRedis:
         def redis_url(self) -> None:
             return None
 
     with pytest.raises(ConfigError, match="DTC_REDIS_URL"):
-        redis_url_for(NoRedis(), dataclasses.replace(settings, redis_url=None))  # type: ignore[arg-type]
+        stream_redis_url(NoRedis())  # type: ignore[arg-type]

@@ -7,12 +7,12 @@ from __future__ import annotations
 import calendar
 from collections import Counter, defaultdict
 from datetime import UTC, datetime, timedelta
-from math import sqrt
 from typing import Any
+
+from graph.analytics.stats import lift, rate, wilson_interval
 
 from .twin import DAY_MS, EPOCH, Customer, Event, Twin
 
-Z = 1.959964
 Matcher = dict[str, str]
 
 
@@ -104,14 +104,11 @@ def funnel(twin: Twin, steps: list[Matcher], persona: str | None = None, window_
             if len(who) < min_hitters:
                 continue
             h, dh = len(who), len(who & dropped)
-            rest = len(reached) - h
             drop_rate = dh / h
-            baseline = (len(dropped) - dh) / rest if rest else None
-            centre = (drop_rate + Z * Z / (2 * h)) / (1 + Z * Z / h)
-            half = Z * sqrt(drop_rate * (1 - drop_rate) / h + Z * Z / (4 * h * h)) / (1 + Z * Z / h)
+            baseline = rate(len(dropped) - dh, len(reached) - h)
+            low, high = wilson_interval(dh, h)
             rows.append({"step": k, "friction": friction, "hitters": h, "droppedHitters": dh, "dropRate": drop_rate,
-                         "baseline": baseline, "lift": drop_rate / baseline if baseline else None,
-                         "ciLow": max(0.0, centre - half), "ciHigh": min(1.0, centre + half)})
+                         "baseline": baseline, "lift": lift(drop_rate, baseline), "ciLow": low, "ciHigh": high})
         rows.sort(key=lambda r: (-r["droppedHitters"], r["lift"] is None, -(r["lift"] or 0.0), r["friction"]))
         drops += rows[:limit]
     return {"steps": steps_of(everyone), "groups": groups, "drops": drops}

@@ -149,3 +149,27 @@ def test_an_event_the_door_accepts_is_read_back_the_same_by_the_worker(obj: dict
         return
     queued = json.dumps(event_to_json(event), ensure_ascii=False).encode("utf-8")  # as the stream entry holds it
     assert validate_event(json.loads(queued)) == (event, [])
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("2024-05-01T10:00:00Z", 1_714_557_600_000),
+    ("2024-05-01t10:00:00z", 1_714_557_600_000),  # RFC 3339 allows lower case t and z
+    ("2024-05-01 12:00:00.5+02:00", 1_714_557_600_500),
+    ("1969-12-31T23:59:59.9995Z", -1),  # sub-milliseconds round toward minus infinity, before 1970 too
+    ("20240501T100000Z", None),  # ISO 8601's basic format is not RFC 3339
+    ("2024-W18-3T10:00Z", None),
+    ("2024-05-01T10:00:00+02", None),
+    ("2024-05-01T10:00:00", None),  # no offset
+])
+def test_an_event_and_a_query_read_a_moment_by_one_rule(text: str, expected: int | None) -> None:
+    """One RFC 3339 parser: an event's ts (ingest) and a query's datetime parameter (cypher) agree on every text."""
+    from cypher import NamedQueryError, Param
+
+    event, errors = validate_event({**GOOD, "ts": text})
+    assert (event.ts if event else None) == expected, errors
+    since = Param("since", "datetime", None, "")
+    if expected is None:
+        with pytest.raises(NamedQueryError, match="is not a valid datetime"):
+            since.coerce(text)
+    else:
+        assert since.coerce(text) == expected

@@ -19,14 +19,8 @@ import pytest
 import yaml
 
 from graph.actions import WIN_BACK_TRIGGER
-from ingest.generator import (
-    SYDNEY_CATALOG,
-    SYDNEY_CUSTOMERS,
-    SYDNEY_EVENTS,
-    demo_catalog,
-    generate,
-    iter_jsonl,
-)
+from ingest.demo_catalog import SYDNEY_CATALOG, SYDNEY_CUSTOMERS, SYDNEY_EVENTS, demo_catalog
+from ingest.generator import generate, iter_jsonl
 
 CONTRACTS = Path(__file__).resolve().parents[3] / "shared" / "contracts"
 CHANNELS = {"web", "mobile_app", "store", "call_center", "email", "social", "chatbot"}

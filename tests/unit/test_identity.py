@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 
 from graph.errors import ConfigError
+from graph.keys import identity_key
 from graph.settings import Settings
-from ingest.identity import IdentityGraph, IdentityRef, anonymous_id, identity_key, normalise, refs, survivor
+from ingest.identity import IdentityGraph, IdentityRef, anonymous_id, normalise, refs, survivor
 
 KEY = b"secret"
 

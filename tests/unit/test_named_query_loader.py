@@ -152,16 +152,93 @@ def test_a_bad_returns_line_is_reported_with_file_and_line(tmp_path: Path, retur
         load("bad", tmp_path)
 
 
-def test_audience_internal_is_read_and_anything_else_refused(tmp_path: Path) -> None:
+def test_internal_queries_live_in_internal_with_the_flag_and_only_there(tmp_path: Path) -> None:
     write(tmp_path, "customers-of-persona", GOOD)
     assert load("customers-of-persona", tmp_path).audience == "analyst"
-    write(tmp_path, "job", GOOD.replace("customers-of-persona", "job")
-          .replace("// mode: read", "// mode: read\n// audience: internal"))
+    (tmp_path / "internal").mkdir()
+    job = GOOD.replace("customers-of-persona", "job").replace("// mode: read", "// mode: read\n// audience: internal")
+    write(tmp_path / "internal", "job", job)
     assert load("job", tmp_path).audience == "internal"
+    assert cypher.names(tmp_path) == ["customers-of-persona"]
+    assert cypher.names(tmp_path, internal=True) == ["customers-of-persona", "job"]
+    write(tmp_path / "internal", "unflagged", GOOD.replace("customers-of-persona", "unflagged"))
+    with pytest.raises(NamedQueryError, match="its header says '// audience: internal'"):
+        load("unflagged", tmp_path)
+    write(tmp_path, "stray", job.replace("name: job", "name: stray"))
+    with pytest.raises(NamedQueryError, match="belongs in internal/stray.cypher"):
+        load("stray", tmp_path)
+    write(tmp_path, "job", job)
+    load.cache_clear()
+    with pytest.raises(NamedQueryError, match="job is defined twice"):
+        load("job", tmp_path)
     write(tmp_path, "odd", GOOD.replace("customers-of-persona", "odd")
           .replace("// mode: read", "// mode: read\n// audience: everyone"))
     with pytest.raises(NamedQueryError, match="audience must be one of analyst, internal"):
         load("odd", tmp_path)
+
+
+RULE = """// fragment: shows-at
+// A customer shows a persona at t when the assignment s has weight > 0 and holds at t.
+// arguments: s, t
+s.weight > 0 AND (s.since IS NULL OR s.since <= t)
+  AND (s.until IS NULL OR t < s.until)
+"""
+INTERNAL = """// name: members
+// Who shows a persona.
+// params:
+//   persona: string
+//   at: int
+// mode: read
+// audience: internal
+MATCH (c:Customer)-[r:SHOWS]->(:Persona {code: $persona}) WHERE
+  // include: shows-at(s=r, t=coalesce($at, timestamp()))
+RETURN c.id AS id
+"""
+
+
+def fragments_in(tmp_path: Path) -> Path:
+    for folder in ("internal", "fragments"):
+        (tmp_path / folder).mkdir(exist_ok=True)
+    (tmp_path / "fragments" / "shows-at.cypher").write_text(RULE)
+    return tmp_path
+
+
+def test_an_internal_query_includes_a_fragment_with_its_arguments_replaced(tmp_path: Path) -> None:
+    write(fragments_in(tmp_path) / "internal", "members", INTERNAL)
+    query = load("members", tmp_path)
+    assert "  r.weight > 0 AND (r.since IS NULL OR r.since <= coalesce($at, timestamp()))\n" \
+           "    AND (r.until IS NULL OR coalesce($at, timestamp()) < r.until)\nRETURN" in query.text
+    assert "include" not in query.text and [p.name for p in query.params] == ["persona", "at"]
+
+
+def test_a_parameter_a_fragment_brings_must_be_declared_and_a_bad_include_is_named(tmp_path: Path) -> None:
+    fragments_in(tmp_path)
+    write(tmp_path / "internal", "members", INTERNAL.replace("//   at: int\n", ""))
+    with pytest.raises(NamedQueryError, match=r"shows-at.cypher:4 \(included at .*members.cypher:8\): \$at is used"):
+        load("members", tmp_path)
+    write(tmp_path / "internal", "wrong", INTERNAL.replace("members", "wrong").replace("s=r, ", ""))
+    with pytest.raises(NamedQueryError, match="fragment shows-at takes s=…, t=…, not t"):
+        load("wrong", tmp_path)
+    write(tmp_path / "internal", "missing", INTERNAL.replace("members", "missing").replace("shows-at(", "shows(")),
+    with pytest.raises(NamedQueryError, match="No fragment 'shows'"):
+        load("missing", tmp_path)
+
+
+def test_a_public_query_cannot_include_but_its_marked_copy_of_a_rule_is_checked(tmp_path: Path) -> None:
+    fragments_in(tmp_path)
+    public = INTERNAL.replace("// audience: internal\n", "")
+    write(tmp_path, "members", public)
+    with pytest.raises(NamedQueryError, match="cannot include fragments"):
+        load("members", tmp_path)
+    copy = public.replace("  // include: shows-at(s=r, t=coalesce($at, timestamp()))",
+                          "  r.weight > 0 AND (r.since IS NULL OR r.since <= $at)  // rule: shows-at(s=r, t=$at)\n"
+                          "  AND (r.until IS NULL OR $at < r.until)")
+    write(tmp_path, "members", copy)
+    assert load("members", tmp_path).name == "members"
+    load.cache_clear()
+    write(tmp_path, "members", copy.replace("r.weight > 0", "coalesce(r.weight, 1.0) > 0"))
+    with pytest.raises(NamedQueryError, match="the copy of rule shows-at here is not its text"):
+        load("members", tmp_path)
 
 
 def test_a_code_parameter_names_the_node_it_refers_to(tmp_path: Path) -> None:

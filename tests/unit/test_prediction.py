@@ -7,7 +7,7 @@ from random import Random
 import pytest
 
 from graph.prediction import (
-    NextStep,
+    PredictedStep,
     blended_distribution,
     next_distribution,
     state_of,
@@ -48,8 +48,8 @@ def test_a_switch_is_a_step_with_a_competitor() -> None:
     assert state_of("product_page", "switch", "glamco") == "switch:glamco"
     assert state_of("product_page", "churn", None) == "churn"
     assert state_of("product_page", "view", None) == "product_page"
-    assert NextStep("switch:glamco", 0.2).competitor == "glamco"
-    assert NextStep("checkout", 0.5).competitor is None
+    assert PredictedStep("switch:glamco", 0.2).competitor == "glamco"
+    assert PredictedStep("checkout", 0.5).competitor is None
 
 
 def test_persona_counts_are_smoothed_towards_everybody() -> None:
@@ -70,7 +70,7 @@ def test_without_persona_data_the_answer_is_everybodys() -> None:
 
 def test_ties_are_broken_by_code_and_k_limits_the_answer() -> None:
     steps = top_steps({"b": 0.25, "a": 0.25, "c": 0.5}, k=2)
-    assert steps == [NextStep("c", 0.5), NextStep("a", 0.25)]
+    assert steps == [PredictedStep("c", 0.5), PredictedStep("a", 0.25)]
 
 
 def _pairs(states: list[str]) -> list[tuple[str, str]]:

@@ -5,6 +5,7 @@
 //   rows: list                 [{hash, model, vector}] with vector a list of floats
 // mode: write
 // audience: internal
+
 UNWIND $rows AS row
 MERGE (e:Embedding {hash: row.hash})
 ON CREATE SET e.model = row.model, e.vector = row.vector

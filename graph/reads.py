@@ -3,33 +3,28 @@
 These are the reads the API's per-request DataLoaders call, so a page of 50 journeys with their interactions,
 touchpoints and frictions costs a constant handful of queries, never one per row. Every function returns a dict
 keyed by the requested keys; a key with nothing in the graph is absent (or maps to an empty list).
-Labels and relationship types come from `graph.ontology`; values only ever travel as parameters.
+Each read is a named query in `cypher/internal/`; values only ever travel as parameters.
 """
 
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from graph.ontology import PII_PREFIX, Label, key_of
+from cypher import now_ms
+from graph.ontology import PII_PREFIX, Label
 from graph.store import GraphStore, Row
 
-_CATALOG_LABELS = frozenset({
-    Label.PERSONA, Label.CHANNEL, Label.TOUCHPOINT, Label.STAGE, Label.FRICTION_POINT, Label.TRIGGER_EVENT,
-    Label.ACTION, Label.COMPETITOR, Label.STAKEHOLDER, Label.PRODUCT, Label.INTERACTION, Label.JOURNEY,
-})
-
-# A SHOWS assignment holds at epoch-ms $at when its weight is positive and $at lies in [since, until).
-_VALID_AT = ("coalesce(s.weight, 1.0) > 0 AND (s.since IS NULL OR s.since <= $at) "
-             "AND (s.until IS NULL OR $at < s.until)")
-
-
-def now_ms() -> int:
-    return int(time.time() * 1000)
-
+# the query that reads nodes of a label by their key (catalog codes, interactions and journeys)
+NODES_BY_KEY: dict[Label, str] = {
+    Label.TOUCHPOINT: "touchpoints-by-key", Label.CHANNEL: "channels-by-key", Label.STAGE: "stages-by-key",
+    Label.FRICTION_POINT: "friction-points-by-key", Label.TRIGGER_EVENT: "trigger-events-by-key",
+    Label.ACTION: "actions-by-key", Label.COMPETITOR: "competitors-by-key", Label.STAKEHOLDER: "stakeholders-by-key",
+    Label.PRODUCT: "products-by-key", Label.PERSONA: "personas-by-key", Label.INTERACTION: "interactions-by-key",
+    Label.JOURNEY: "journeys-by-key",
+}
 
 def _unique(keys: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(keys))
@@ -38,19 +33,16 @@ def _unique(keys: Iterable[str]) -> list[str]:
 # -- catalog and plain nodes --------------------------------------------------------------------------------------
 def nodes_by_keys(store: GraphStore, label: Label, keys: Sequence[str]) -> dict[str, Row]:
     """Catalog nodes (touchpoints, channels, frictions, …) or interactions/journeys by their unique key."""
-    if label not in _CATALOG_LABELS:
+    if label not in NODES_BY_KEY:
         raise ValueError(f"nodes_by_keys does not read {label}; customers go through customers_by_ids.")
-    key = key_of(label)
-    rows = store.read(f"UNWIND $keys AS k MATCH (n:{label.value} {{{key}: k}}) RETURN k, n",
-                      {"keys": _unique(keys)}, name=f"twin-{label.value.lower()}-by-key")
+    rows = store.run(NODES_BY_KEY[label], {"keys": _unique(keys)})
     return {r["k"]: r["n"] for r in rows}
 
 
 # -- customers ----------------------------------------------------------------------------------------------------
 def customers_by_ids(store: GraphStore, ids: Sequence[str]) -> dict[str, Row]:
     """Customers without their personal data (`pii_*` stays out; see `pii_of_customers`), attributes parsed."""
-    rows = store.read(f"UNWIND $ids AS id MATCH (c:{Label.CUSTOMER.value} {{id: id}}) RETURN id, c",
-                      {"ids": _unique(ids)}, name="twin-customers-by-id")
+    rows = store.run("customers-by-id", {"ids": _unique(ids)})
     found: dict[str, Row] = {}
     for row in rows:
         customer = {k: v for k, v in row["c"].items() if not k.startswith(PII_PREFIX)}
@@ -61,8 +53,7 @@ def customers_by_ids(store: GraphStore, ids: Sequence[str]) -> dict[str, Row]:
 
 def pii_of_customers(store: GraphStore, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
     """Each customer's personal data as {field: value} (the `pii_` prefix removed); callers check the role first."""
-    rows = store.read(f"UNWIND $ids AS id MATCH (c:{Label.CUSTOMER.value} {{id: id}}) RETURN id, c",
-                      {"ids": _unique(ids)}, name="twin-pii-by-customer")
+    rows = store.run("customers-by-id", {"ids": _unique(ids)})
     return {r["id"]: {k.removeprefix(PII_PREFIX): v for k, v in r["c"].items() if k.startswith(PII_PREFIX)}
             for r in rows}
 
@@ -80,18 +71,11 @@ class CustomerPage:
 def customers_page(store: GraphStore, *, persona: str | None, at: int | None, first: int | None = None,
                    after: str | None = None, last: int | None = None, before: str | None = None) -> CustomerPage:
     """Customers ordered by id (optionally only those showing `persona` at `at`), a keyset page of them."""
-    at = now_ms() if at is None else at
     if persona is None:
-        match = f"MATCH (c:{Label.CUSTOMER.value}) WHERE c.merged_into IS NULL"
+        rows = store.run("customers-page", {"after": after, "before": before})
     else:
-        match = (f"MATCH (c:{Label.CUSTOMER.value})-[s:SHOWS]->(:{Label.PERSONA.value} {{code: $persona}}) "
-                 f"WHERE c.merged_into IS NULL AND {_VALID_AT}")
-    rows = store.read(
-        match + " WITH DISTINCT c.id AS id ORDER BY id WITH collect(id) AS ids "
-        "WITH ids, size([x IN ids WHERE $after IS NOT NULL AND x <= $after]) AS start, "
-        "size(ids) - size([x IN ids WHERE $before IS NOT NULL AND x >= $before]) AS stop "
-        "RETURN size(ids) AS total, start, stop, ids[start..stop] AS window",
-        {"persona": persona, "at": at, "after": after, "before": before}, name="twin-customers-page")
+        rows = store.run("customers-page-of-persona", {"persona": persona, "at": now_ms() if at is None else at,
+                                                       "after": after, "before": before})
     if not rows:
         return CustomerPage([], 0, False, False)
     total, start, stop, window = rows[0]["total"], rows[0]["start"], rows[0]["stop"], rows[0]["window"] or []
@@ -107,50 +91,32 @@ def personas_by_codes(store: GraphStore, codes: Sequence[str]) -> dict[str, Row]
 
 
 def persona_customer_counts(store: GraphStore, codes: Sequence[str], at: int | None = None) -> dict[str, int]:
-    """How many customers show each persona at `at` (default now): a SHOWS of weight > 0 valid then; customers who
-    refused `analytics` are not counted (as in cypher/persona-summaries, docs/privacy.md)."""
-    rows = store.read(
-        f"UNWIND $codes AS code MATCH (p:{Label.PERSONA.value} {{code: code}}) "
-        f"OPTIONAL MATCH (c:{Label.CUSTOMER.value})-[s:SHOWS]->(p) WHERE c.merged_into IS NULL AND {_VALID_AT} "
-        "AND NOT 'analytics' IN coalesce(c.refused, []) "
-        "RETURN code, count(DISTINCT c) AS customers",
-        {"codes": _unique(codes), "at": now_ms() if at is None else at}, name="twin-persona-customers")
+    """How many customers show each persona at `at` (default now), by the persona rule; customers who refused
+    `analytics` are not counted (as in cypher/persona-summaries, docs/privacy.md)."""
+    rows = store.run("persona-customer-counts", {"codes": _unique(codes), "at": now_ms() if at is None else at})
     return {r["code"]: int(r["customers"]) for r in rows}
 
 
 def all_persona_codes(store: GraphStore) -> list[str]:
-    rows = store.read(f"MATCH (p:{Label.PERSONA.value}) RETURN p.code AS code ORDER BY code", name="twin-personas")
-    return [r["code"] for r in rows]
+    return [r["code"] for r in store.run("persona-codes")]
 
 
 def insights_of_personas(store: GraphStore, codes: Sequence[str]) -> dict[str, list[Row]]:
     """Empathy-map entries per persona, in quadrant then id order."""
-    rows = store.read(
-        f"UNWIND $codes AS code MATCH (:{Label.PERSONA.value} {{code: code}})"
-        f"-[:HAS_INSIGHT]->(i:{Label.INSIGHT.value}) "
-        "RETURN code, i ORDER BY code, i.quadrant, i.id",
-        {"codes": _unique(codes)}, name="twin-insights")
+    rows = store.run("insights-of-personas", {"codes": _unique(codes)})
     return _group(rows, "code", "i")
 
 
 def current_personas(store: GraphStore, customer_ids: Sequence[str], at: int | None = None) -> dict[str, list[Row]]:
-    """The persona assignments valid at `at` (default now) per customer, heaviest first."""
-    rows = store.read(
-        f"UNWIND $ids AS id MATCH (:{Label.CUSTOMER.value} {{id: id}})-[s:SHOWS]->(p:{Label.PERSONA.value}) "
-        f"WHERE {_VALID_AT} "
-        "RETURN id, p.code AS persona, coalesce(s.weight, 1.0) AS weight, s.since AS since, s.until AS until, "
-        "s.source AS source ORDER BY id, weight DESC, persona",
-        {"ids": _unique(customer_ids), "at": now_ms() if at is None else at}, name="twin-current-personas")
+    """The persona assignments valid at `at` (default now, by the persona rule) per customer, heaviest first."""
+    rows = store.run("current-personas", {"ids": _unique(customer_ids), "at": now_ms() if at is None else at})
     return _group(rows, "id")
 
 
 def persona_history(store: GraphStore, customer_ids: Sequence[str]) -> dict[str, list[Row]]:
-    """Every persona assignment per customer, in time order (open `since` first)."""
-    rows = store.read(
-        f"UNWIND $ids AS id MATCH (:{Label.CUSTOMER.value} {{id: id}})-[s:SHOWS]->(p:{Label.PERSONA.value}) "
-        "RETURN id, p.code AS persona, coalesce(s.weight, 1.0) AS weight, s.since AS since, s.until AS until, "
-        "s.source AS source ORDER BY id, coalesce(s.since, -1), persona",
-        {"ids": _unique(customer_ids)}, name="twin-persona-history")
+    """Every persona assignment per customer, in time order (open `since` first); a null weight, which does not
+    count, reads 0."""
+    rows = store.run("persona-history", {"ids": _unique(customer_ids)})
     return _group(rows, "id")
 
 
@@ -179,25 +145,8 @@ def journey_pages(store: GraphStore, customer_ids: Sequence[str], page: JourneyP
     """The same page of journeys for each customer, in one query; `total` is all the customer's journeys."""
     after_ts, after_id = page.after or (None, None)
     before_ts, before_id = page.before or (None, None)
-    # `beyond(x, c)`: x comes after the cursor c in the requested order
-    asc_after = "(x.start_ts > $ats OR (x.start_ts = $ats AND x.id > $aid))"
-    desc_after = "(x.start_ts < $ats OR (x.start_ts = $ats AND x.id < $aid))"
-    asc_before = "(x.start_ts < $bts OR (x.start_ts = $bts AND x.id < $bid))"
-    desc_before = "(x.start_ts > $bts OR (x.start_ts = $bts AND x.id > $bid))"
-    rows = store.read(
-        f"UNWIND $ids AS cid OPTIONAL MATCH (:{Label.CUSTOMER.value} {{id: cid}})-[:TOOK]->(j:{Label.JOURNEY.value}) "
-        "WITH cid, j ORDER BY j.start_ts, j.id "
-        "WITH cid, collect(j) AS asc "
-        "WITH cid, CASE WHEN $newest THEN reverse(asc) ELSE asc END AS js "
-        "WITH cid, js, "
-        f"size([x IN js WHERE $aid IS NOT NULL AND NOT (CASE WHEN $newest THEN {desc_after} ELSE {asc_after} END)]) "
-        "AS start, "
-        f"size(js) - size([x IN js WHERE $bid IS NOT NULL AND NOT (CASE WHEN $newest THEN {desc_before} "
-        f"ELSE {asc_before} END)]) AS stop "
-        "RETURN cid, size(js) AS total, start, stop, js[start..stop] AS window",
-        {"ids": _unique(customer_ids), "newest": page.newest_first, "ats": after_ts, "aid": after_id,
-         "bts": before_ts, "bid": before_id},
-        name="twin-journey-pages")
+    rows = store.run("journey-pages", {"ids": _unique(customer_ids), "newest": page.newest_first, "ats": after_ts,
+                                       "aid": after_id, "bts": before_ts, "bid": before_id})
     pages: dict[str, JourneyPage] = {}
     for row in rows:
         window = [j for j in (row["window"] or []) if j]
@@ -209,48 +158,27 @@ def journey_pages(store: GraphStore, customer_ids: Sequence[str], page: JourneyP
 
 def interactions_of_journeys(store: GraphStore, journey_ids: Sequence[str]) -> dict[str, list[Row]]:
     """Each journey's interactions in journey order (INCLUDES.seq)."""
-    rows = store.read(
-        f"UNWIND $ids AS jid MATCH (:{Label.JOURNEY.value} {{id: jid}})-[r:INCLUDES]->(i:{Label.INTERACTION.value}) "
-        "RETURN jid, i ORDER BY jid, r.seq, i.ts, i.id",
-        {"ids": _unique(journey_ids)}, name="twin-interactions-of-journeys")
+    rows = store.run("interactions-of-journeys", {"ids": _unique(journey_ids)})
     return _group(rows, "jid", "i")
 
 
 # -- what the customer did and gave -------------------------------------------------------------------------------
 def frictions_of_customers(store: GraphStore, customer_ids: Sequence[str]) -> dict[str, list[str]]:
     """The distinct friction codes each customer's interactions hit, in code order."""
-    rows = store.read(
-        f"UNWIND $ids AS id MATCH (:{Label.CUSTOMER.value} {{id: id}})-[:PERFORMED]->(:{Label.INTERACTION.value})"
-        f"-[:HIT]->(f:{Label.FRICTION_POINT.value}) WITH DISTINCT id, f.code AS code "
-        "RETURN id, code ORDER BY id, code",
-        {"ids": _unique(customer_ids)}, name="twin-frictions-of-customers")
+    rows = store.run("frictions-of-customers", {"ids": _unique(customer_ids)})
     return {k: [r["code"] for r in v] for k, v in _group(rows, "id").items()}
 
 
 def switches_of_customers(store: GraphStore, customer_ids: Sequence[str]) -> dict[str, list[Row]]:
     """Each customer's switches to competitors as {competitor, ts, event_id}, in time order."""
-    rows = store.read(
-        f"UNWIND $ids AS id MATCH (:{Label.CUSTOMER.value} {{id: id}})-[s:SWITCHED_TO]->(k:{Label.COMPETITOR.value}) "
-        "RETURN id, k.code AS competitor, s.ts AS ts, s.event_id AS event_id ORDER BY id, ts, event_id",
-        {"ids": _unique(customer_ids)}, name="twin-switches")
+    rows = store.run("switches-of-customers", {"ids": _unique(customer_ids)})
     return _group(rows, "id")
 
 
 def consents_of_customers(store: GraphStore, customer_ids: Sequence[str]) -> dict[str, list[Row]]:
     """Each customer's consent records (every purpose, history kept), newest first per purpose."""
-    rows = store.read(
-        f"UNWIND $ids AS id MATCH (:{Label.CUSTOMER.value} {{id: id}})-[:GAVE]->(k:{Label.CONSENT.value}) "
-        "RETURN id, k ORDER BY id, k.purpose, coalesce(k.ts, 0) DESC",
-        {"ids": _unique(customer_ids)}, name="twin-consents")
+    rows = store.run("consents-of-customers", {"ids": _unique(customer_ids)})
     return _group(rows, "id", "k")
-
-
-def declared_relationship_stages(store: GraphStore, customer_ids: Sequence[str]) -> dict[str, str]:
-    """The relationship stage declared on each customer record (start/forward/backward/stop), where there is one."""
-    rows = store.read(
-        f"UNWIND $ids AS id MATCH (c:{Label.CUSTOMER.value} {{id: id}}) RETURN id, c.relationship_stage AS stage",
-        {"ids": _unique(customer_ids)}, name="twin-relationship-stage")
-    return {r["id"]: r["stage"] for r in rows if r["stage"]}
 
 
 # -- helpers ------------------------------------------------------------------------------------------------------

@@ -1,0 +1,12 @@
+// name: personas-refused-profiling
+// Which of these customers' latest profiling decision as of $at refuses it.
+// params:
+//   ids: list                    customer ids
+//   at: int                      epoch ms
+// mode: read
+// audience: internal
+
+UNWIND $ids AS id MATCH (c:Customer {id: id})-[:GAVE]->(k:Consent) WHERE k.purpose = 'profiling' AND
+  // include: decided-by-at
+// include: latest-decision
+WITH c, granted WHERE granted = false RETURN c.id AS customer

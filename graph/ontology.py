@@ -31,6 +31,18 @@ class Label(StrEnum):
     EMBEDDING = "Embedding"
     AUDIT_ENTRY = "AuditEntry"
     SUPPRESSION = "Suppression"
+    # the live state's counters (docs/graph-model.md "Live state"), one node per key
+    PERSONA_STAT = "PersonaStat"
+    FRICTION_STAT = "FrictionStat"
+    COMPETITOR_STAT = "CompetitorStat"
+    MAP_STAT = "MapStat"
+    MAP_FRICTION_STAT = "MapFrictionStat"
+    CHANNEL_STAT = "ChannelStat"
+    PATH_SCOPE_STAT = "PathScopeStat"
+    PATH_STAT = "PathStat"
+    TRANSITION_STAT = "TransitionStat"
+    GAP_BUCKET = "GapBucket"
+    STATE_REPAIR = "StateRepair"
 
 
 class Rel(StrEnum):
@@ -53,6 +65,8 @@ class Rel(StrEnum):
     OWNS = "OWNS"  # (Stakeholder)->(Touchpoint | FrictionPoint)
     GAVE = "GAVE"  # (Customer)->(Consent)
     EMBEDS = "EMBEDS"  # (Embedding)->(Interaction | Persona | Insight | FrictionPoint)
+    ACTIVE_AS = "ACTIVE_AS"  # (Customer)->(Persona) {first_ts, first_event}: live state
+    EXPOSED_TO = "EXPOSED_TO"  # (Customer)->(FrictionPoint) {persona, first_hit, ..., competitor}: live state
 
 
 STAGES: tuple[str, ...] = ("awareness", "consideration", "purchase", "retention", "advocacy")
@@ -74,10 +88,12 @@ NODE_TYPES: tuple[NodeType, ...] = (
     NodeType(
         Label.CUSTOMER, "id",
         ("id", "relationship_stage", "attributes", "created_ts", "updated_ts", "anonymized", "merged_into",
-         "refused"),
+         "refused", "stage", "stage_reason", "latest_trigger", "latest_outcome", "latest_trigger_ts",
+         "latest_trigger_event"),
         description="A person the organisation serves. `pii_*` properties hold personal data; "
         "`attributes` is a JSON object of non-personal descriptors; `refused` (derived from the Consent history, "
-        "rewritten by every consent writer) lists the purposes whose latest decision refuses them.",
+        "rewritten by every consent writer) lists the purposes whose latest decision refuses them. `stage`, "
+        "`stage_reason` and `latest_*` are live state (docs/graph-model.md).",
     ),
     NodeType(Label.IDENTITY, "key", ("key", "kind", "hash"),
              description="An identifier seen with events: key = kind + ':' + keyed hash of the normalised value."),
@@ -96,7 +112,7 @@ NODE_TYPES: tuple[NodeType, ...] = (
         description="One event (id = event_id). Codes are denormalised beside the relationships so questions "
         "filter without extra hops; `frictions` is the list of friction codes hit.",
     ),
-    NodeType(Label.JOURNEY, "id", ("id", "customer_id", "session_id", "start_ts", "end_ts", "size"),
+    NodeType(Label.JOURNEY, "id", ("id", "customer_id", "session_id", "start_ts", "end_ts", "size", "stage"),
              indexed=("customer_id",)),
     NodeType(Label.FRICTION_POINT, "code", ("code", "name", "description", "touchpoint", "owner", "auto")),
     NodeType(Label.TRIGGER_EVENT, "code", ("code", "name", "description", "auto")),
@@ -114,6 +130,30 @@ NODE_TYPES: tuple[NodeType, ...] = (
              description="A customer id or identity of an erased person that ingest drops from then on: key = a "
              "keyed hash (`customer:…` is the audit trail's customer_ref, `identity:…` a keyed hash of Identity.key), "
              "subject = the erased person's customer_ref. No personal data."),
+    # live state counters: `key` is the JSON text of the identifying properties (docs/graph-model.md "Live state")
+    NodeType(Label.PERSONA_STAT, "key", ("key", "persona", "customers", "switchers")),
+    NodeType(Label.FRICTION_STAT, "key", ("key", "persona", "friction", "exposed", "switched", "exposed_switchers"),
+             indexed=("persona",)),
+    NodeType(Label.COMPETITOR_STAT, "key", ("key", "persona", "friction", "competitor", "customers"),
+             indexed=("persona",)),
+    NodeType(Label.MAP_STAT, "key",
+             ("key", "persona", "stage", "touchpoint", "interactions", "customers", "journeys", "drops", "csat_sum",
+              "csat_count", "ces_sum", "ces_count", "negatives"), indexed=("persona",)),
+    NodeType(Label.MAP_FRICTION_STAT, "key", ("key", "persona", "stage", "touchpoint", "friction", "hits"),
+             indexed=("persona",)),
+    NodeType(Label.CHANNEL_STAT, "key",
+             ("key", "channel", "interactions", "customers", "csat_sum", "csat_count", "ces_sum", "ces_count",
+              "nps_sum", "nps_count", "promoters", "detractors", "negatives", "failures", "friction_hits")),
+    NodeType(Label.PATH_SCOPE_STAT, "key", ("key", "scope", "persona", "journeys")),
+    NodeType(Label.PATH_STAT, "key", ("key", "scope", "persona", "steps", "journeys", "customers"),
+             indexed=("scope",)),
+    NodeType(Label.TRANSITION_STAT, "key",
+             ("key", "scope", "persona", "from_touchpoint", "to_touchpoint", "occurrences", "gap_buckets",
+              "gap_counts"), indexed=("scope",)),
+    NodeType(Label.GAP_BUCKET, "key", ("key", "scope", "from_touchpoint", "to_touchpoint", "bucket", "gaps")),
+    NodeType(Label.STATE_REPAIR, "id", ("id", "customers", "contribution", "ts"),
+             description="A repair of the live state in progress: the old contribution of `customers` to the "
+             "counters (JSON text), finished by the next writer after a crash."),
 )
 
 EMBEDDING_VECTOR_PROPERTY = "vector"

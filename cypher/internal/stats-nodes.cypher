@@ -40,3 +40,25 @@ UNION ALL
 MATCH (n:AuditEntry) RETURN 'AuditEntry' AS label, count(n) AS n
 UNION ALL
 MATCH (n:Suppression) RETURN 'Suppression' AS label, count(n) AS n
+UNION ALL
+MATCH (n:PersonaStat) RETURN 'PersonaStat' AS label, count(n) AS n
+UNION ALL
+MATCH (n:FrictionStat) RETURN 'FrictionStat' AS label, count(n) AS n
+UNION ALL
+MATCH (n:CompetitorStat) RETURN 'CompetitorStat' AS label, count(n) AS n
+UNION ALL
+MATCH (n:MapStat) RETURN 'MapStat' AS label, count(n) AS n
+UNION ALL
+MATCH (n:MapFrictionStat) RETURN 'MapFrictionStat' AS label, count(n) AS n
+UNION ALL
+MATCH (n:ChannelStat) RETURN 'ChannelStat' AS label, count(n) AS n
+UNION ALL
+MATCH (n:PathScopeStat) RETURN 'PathScopeStat' AS label, count(n) AS n
+UNION ALL
+MATCH (n:PathStat) RETURN 'PathStat' AS label, count(n) AS n
+UNION ALL
+MATCH (n:TransitionStat) RETURN 'TransitionStat' AS label, count(n) AS n
+UNION ALL
+MATCH (n:GapBucket) RETURN 'GapBucket' AS label, count(n) AS n
+UNION ALL
+MATCH (n:StateRepair) RETURN 'StateRepair' AS label, count(n) AS n

@@ -40,3 +40,7 @@ UNION ALL
 MATCH ()-[r:GAVE]->() RETURN 'GAVE' AS type, count(r) AS n
 UNION ALL
 MATCH ()-[r:EMBEDS]->() RETURN 'EMBEDS' AS type, count(r) AS n
+UNION ALL
+MATCH ()-[r:ACTIVE_AS]->() RETURN 'ACTIVE_AS' AS type, count(r) AS n
+UNION ALL
+MATCH ()-[r:EXPOSED_TO]->() RETURN 'EXPOSED_TO' AS type, count(r) AS n

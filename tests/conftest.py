@@ -87,6 +87,15 @@ def store_settings(engine: str, embedded_server: EmbeddedServer, tmp_path: Path)
 
 
 @pytest.fixture
+def store_env(store_settings: Settings) -> dict[str, str]:
+    """The variables that point `dtc` at the test's store, for a subprocess's environment or `monkeypatch.setenv`
+    before calling `dtc.cli.main` (Neo4j's credentials are in the environment already, where NEO4J_URI came from)."""
+    env = {"DTC_GRAPH_URL": store_settings.graph_url, "DTC_GRAPH_NAME": store_settings.graph_name,
+           "DTC_STATE_DIR": str(store_settings.state_dir), "DTC_IDENTITY_KEY": store_settings.identity_key or ""}
+    return {**env, "DTC_REDIS_URL": store_settings.redis_url} if store_settings.redis_url else env
+
+
+@pytest.fixture
 def store(store_settings: Settings) -> Iterator[GraphStore]:
     """A real store, empty, schema created: FalkorDB (a graph of its own) or Neo4j (its database emptied)."""
     s = open_store(store_settings)

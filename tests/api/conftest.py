@@ -29,21 +29,21 @@ from ingest.doors import open_doors
 @pytest.fixture
 def sydney(store: GraphStore, store_settings: Settings, examples: Path, tmp_path: Path) -> GraphStore:
     """The Sydney example loaded the way users load data: through the whole ingest path."""
-    settings = replace(store_settings, state_dir_override=str(tmp_path / "state"))
-    report = ingest_files(store, settings, catalog=examples / "catalog.yaml", customers=[examples / "customers.jsonl"],
-                          events=[examples / "events.jsonl"], rejects=tmp_path / "rejects.jsonl")
+    report = ingest_files(store, store_settings, catalog=examples / "catalog.yaml",
+                          customers=[examples / "customers.jsonl"], events=[examples / "events.jsonl"],
+                          rejects=tmp_path / "rejects.jsonl")
     assert report.ingested == 7, report
     store.round_trips = 0
     return store
 
 
 @pytest.fixture
-def make_api(store: GraphStore, store_settings: Settings, tmp_path: Path) -> Iterator[MakeApi]:
+def make_api(store: GraphStore, store_settings: Settings) -> Iterator[MakeApi]:
     """Build an Api over the test's store: `make_api(keys=KEYS, limits=OPEN)`."""
     clients: list[TestClient] = []
 
     def make(keys: dict[str, str] | None = None, limits: ApiLimits = OPEN) -> Api:
-        settings = replace(store_settings, api_keys=keys or {}, state_dir_override=str(tmp_path / "state"))
+        settings = replace(store_settings, api_keys=keys or {})
         client = TestClient(create_app(settings, store, limits, doors=open_doors), base_url="http://localhost")
         client.__enter__()
         clients.append(client)
@@ -73,7 +73,7 @@ def free_port() -> int:
 
 
 @pytest.fixture
-def serve(store_settings: Settings, tmp_path: Path) -> Iterator[Serve]:
+def serve(store_settings: Settings, store_env: dict[str, str]) -> Iterator[Serve]:
     """`serve(**env)`: `dtc serve` in its own process over the test's store, with extra environment such as
     DTC_API_DEADLINE_MS; its base URL. Stopped at the end of the test."""
     processes: list[subprocess.Popen[bytes]] = []
@@ -81,9 +81,7 @@ def serve(store_settings: Settings, tmp_path: Path) -> Iterator[Serve]:
     def start(**env: str) -> str:
         port = free_port()
         url = f"http://127.0.0.1:{port}"
-        environment = {**os.environ, "DTC_GRAPH_NAME": store_settings.graph_name, "DTC_STATE_DIR": str(tmp_path),
-                       "DTC_IDENTITY_KEY": store_settings.identity_key or "",
-                       **({"DTC_REDIS_URL": store_settings.redis_url} if store_settings.redis_url else {}), **env}
+        environment = {**os.environ, **store_env, **env}
         if "DTC_API_KEYS" not in env:
             environment.pop("DTC_API_KEYS", None)
         proc = subprocess.Popen([sys.executable, "-m", "dtc.cli", "--store", store_settings.graph_url, "serve",

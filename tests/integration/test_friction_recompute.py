@@ -164,13 +164,14 @@ def test_friction_to_competitors_equals_the_python_recomputation(store: GraphSto
     assert len(refusing) >= 5, "the generated data should refuse analytics for some customers, so the rule is tested"
 
 
-def test_the_sydney_example_through_the_cli(store: GraphStore, store_settings: Settings, examples: Path,
-                                            capsys: pytest.CaptureFixture[str],
+def test_the_sydney_example_through_the_cli(store: GraphStore, store_settings: Settings, store_env: dict[str, str],
+                                            examples: Path, capsys: pytest.CaptureFixture[str],
                                             monkeypatch: pytest.MonkeyPatch) -> None:
     _load_by_ingest(store, examples, store_settings)
     from dtc.cli import main
 
-    monkeypatch.setenv("DTC_GRAPH_NAME", store_settings.graph_name)  # the CLI reads the graph name from the env
+    for name, value in store_env.items():  # the CLI reads the graph name (and the stream's Redis) from the env
+        monkeypatch.setenv(name, value)
 
     argv = ["--store", store_settings.graph_url, "cypher", "run", "friction-to-competitors",
             "--param", "persona=trend-seeker", "--json"]

@@ -40,15 +40,14 @@ def leaks(text: str) -> list[str]:
     return [p for p in PII if p in text]
 
 
-def test_cli_commands_log_no_personal_data(store_settings: Settings, examples: Path, tmp_path: Path,
-                                           caplog: pytest.LogCaptureFixture, capsys: pytest.CaptureFixture[str],
-                                           monkeypatch: pytest.MonkeyPatch) -> None:
+def test_cli_commands_log_no_personal_data(store_settings: Settings, store_env: dict[str, str], examples: Path,
+                                           tmp_path: Path, caplog: pytest.LogCaptureFixture,
+                                           capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
     customers, events = write_test_data(examples, tmp_path / "in")
-    monkeypatch.setenv("DTC_IDENTITY_KEY", "test-identity-key")
-    monkeypatch.setenv("DTC_STATE_DIR", str(store_settings.state_dir))
+    for name, value in store_env.items():
+        monkeypatch.setenv(name, value)
     caplog.set_level(logging.DEBUG)
     store = ["--debug", "--store", store_settings.graph_url]
-    monkeypatch.setenv("DTC_GRAPH_NAME", store_settings.graph_name)
 
     stderr = ""
     outputs: dict[str, str] = {}

@@ -1,8 +1,10 @@
-"""JSON text as the twin reads it from the network: standard JSON, and nothing that could hurt what handles it next.
+"""JSON text as the twin reads it from the network and from event files: standard JSON, and nothing that could hurt
+what handles it next.
 
-Refused with MalformedJSONError (a reason a person can act on): nesting deeper than MAX_DEPTH, an integer longer than
-Python converts (4,300 digits), a lone surrogate (an escape such as \\ud800 without its pair: no UTF-8 text can hold
-it), and the non-standard NaN, Infinity and numbers too large for a double. Plain syntax errors stay
+Refused with MalformedJSONError (a reason a person can act on, and its reject code in `code`): nesting deeper than
+MAX_DEPTH (`too_deep`), an integer longer than Python converts (4,300 digits) or a number too large for a double
+(`number_too_large`), a lone surrogate (an escape such as \\ud800 without its pair: no UTF-8 text can hold it;
+`invalid_character`), and the non-standard NaN and Infinity (`malformed_json`). Plain syntax errors stay
 json.JSONDecodeError, as from `json.loads`.
 """
 
@@ -21,56 +23,72 @@ _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 class MalformedJSONError(InputError):
-    """JSON text the twin will not read."""
+    """JSON text the twin will not read; `code` is the reject code (ingest.reasons.REJECT_CODES)."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
 
 
-def loads_strict(text: str | bytes) -> Any:
-    """The value of `text` (UTF-8 when bytes), or MalformedJSONError naming what is wrong with it."""
+def loads_strict(text: str | bytes, *, lone_surrogates: bool = False) -> Any:
+    """The value of `text` (UTF-8 when bytes), or MalformedJSONError naming what is wrong with it. With
+    `lone_surrogates`, strings holding one are returned as they are: the caller's validation names the field."""
     if isinstance(text, bytes):
         try:
             text = text.decode("utf-8")
         except UnicodeDecodeError as e:
-            raise MalformedJSONError(f"The body is not UTF-8 (byte {e.start}); send UTF-8 JSON.") from None
+            raise MalformedJSONError("invalid_utf8", f"The body is not UTF-8 (byte {e.start}); send UTF-8 JSON.") \
+                from None
     try:
         value = json.loads(text, parse_constant=_no_constant, parse_float=_finite)
     except RecursionError:
-        raise MalformedJSONError(f"The JSON nests deeper than {MAX_DEPTH} levels; send flatter data.") from None
+        raise MalformedJSONError("too_deep", f"The JSON nests deeper than {MAX_DEPTH} levels; send flatter data.") \
+            from None
     except json.JSONDecodeError:
         raise
     except ValueError as e:  # int() past sys.get_int_max_str_digits()
         if "digits" not in str(e):
-            raise MalformedJSONError(f"The JSON holds a value that cannot be read: {e}") from None
-        raise MalformedJSONError(f"The JSON holds an integer longer than {sys.get_int_max_str_digits():,} digits; "
-                                 "send numbers of ordinary size.") from None
-    _check(value)
+            raise MalformedJSONError("malformed_json", f"The JSON holds a value that cannot be read: {e}") from None
+        raise MalformedJSONError("number_too_large", f"The JSON holds an integer longer than "
+                                 f"{sys.get_int_max_str_digits():,} digits; send numbers of ordinary size.") from None
+    # only text with that many brackets can nest that deep, and only a \u escape (or a text that holds one already)
+    # can make a lone surrogate: most texts skip the walk over every value
+    deep = text.count("[") + text.count("{") > MAX_DEPTH
+    surrogate = not lone_surrogates and ("\\ud" in text or "\\uD" in text
+                                         or (not text.isascii() and _LONE_SURROGATE.search(text) is not None))
+    if deep or surrogate:
+        _check(value, surrogates=not lone_surrogates)
     return value
 
 
 def _no_constant(name: str) -> Any:
-    raise MalformedJSONError(f"The JSON holds {name}, which is not JSON; send a number or null.")
+    raise MalformedJSONError("malformed_json", f"The JSON holds {name}, which is not JSON; send a number or null.")
 
 
 def _finite(literal: str) -> float:
     value = float(literal)
     if not math.isfinite(value):
-        raise MalformedJSONError(f"The JSON holds the number {literal[:40]}, too large for a double; send a smaller "
-                                 "number.")
+        raise MalformedJSONError("number_too_large", f"The JSON holds the number {literal[:40]}, too large for a "
+                                 "double; send a smaller number.")
     return value
 
 
-def _check(value: Any) -> None:
+def _check(value: Any, surrogates: bool) -> None:
     """Depth and lone surrogates, without recursion (the value may be as deep as the decoder allowed)."""
     pending: list[tuple[Any, int]] = [(value, 0)]
     while pending:
         item, depth = pending.pop()
         if isinstance(item, str):
-            _text(item)
+            if surrogates:
+                _text(item)
         elif isinstance(item, dict | list):
             if depth >= MAX_DEPTH:
-                raise MalformedJSONError(f"The JSON nests deeper than {MAX_DEPTH} levels; send flatter data.")
+                raise MalformedJSONError("too_deep", f"The JSON nests deeper than {MAX_DEPTH} levels; send flatter "
+                                         "data.")
             if isinstance(item, dict):
                 for key, inner in item.items():
-                    _text(key)
+                    if surrogates:
+                        _text(key)
                     pending.append((inner, depth + 1))
             else:
                 pending.extend((inner, depth + 1) for inner in item)
@@ -79,5 +97,5 @@ def _check(value: Any) -> None:
 def _text(text: str) -> None:
     found = _LONE_SURROGATE.search(text)
     if found:
-        raise MalformedJSONError(f"The JSON holds a lone surrogate (\\u{ord(found.group()):04x}), which no UTF-8 text "
-                                 "can carry; send the character whole, or remove it.")
+        raise MalformedJSONError("invalid_character", f"The JSON holds a lone surrogate (\\u{ord(found.group()):04x}), "
+                                 "which no UTF-8 text can carry; send the character whole, or remove it.")

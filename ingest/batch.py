@@ -31,9 +31,17 @@ from graph.settings import Settings
 from graph.store import GraphStore
 from ingest.catalog import load_catalog
 from ingest.checkpoint import Checkpoint, Checkpoints
-from ingest.contracts import CustomerRecord, Event, from_csv_row, future_dated, validate_customer, validate_event
+from ingest.contracts import (
+    CustomerRecord,
+    Event,
+    from_csv_row,
+    future_dated,
+    validate_customer,
+    validate_event,
+)
 from ingest.customers import write_customers
 from ingest.lookups import event_exists
+from ingest.reasons import reject_code
 from ingest.sink import Applied, sink_for
 from ingest.sources import STDIN, SourceRow, read_rows
 
@@ -174,10 +182,13 @@ class RejectsFile:
     def write(self, row: SourceRow, errors: Sequence[str]) -> None:
         if self._handle is None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._handle = open(self.path, "a", encoding="utf-8")  # noqa: SIM115 - closed in close()
+            # whatever the row held: JSON escapes control characters, and a lone surrogate (which UTF-8 cannot
+            # carry) is written as its \uXXXX escape, which is how JSON spells it anyway
+            self._handle = open(self.path, "a", encoding="utf-8",  # noqa: SIM115 - closed in close()
+                                errors="backslashreplace")
             self._register()
-        record = {"file": row.source, "line": row.line, "reason": "; ".join(errors), "errors": list(errors),
-                  "text": row.text}
+        record = {"file": row.source, "line": row.line, "code": reject_code(errors[0]) if errors else "",
+                  "reason": "; ".join(errors), "errors": list(errors), "text": row.text}
         if isinstance(row.obj, dict) and isinstance(row.obj.get("event_id"), str):
             record["event_id"] = row.obj["event_id"]
         self._handle.write(json.dumps(record, ensure_ascii=False) + "\n")

@@ -18,7 +18,9 @@ from typing import Any
 
 from cypher.moments import is_rfc3339, rfc3339_ms
 from graph.ontology import EXPERIENCES, RELATIONSHIP_STAGES, STAGES
+from ingest.characters import check_characters
 from ingest.identity import normalise
+from ingest.reasons import reject_reason
 
 OUTCOMES = ("success", "failure", "abandoned")
 NUMBER_FIELDS = {"csat": (1, 5), "ces": (1, 7), "nps": (0, 10), "sentiment": (-1, 1), "value": (None, None)}
@@ -28,7 +30,7 @@ _CURRENCY = re.compile(r"[A-Z]{3}")
 _PII_FIELD = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,63}")
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MS = timedelta(milliseconds=1)
-
+INT64 = (-(2**63), 2**63 - 1)  # the integers the engines store as they are (FalkorDB clamps larger ones silently)
 
 @dataclass(slots=True)
 class Event:
@@ -93,11 +95,12 @@ class CustomerRecord:
 def parse_ts(value: Any, name: str = "ts") -> tuple[int | None, str | None]:
     """(epoch ms, None) for an RFC 3339 date-time with an offset, else (None, reason)."""
     if not isinstance(value, str) or not is_rfc3339(value):
-        return None, f"{name} {_show(value)} is not an RFC 3339 date-time with an offset, e.g. 2024-05-01T10:00:00Z"
+        return None, reject_reason("invalid_ts", f"{name} {_show(value)} is not an RFC 3339 date-time with an "
+                                   "offset, e.g. 2024-05-01T10:00:00Z")
     try:
         return rfc3339_ms(value), None
     except ValueError:
-        return None, f"{name} {_show(value)} is not a real date and time"
+        return None, reject_reason("invalid_ts", f"{name} {_show(value)} is not a real date and time")
 
 
 FUTURE_TOLERANCE_MS = 5 * 60_000  # clocks drift: an event is future-dated only beyond this much ahead of ours
@@ -111,14 +114,15 @@ def future_dated(event: Event, now_ms: int) -> str | None:
         return None
     at = datetime.fromtimestamp(event.ts / 1000, tz=UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
     now = datetime.fromtimestamp(now_ms / 1000, tz=UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
-    return f"{FUTURE_TS}: ts {at} is more than 5 minutes ahead of the clock ({now})"
+    return reject_reason(FUTURE_TS, f"ts {at} is more than 5 minutes ahead of the clock ({now})")
 
 
 def validate_event(obj: Any) -> tuple[Event | None, list[str]]:
     """The normalised event, or None with every reason the object breaks the event contract."""
     if type(obj) is not dict and not isinstance(obj, Mapping):  # the ABC check is slow: most rows are dicts
-        return None, [f"an event must be a JSON object, not {type(obj).__name__}"]
+        return None, [reject_reason("not_an_object", f"an event must be a JSON object, not {type(obj).__name__}")]
     errors: list[str] = []
+    check_characters(obj, errors)
     values: dict[str, Any] = {}
     extra: dict[str, Any] = {}
     for name, raw in obj.items():  # only the fields present are checked: most events carry few of them
@@ -131,15 +135,17 @@ def validate_event(obj: Any) -> tuple[Event | None, list[str]]:
                 values[name] = value
     for name in REQUIRED_EVENT_FIELDS:
         if obj.get(name) is None:
-            errors.append(f"{name} is missing")
+            errors.append(reject_reason("missing_field", f"{name} is missing"))
     identities = values.get("identities")
     if obj.get("customer_id") is None and obj.get("identities") is None:  # null is absent, as for required fields
-        errors.append("customer_id or identities is required")
+        errors.append(reject_reason("missing_field", "customer_id or identities is required"))
     elif "customer_id" not in values and identities and not any(normalise(k, v) for k, v in identities.items()):
-        errors.append(f"identities {_show(dict(identities))} hold no usable identifier (blocked or malformed "
-                      "values such as test@example.com are ignored); add a customer_id or a real identifier")
+        errors.append(reject_reason("no_identifier", f"identities {_show(dict(identities))} hold no usable "
+                                    "identifier (blocked or malformed values such as test@example.com are ignored); "
+                                    "add a customer_id or a real identifier"))
     if values.get("type") == "switch" and obj.get("competitor") is None:
-        errors.append("a 'switch' event needs a competitor (the code of the competitor the customer left for)")
+        errors.append(reject_reason("missing_field", "a 'switch' event needs a competitor (the code of the competitor "
+                                    "the customer left for)"))
     if errors:
         return None, errors
     attributes = values.pop("attributes", None)
@@ -166,7 +172,7 @@ def _check_number(name: str, value: Any, errors: list[str]) -> float | int | Non
     number = _number({name: value}, name, low, high, errors)
     if name == "nps" and number is not None:
         if number != int(number):
-            errors.append(f"nps {_show(value)} must be a whole number 0..10")
+            errors.append(reject_reason("invalid_value", f"nps {_show(value)} must be a whole number 0..10"))
             return None
         return int(number)
     return number
@@ -193,14 +199,15 @@ def _check_identities(name: str, value: Any, errors: list[str]) -> dict[str, str
 def _check_currency(name: str, value: Any, errors: list[str]) -> str | None:
     if isinstance(value, str) and _CURRENCY.fullmatch(value):
         return value
-    errors.append(f"currency {_show(value)} is not a three-letter upper-case code such as EUR")
+    errors.append(reject_reason("invalid_value", f"currency {_show(value)} is not a three-letter upper-case code "
+                                "such as EUR"))
     return None
 
 
 def _check_attributes(name: str, value: Any, errors: list[str]) -> Mapping[str, Any] | None:
     if isinstance(value, Mapping):
         return value
-    errors.append(f"attributes must be an object, not {_show(value)}")
+    errors.append(reject_reason("invalid_type", f"attributes must be an object, not {_show(value)}"))
     return None
 
 
@@ -218,26 +225,28 @@ _FIELD_CHECKS: dict[str, Callable[[str, Any, list[str]], Any]] = {
 def validate_customer(obj: Any) -> tuple[CustomerRecord | None, list[str]]:
     """The normalised customer record, or None with every reason it breaks the customer contract."""
     if not isinstance(obj, Mapping):
-        return None, [f"a customer must be a JSON object, not {type(obj).__name__}"]
+        return None, [reject_reason("not_an_object", f"a customer must be a JSON object, not {type(obj).__name__}")]
     errors: list[str] = []
+    check_characters(obj, errors)
     customer_id = _code(obj, "customer_id", errors, required=True, max_len=MAX_ID)
     identities = _identities(obj.get("identities"), errors, allow_empty=True)
     pii: dict[str, str | int | float | None] = {}
     raw_pii = obj.get("pii")
     if raw_pii is not None:
         if not isinstance(raw_pii, Mapping):
-            errors.append(f"pii must be an object, not {_show(raw_pii)}")
+            errors.append(reject_reason("invalid_type", f"pii must be an object, not {_show(raw_pii)}"))
         else:
             for name, value in raw_pii.items():
                 if not _PII_FIELD.fullmatch(str(name)):
-                    errors.append(f"pii field {_show(name)} must be letters, digits and _ (e.g. name, email)")
+                    errors.append(reject_reason("invalid_value", f"pii field {_show(name)} must be letters, digits "
+                                                "and _ (e.g. name, email)"))
                 elif value is not None and (isinstance(value, bool) or not isinstance(value, str | int | float)):
-                    errors.append(f"pii.{name} must be a string, number or null")
+                    errors.append(reject_reason("invalid_type", f"pii.{name} must be a string, number or null"))
                 else:
                     pii[str(name)] = value
     attributes = obj.get("attributes")
     if attributes is not None and not isinstance(attributes, Mapping):
-        errors.append(f"attributes must be an object, not {_show(attributes)}")
+        errors.append(reject_reason("invalid_type", f"attributes must be an object, not {_show(attributes)}"))
     stage = _choice(obj, "relationship_stage", RELATIONSHIP_STAGES, errors)
     personas = _personas(obj.get("personas"), errors)
     consents = _consents(obj.get("consents"), errors)
@@ -289,7 +298,12 @@ def event_to_json(event: Event) -> dict[str, Any]:
 
 # -- field checks ---------------------------------------------------------------------------------------------
 def _show(value: Any) -> str:
-    text = json.dumps(value, ensure_ascii=False, default=str) if not isinstance(value, str) else repr(value)
+    """`value` as a reason quotes it: short, and escaped so that any report can write it (repr escapes NUL and lone
+    surrogates in text; JSON escapes them inside other values)."""
+    try:
+        text = json.dumps(value, default=str) if not isinstance(value, str) else repr(value)
+    except ValueError:  # an integer past Python's 4,300 digits, or a structure that holds itself
+        text = f"a {type(value).__name__} too large to show"
     return text if len(text) <= 60 else text[:57] + "..."
 
 
@@ -298,17 +312,17 @@ def _code(obj: Mapping[str, Any], name: str, errors: list[str], *, required: boo
     value = obj.get(name)
     if value is None:
         if required:
-            errors.append(f"{name} is missing")
+            errors.append(reject_reason("missing_field", f"{name} is missing"))
         return None
     if isinstance(value, bool) or not isinstance(value, str | int):
-        errors.append(f"{name} must be a string, not {_show(value)}")
+        errors.append(reject_reason("invalid_type", f"{name} must be a string, not {_show(value)}"))
         return None
     text = str(value).strip()
     if not text:
-        errors.append(f"{name} is empty")
+        errors.append(reject_reason("invalid_value", f"{name} is empty"))
         return None
     if len(text) > max_len:
-        errors.append(f"{name} is {len(text)} characters long; the limit is {max_len}")
+        errors.append(reject_reason("too_long", f"{name} is {len(text)} characters long; the limit is {max_len}"))
         return None
     return text
 
@@ -318,10 +332,10 @@ def _text(obj: Mapping[str, Any], name: str, errors: list[str], max_len: int) ->
     if value is None:
         return None
     if not isinstance(value, str):
-        errors.append(f"{name} must be a string, not {_show(value)}")
+        errors.append(reject_reason("invalid_type", f"{name} must be a string, not {_show(value)}"))
         return None
     if len(value) > max_len:
-        errors.append(f"{name} is {len(value)} characters long; the limit is {max_len}")
+        errors.append(reject_reason("too_long", f"{name} is {len(value)} characters long; the limit is {max_len}"))
         return None
     return value if value.strip() else None
 
@@ -331,7 +345,7 @@ def _choice(obj: Mapping[str, Any], name: str, allowed: tuple[str, ...], errors:
     if value is None:
         return None
     if value not in allowed:
-        errors.append(f"{name} {_show(value)} is not one of {', '.join(allowed)}")
+        errors.append(reject_reason("invalid_value", f"{name} {_show(value)} is not one of {', '.join(allowed)}"))
         return None
     return str(value)
 
@@ -341,11 +355,19 @@ def _number(obj: Mapping[str, Any], name: str, low: float | None, high: float | 
     value = obj.get(name)
     if value is None:
         return None
+    if isinstance(value, int) and not isinstance(value, bool) and not INT64[0] <= value <= INT64[1]:
+        digits = math.floor(math.log10(abs(value))) + 1  # str() of a huge integer is slow, or refused
+        errors.append(reject_reason("number_too_large", f"{name} (an integer of about {digits} digits) is outside "
+                                    "the 64-bit integers the store holds; send it as a decimal number (e.g. 1.5e30)"))
+        return None
+    if isinstance(value, float) and math.isinf(value):
+        errors.append(reject_reason("number_too_large", f"{name} {_show(value)} is too large for a double"))
+        return None
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        errors.append(f"{name} {_show(value)} is not a number")
+        errors.append(reject_reason("invalid_type", f"{name} {_show(value)} is not a number"))
         return None
     if low is not None and high is not None and not low <= value <= high:
-        errors.append(f"{name} {_show(value)} is outside {low}..{high}")
+        errors.append(reject_reason("out_of_range", f"{name} {_show(value)} is outside {low}..{high}"))
         return None
     return value
 
@@ -362,15 +384,17 @@ def _identities(value: Any, errors: list[str], *, allow_empty: bool = False) -> 
     if value is None:
         return {}
     if not isinstance(value, Mapping) or (not value and not allow_empty):
-        errors.append("identities must be an object with at least one identifier, e.g. {\"email\": \"…\"}")
+        errors.append(reject_reason("invalid_type", "identities must be an object with at least one identifier, e.g. "
+                                            "{\"email\": \"…\"}"))
         return {}
     found: dict[str, str] = {}
     for kind, raw in value.items():
         if not isinstance(raw, str | int) or isinstance(raw, bool) or not str(raw).strip():
-            errors.append(f"identities.{kind} must be a non-empty string")
+            errors.append(reject_reason("invalid_value", f"identities.{kind} must be a non-empty string"))
             continue
         if not re.fullmatch(r"[a-z][a-z0-9_]{0,31}", str(kind)):
-            errors.append(f"identity kind {_show(kind)} must be a lower-case word such as email or device_id")
+            errors.append(reject_reason("invalid_value", f"identity kind {_show(kind)} must be a lower-case word "
+                                        "such as email or device_id"))
             continue
         found[str(kind)] = str(raw)
     return found
@@ -382,11 +406,11 @@ def _friction(value: Any, errors: list[str]) -> tuple[str, ...]:
     if isinstance(value, str):
         value = [v for v in value.split(";")]
     if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
-        errors.append(f"friction must be a list of friction codes, not {_show(value)}")
+        errors.append(reject_reason("invalid_type", f"friction must be a list of friction codes, not {_show(value)}"))
         return ()
     codes = tuple(v.strip() for v in value)
     if len(set(codes)) != len(codes):
-        errors.append(f"friction lists a code twice: {_show(value)}")
+        errors.append(reject_reason("invalid_value", f"friction lists a code twice: {_show(value)}"))
         return ()
     return codes
 
@@ -395,16 +419,17 @@ def _personas(value: Any, errors: list[str]) -> tuple[PersonaClaim, ...]:
     if value is None:
         return ()
     if not isinstance(value, list):
-        errors.append("personas must be a list of {persona, weight, since, until, source}")
+        errors.append(reject_reason("invalid_type", "personas must be a list of {persona, weight, since, until, "
+                                    "source}"))
         return ()
     claims: list[PersonaClaim] = []
     for n, item in enumerate(value, start=1):
         if not isinstance(item, Mapping) or not isinstance(item.get("persona"), str) or not item["persona"].strip():
-            errors.append(f"personas[{n}] needs a persona code")
+            errors.append(reject_reason("missing_field", f"personas[{n}] needs a persona code"))
             continue
         weight = item.get("weight", 1)
         if isinstance(weight, bool) or not isinstance(weight, int | float) or not 0 <= weight <= 1:
-            errors.append(f"personas[{n}].weight {_show(weight)} is outside 0..1")
+            errors.append(reject_reason("out_of_range", f"personas[{n}].weight {_show(weight)} is outside 0..1"))
             continue
         bounds: dict[str, int | None] = {"since": None, "until": None}
         for bound in bounds:
@@ -422,15 +447,15 @@ def _consents(value: Any, errors: list[str]) -> tuple[ConsentClaim, ...]:
     if value is None:
         return ()
     if not isinstance(value, list):
-        errors.append("consents must be a list of {purpose, granted, ts, source}")
+        errors.append(reject_reason("invalid_type", "consents must be a list of {purpose, granted, ts, source}"))
         return ()
     claims: list[ConsentClaim] = []
     for n, item in enumerate(value, start=1):
         if not isinstance(item, Mapping) or not isinstance(item.get("purpose"), str) or not item["purpose"].strip():
-            errors.append(f"consents[{n}] needs a purpose")
+            errors.append(reject_reason("missing_field", f"consents[{n}] needs a purpose"))
             continue
         if not isinstance(item.get("granted"), bool):
-            errors.append(f"consents[{n}].granted must be true or false")
+            errors.append(reject_reason("invalid_type", f"consents[{n}].granted must be true or false"))
             continue
         ts: int | None = None
         if item.get("ts") is not None:

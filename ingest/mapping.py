@@ -37,6 +37,7 @@ from typing import Any
 from graph.errors import InputError
 from ingest.catalog import load_yaml
 from ingest.contracts import NUMBER_FIELDS
+from ingest.reasons import reject_reason
 from ingest.sources import SourceRow, read_rows
 
 _PIECE = re.compile(r"\{([^{}]+)\}")
@@ -117,7 +118,8 @@ class CsvMapping:
                 try:
                     events = self.map_row(source, row.obj)
                 except InputError as e:
-                    yield SourceRow(row.source, row.line, row.text, None, str(e), row.end)
+                    yield SourceRow(row.source, row.line, row.text, None, reject_reason("mapping_failed", str(e)),
+                                    row.end)
                     continue
                 for event in events:
                     yield SourceRow(row.source, row.line, row.text, event, None, row.end)

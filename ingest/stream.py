@@ -34,6 +34,7 @@ from graph.settings import Settings
 from graph.store import GraphStore
 from graph.strict_json import loads_strict
 from ingest.contracts import Event, event_to_json, validate_event
+from ingest.reasons import malformed_json
 from ingest.sink import sink_for
 from ingest.suppression import Screen
 
@@ -190,7 +191,7 @@ def parse_body(body: bytes, content_type: str) -> list[tuple[Any, str | None]]:
             whole = loads_strict(text)
         except json.JSONDecodeError as e:
             if "\n" not in text:
-                return [(None, f"malformed JSON: {e.msg} at column {e.colno}")]
+                return [(None, malformed_json(e))]
         else:
             return [(item, None) for item in whole] if isinstance(whole, list) else [(whole, None)]
     items: list[tuple[Any, str | None]] = []
@@ -199,7 +200,7 @@ def parse_body(body: bytes, content_type: str) -> list[tuple[Any, str | None]]:
             try:
                 items.append((loads_strict(line), None))
             except json.JSONDecodeError as e:
-                items.append((None, f"malformed JSON: {e.msg} at column {e.colno}"))
+                items.append((None, malformed_json(e)))
     return items
 
 

@@ -113,7 +113,8 @@ def test_bad_rows_go_to_the_rejects_file_and_everything_valid_is_ingested(store:
     assert (report.read, report.ingested, report.rejected, report.exit_code) == (7, 4, 3, 3)
     rejects = [json.loads(line) for line in Path(str(source) + ".rejects.jsonl").read_text().splitlines()]
     assert [(r["line"], r["file"]) for r in rejects] == [(2, str(source)), (4, str(source)), (7, str(source))]
-    assert rejects[1]["reason"] == "csat 9 is outside 1..5" and rejects[1]["event_id"] == "b2"
+    assert rejects[1]["reason"] == "out_of_range: csat 9 is outside 1..5" and rejects[1]["event_id"] == "b2"
+    assert [r["code"] for r in rejects] == ["malformed_json", "out_of_range", "missing_field"]
     assert rejects[0]["text"] == '{"event_id": "b1", "ts": '
     assert counts(store)["Interaction"] == 4
     listed = (tmp_path / "state" / "rejects-files.txt").read_text().split()

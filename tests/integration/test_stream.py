@@ -41,11 +41,11 @@ def test_objects_arrays_and_ndjson_are_validated_and_appended(stream: EventStrea
     assert (one.accepted, one.rejected) == (1, 0)
     many = accept_events(json.dumps([event("b"), event("c", csat=9)]).encode(), "application/json", stream)
     assert (many.accepted, many.rejected) == (1, 1)
-    assert many.errors == [{"row": 2, "event_id": "c", "errors": ["csat 9 is outside 1..5"]}]
+    assert many.errors == [{"row": 2, "event_id": "c", "errors": ["out_of_range: csat 9 is outside 1..5"]}]
     lines = "\n".join([json.dumps(event("d")), "{broken", json.dumps(event("e"))]).encode()
     ndjson = accept_events(lines, "application/x-ndjson", stream)
     assert (ndjson.accepted, ndjson.rejected) == (2, 1)
-    assert ndjson.errors[0]["row"] == 2 and ndjson.errors[0]["errors"][0].startswith("malformed JSON")
+    assert ndjson.errors[0]["row"] == 2 and ndjson.errors[0]["errors"][0].startswith("malformed_json: malformed JSON")
     assert stream.length() == 4
     assert ndjson.to_json() == {"accepted": 2, "rejected": 1, "suppressed": 0, "errors": ndjson.errors}
 

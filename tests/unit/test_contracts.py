@@ -11,7 +11,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ingest.contracts import event_to_json, from_csv_row, validate_customer, validate_event
+from ingest.contracts import (
+    event_to_json,
+    from_csv_row,
+    validate_customer,
+    validate_event,
+)
+from ingest.reasons import REJECT_CODES, reject_code
 
 GOOD: dict[str, Any] = {"event_id": "e1", "customer_id": "c1", "ts": "2024-03-01T18:00:00Z", "channel": "web",
                         "touchpoint": "checkout", "type": "view"}
@@ -149,6 +155,34 @@ def test_an_event_the_door_accepts_is_read_back_the_same_by_the_worker(obj: dict
         return
     queued = json.dumps(event_to_json(event), ensure_ascii=False).encode("utf-8")  # as the stream entry holds it
     assert validate_event(json.loads(queued)) == (event, [])
+
+
+@settings(max_examples=300, deadline=None)
+@given(_raw_events())
+def test_every_reason_starts_with_a_reject_code(obj: dict[str, Any]) -> None:
+    _, errors = validate_event(obj)
+    assert all(reject_code(e) in REJECT_CODES for e in errors), errors
+
+
+def test_every_reject_code_is_documented() -> None:
+    documented = (Path(__file__).resolve().parents[2] / "docs" / "ingest.md").read_text(encoding="utf-8")
+    assert [code for code in REJECT_CODES if f"| `{code}` |" not in documented] == []
+
+
+@pytest.mark.parametrize(("changes", "reason"), [
+    ({"text": "a\x00b"}, "invalid_character: text holds a NUL character (U+0000) at character 2"),
+    ({"attributes": {"note": ["ok", "x\udfff"]}}, "invalid_character: attributes.note[1] holds a lone surrogate"),
+    ({"identities": {"em\x00ail": "a@b.org"}}, "invalid_character: the name 'em\\x00ail' of a field of identities"),
+    ({"value": 2**63}, "number_too_large: value (an integer of about 19 digits) is outside the 64-bit integers"),
+    ({"value": float("inf")}, "number_too_large: value Infinity is too large for a double"),
+])
+def test_what_the_store_cannot_hold_is_refused_naming_the_field(changes: dict[str, Any], reason: str) -> None:
+    found = reasons(**changes)
+    assert any(r.startswith(reason) for r in found), found
+
+
+def test_the_largest_64_bit_integers_are_values() -> None:
+    assert reasons(value=2**63 - 1) == [] and reasons(value=-(2**63)) == []
 
 
 @pytest.mark.parametrize(("text", "expected"), [

@@ -179,7 +179,7 @@ class RejectsFile:
         with open(self.path, "r+b") as f:
             f.truncate(keep_bytes)
 
-    def write(self, row: SourceRow, errors: Sequence[str]) -> None:
+    def write(self, row: SourceRow, errors: Sequence[str], event_id: str | None = None) -> None:
         if self._handle is None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             # whatever the row held: JSON escapes control characters, and a lone surrogate (which UTF-8 cannot
@@ -189,8 +189,10 @@ class RejectsFile:
             self._register()
         record = {"file": row.source, "line": row.line, "code": reject_code(errors[0]) if errors else "",
                   "reason": "; ".join(errors), "errors": list(errors), "text": row.text}
-        if isinstance(row.obj, dict) and isinstance(row.obj.get("event_id"), str):
-            record["event_id"] = row.obj["event_id"]
+        if event_id is None and isinstance(row.obj, dict) and isinstance(row.obj.get("event_id"), str):
+            event_id = row.obj["event_id"]
+        if event_id is not None:
+            record["event_id"] = event_id
         self._handle.write(json.dumps(record, ensure_ascii=False) + "\n")
 
     def size(self) -> int:
@@ -227,10 +229,19 @@ class Chunk:
     end: int
     line: int
     events: list[Event] = field(default_factory=list)
+    sources: list[tuple[int, str]] = field(default_factory=list)  # (line, text) of each event's row, for rejects
     rejected: list[tuple[SourceRow, list[str]]] = field(default_factory=list)
     read: int = 0
     future: int = 0
     last: bool = False
+    source: str = ""
+
+    def refused_rows(self, refused: Sequence[tuple[Event, str]]) -> Iterator[tuple[SourceRow, str, str]]:
+        """The rows of the events the store refused to write (Applied.refused), with the reason and event id."""
+        where = {id(event): n for n, event in enumerate(self.events)} if refused else {}
+        for event, reason in refused:
+            line, text = self.sources[where[id(event)]] if id(event) in where else (self.line, "")
+            yield SourceRow(self.source, line, text, None, reason, self.end), reason, event.event_id
 
 
 def prefetch(items: Iterator[T], depth: int = PREFETCH) -> Iterator[T]:
@@ -371,14 +382,17 @@ class IngestJob:
         chunks = prefetch(self._chunks(source, *start))
         # pipelined: the sink plans the next chunk while the store writes this one; a chunk comes back committed
         for chunk, applied in self.sink.apply_batches((chunk, chunk.events) for chunk in chunks):
+            rejected = len(chunk.rejected) + len(applied.refused)
             counts["read"] += chunk.read
-            counts["rejected"] += len(chunk.rejected)
+            counts["rejected"] += rejected
             counts["future"] += chunk.future
             self.report.read += chunk.read
-            self.report.rejected += len(chunk.rejected)
+            self.report.rejected += rejected
             self.report.future += chunk.future
             for row, errors in chunk.rejected:  # only now: the checkpoint below vouches for these lines
                 rejects.write(row, errors)
+            for row, reason, event_id in chunk.refused_rows(applied.refused):
+                rejects.write(row, [reason], event_id=event_id)
             self._count(applied)
             if checkpoint is not None:  # the graph write committed: the rows up to chunk.end are done
                 checkpoint.offset, checkpoint.line, checkpoint.done = chunk.end, chunk.line, chunk.last
@@ -392,11 +406,11 @@ class IngestJob:
 
     def _chunks(self, source: str, offset: int, line: int) -> Iterator[Chunk]:
         """Validated batches of the file from `offset`, cut between input rows only; the last one has last=True."""
-        chunk = Chunk(end=offset, line=line)
+        chunk = Chunk(end=offset, line=line, source=source)
         for row in self._read_rows(source, offset, line):
             if row.end != chunk.end and len(chunk.events) >= self.batch_size:
                 yield chunk
-                chunk = Chunk(end=chunk.end, line=chunk.line)
+                chunk = Chunk(end=chunk.end, line=chunk.line, source=source)
             chunk.end, chunk.line = row.end, row.line + 1 + row.text.count("\n")
             chunk.read += 1
             event, errors = validate_event(row.obj) if row.error is None else (None, [row.error])
@@ -409,6 +423,7 @@ class IngestJob:
                 chunk.rejected.append((row, errors))
             else:
                 chunk.events.append(event)
+                chunk.sources.append((row.line, row.text))
         chunk.last = True
         yield chunk
 

@@ -242,6 +242,10 @@ def validate_customer(obj: Any) -> tuple[CustomerRecord | None, list[str]]:
                                                 "and _ (e.g. name, email)"))
                 elif value is not None and (isinstance(value, bool) or not isinstance(value, str | int | float)):
                     errors.append(reject_reason("invalid_type", f"pii.{name} must be a string, number or null"))
+                elif isinstance(value, int | float):
+                    number = _number({f"pii.{name}": value}, f"pii.{name}", None, None, errors)
+                    if number is not None:
+                        pii[str(name)] = number
                 else:
                     pii[str(name)] = value
     attributes = obj.get("attributes")

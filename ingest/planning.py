@@ -61,6 +61,7 @@ class Applied:
     journeys: int = 0  # journeys created minus journeys merged away
     merges: int = 0
     interactions: list[dict[str, Any]] = field(default_factory=list)  # summaries of the new interactions
+    refused: list[tuple[Event, str]] = field(default_factory=list)  # events the store would not write, with why
 
 
 @dataclass

@@ -6,6 +6,10 @@ relationships, INCLUDES and NEXT. A query is atomic on both engines, so a job ki
 exactly as after the previous batch, and the re-run converges. Only catalog codes (idempotent MERGE) and identity
 merges are separate queries. Writers of one graph take turns through the writers' lock (`graph.writer_lock`).
 
+A write the store refuses for what it holds (not for being unreachable) is split in halves until the events it
+refuses alone are found (`EventSink._isolate`): they come back in `Applied.refused` with the reason `store_refused`,
+and every other event of the batch is written. A batch is never lost whole.
+
 A batch job pipelines (`apply_batches`): a writer thread writes batch k while batch k+1 is planned; what planning
 k+1 must read (customers and track tails the caches lack) is read before write k starts, since a read waits behind
 a write in flight, and a plan that needs what write k changes (identities, late events) waits for it.
@@ -15,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import fields
 from typing import TypeVar
 
 from cypher import DAY_MS, now_ms
@@ -25,11 +30,16 @@ from graph.store import GraphStore
 from graph.writer_lock import WriterLock, writer_lock
 from ingest.contracts import Event
 from ingest.planning import Applied, BatchPlanner, Duplicates, Planned, StaleCache
+from ingest.reasons import reject_reason
 from ingest.suppression import Screen
 
 __all__ = ["Applied", "EventSink", "sink_for"]
 T = TypeVar("T")
 _GUARD_FAILED = ("division by zero", "/ by zero")
+# a write refused for what it holds: the engine rejected the query, or the client could not encode a value
+_REFUSED = (QueryError, ValueError, TypeError, OverflowError)
+# refusals that are about the store, not the data (Redis error prefixes): every write would meet them
+_STORE_WIDE = ("oom ", "readonly", "misconf", "noperm", "loading", "busy", "noscript", "masterdown")
 _DUPLICATE = ("unique constraint violation", "already exists with label")
 
 
@@ -39,6 +49,18 @@ class _WriteFailed(Exception):
 
 def _nothing() -> None:
     pass
+
+
+def _store_wide(error: Exception) -> bool:
+    text = str(error).lower().removeprefix("falkordb rejected the query: ")
+    return isinstance(error, QueryError) and text.startswith(_STORE_WIDE)
+
+
+def _add(total: Applied, part: Applied) -> None:
+    """Add what `part` changed to `total` (counts add up, lists extend)."""
+    for f in fields(Applied):
+        mine, theirs = getattr(total, f.name), getattr(part, f.name)
+        setattr(total, f.name, mine + theirs)
 
 
 def sink_for(store: GraphStore, settings: Settings, journey_gap_days: float | None = None) -> EventSink:
@@ -73,7 +95,11 @@ class EventSink:
         with self.lock.hold() as others_wrote:
             if others_wrote:
                 self.forget()
-            return self._commit(self._plan_now(events, summaries=True))
+            planned = self._plan_now(events, summaries=True)
+            try:
+                return self._commit(planned)
+            except _REFUSED as e:
+                return self._isolate(events, e, summaries=True)
 
     def apply_batches(self, batches: Iterable[tuple[T, Sequence[Event]]]) -> Iterator[tuple[T, Applied]]:
         """Apply batches in order, yielding each with what it changed once its write committed.
@@ -145,6 +171,8 @@ class EventSink:
         except (StaleCache, Duplicates):
             self.forget()
             return self._commit(self.planner.plan(events, careful=True, summaries=False)), True
+        except _REFUSED as e:
+            return self._isolate(events, e, summaries=False), True
 
     def _plan_now(self, events: Sequence[Event], summaries: bool) -> Planned:
         """Plan with nothing in flight: from the caches, else (when the plan met a duplicate) carefully."""
@@ -167,6 +195,36 @@ class EventSink:
                     raise Duplicates("The batch holds events already in the graph.") from e
                 raise
         return planned.applied
+
+    def _isolate(self, events: Sequence[Event], error: Exception, summaries: bool) -> Applied:
+        """Apply `events` after the store refused to write them all (`error`): each half is applied on its own, and
+        halved again while refused, so only the events it refuses alone are left out (`Applied.refused`). When it
+        refuses every one of several, or says the refusal is not about the data, `error` is raised: the store is
+        failing, not the rows."""
+        if _store_wide(error):
+            raise error
+        self.forget()  # the failed plan updated the caches as if it had been written
+        if len(events) == 1:
+            return Applied(refused=[(events[0], reject_reason("store_refused", f"the store would not write this "
+                                                               f"event: {error}"))])
+        done = Applied()
+        for half in (events[: len(events) // 2], events[len(events) // 2:]):
+            try:
+                part = self._apply_now(half, summaries)
+            except _REFUSED as e:
+                part = self._isolate(half, e, summaries)
+            _add(done, part)
+        if len(done.refused) == len(events):
+            raise error
+        return done
+
+    def _apply_now(self, events: Sequence[Event], summaries: bool) -> Applied:
+        """Plan and write with nothing in flight; a write that fails its check is planned again carefully."""
+        try:
+            return self._commit(self._plan_now(events, summaries))
+        except (StaleCache, Duplicates):
+            self.forget()
+            return self._commit(self.planner.plan(events, careful=True, summaries=summaries))
 
     def relink(self, customer_ids: Iterable[str]) -> Applied:
         """Recompute these customers' journeys from their whole history: after an identity merge made outside the

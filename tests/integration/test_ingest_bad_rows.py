@@ -8,8 +8,11 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
 from dtc_process import run_dtc
 
+from graph.errors import QueryError
+from graph.fingerprint import fingerprint
 from graph.settings import Settings
 from graph.store import GraphStore
 from ingest.batch import ingest_files
@@ -116,3 +119,48 @@ def test_the_rejects_file_is_written_whatever_the_row_held(store: GraphStore, st
     assert (report.ingested, report.rejected, report.exit_code) == (1, 1, 3)
     [reject] = rejects_of(Path(f"{source}.rejects.jsonl"))
     assert reject["text"] == held and reject["code"] == "invalid_character"
+
+
+def test_a_write_the_store_refuses_is_split_until_the_rows_it_refuses_alone_are_found(
+        store: GraphStore, store_settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Should validation ever let through a row the store cannot write (here the NUL rule is switched off, so the
+    real FalkorDB parser meets the NUL), the refused batch is halved until the rows refused alone are found: they go
+    to the rejects file as store_refused, and every other row is written, linked as in a run without them."""
+    def at(n: int) -> str:
+        return f"2024-05-01T10:{n // 60:02d}:{n % 60:02d}Z"
+
+    lines = [line(f"e{n}", customer_id=f"c{n % 3}", ts=at(n), text="x\x00y" if n in (7, 31) else f"t{n}")
+             for n in range(40)]
+    good = tmp_path / "good.jsonl"
+    good.write_text("".join(text + "\n" for n, text in enumerate(lines) if n not in (7, 31)))
+    ingest_files(store, store_settings, events=[good], batch_size=16)
+    clean = fingerprint(store)
+    store.clear()
+    source = tmp_path / "events.jsonl"
+    source.write_text("".join(text + "\n" for text in lines))
+    monkeypatch.setattr("ingest.contracts.check_characters", lambda obj, errors: None)
+
+    report = ingest_files(store, store_settings, events=[source], batch_size=16)
+
+    assert (report.read, report.ingested, report.rejected, report.exit_code) == (40, 38, 2, 3)
+    rejects = rejects_of(Path(f"{source}.rejects.jsonl"))
+    assert [(r["line"], r["code"], r["event_id"]) for r in rejects] == [(8, "store_refused", "e7"),
+                                                                         (32, "store_refused", "e31")]
+    assert rejects[0]["text"] == lines[7] and "FalkorDB rejected the query" in rejects[0]["reason"]
+    assert interaction_ids(store) == sorted(f"e{n}" for n in range(40) if n not in (7, 31))
+    assert fingerprint(store) == clean
+
+
+def test_a_store_that_refuses_every_write_fails_the_job_instead_of_rejecting_its_rows(
+        store: GraphStore, store_settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    source = tmp_path / "events.jsonl"
+    source.write_text("".join(line(f"e{n}", customer_id=f"c{n}") + "\n" for n in range(6)))
+    refusal = "FalkorDB rejected the query: OOM command not allowed when used memory > 'maxmemory'."
+
+    def full(*args: Any, **kwargs: Any) -> Any:
+        raise QueryError(refusal)
+
+    monkeypatch.setattr(store, "run", full)
+    with pytest.raises(QueryError, match="OOM command not allowed"):
+        ingest_files(store, store_settings, events=[source])
+    assert not Path(f"{source}.rejects.jsonl").exists()

@@ -181,6 +181,11 @@ def test_what_the_store_cannot_hold_is_refused_naming_the_field(changes: dict[st
     assert any(r.startswith(reason) for r in found), found
 
 
+def test_personal_data_numbers_must_fit_the_store_too() -> None:
+    _, errors = validate_customer({"customer_id": "c1", "pii": {"age": 10**30, "name": "Ann\x00"}})
+    assert sorted(e.split(":")[0] for e in errors) == ["invalid_character", "number_too_large"], errors
+
+
 def test_the_largest_64_bit_integers_are_values() -> None:
     assert reasons(value=2**63 - 1) == [] and reasons(value=-(2**63)) == []
 

@@ -31,7 +31,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE))
 
-from api import free_port, wait_until_ready  # noqa: E402  (bench/api.py)
+from api import start_serve, stop_serve  # noqa: E402  (bench/api.py)
 from graph.embedded import start_or_attach  # noqa: E402
 from graph.falkordb_store import FalkorDBStore  # noqa: E402
 from graph.settings import Settings  # noqa: E402
@@ -322,15 +322,11 @@ def main() -> int:
             started = time.perf_counter()
             duck_load(con, data)
             print(f"DuckDB loaded the files in {time.perf_counter() - started:.1f} s (not timed below)")
-            port = free_port()
             env = {**os.environ, "DTC_GRAPH_NAME": "bench", "DTC_API_RATE": "0", "DTC_STATE_DIR": str(root),
                    "HF_HUB_OFFLINE": "1", "DTC_IDENTITY_KEY": "bench-identity-key",
                    "DTC_API_DEADLINE_MS": str(args.deadline_ms)}
             env.pop("DTC_API_KEYS", None)
-            serve = subprocess.Popen([sys.executable, "-m", "dtc.cli", "--store", f"falkordb://127.0.0.1:{server.port}",
-                                      "serve", "--port", str(port)], env=env, cwd=HERE.parent)
-            url = f"http://127.0.0.1:{port}"
-            wait_until_ready(url, serve)
+            serve, url = start_serve(server.port, env)
             print(f"\n{interactions:,} interactions in the twin\n")
             print("| question | case | twin GraphQL median ms | DuckDB median ms | ratio | within 10 s "
                   "| answers equal |")
@@ -369,8 +365,7 @@ def main() -> int:
             return 1 if failures else 0
         finally:
             if serve is not None:
-                serve.terminate()
-                serve.wait(timeout=30)
+                stop_serve(serve)
             store.close()
             server.release()
 

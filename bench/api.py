@@ -128,7 +128,6 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="dtc-bench-api-") as tmp:
         server = start_or_attach(Path(tmp) / "db")
         store = FalkorDBStore(server.url, "127.0.0.1", server.port, "bench")
-        port = free_port()
         env = {**os.environ, "DTC_GRAPH_NAME": "bench", "DTC_API_RATE": "0", "DTC_STATE_DIR": tmp,
                "HF_HUB_OFFLINE": "1"}
         env.pop("DTC_API_KEYS", None)
@@ -137,10 +136,7 @@ def main() -> int:
             store.ensure_schema()
             written, seconds = load(store, n_customers, args.per_customer, args.seed)
             print(f"loaded {written:,} interactions for {n_customers:,} customers in {seconds:.0f} s")
-            serve = subprocess.Popen([sys.executable, "-m", "dtc.cli", "--store", f"falkordb://127.0.0.1:{server.port}",
-                                      "serve", "--port", str(port)], env=env, cwd=HERE.parent)
-            url = f"http://127.0.0.1:{port}"
-            wait_until_ready(url, serve)
+            serve, url = start_serve(server.port, env)
             ids = [r["id"] for r in store.read("MATCH (c:Customer) RETURN c.id AS id LIMIT 5000")]
             rng = random.Random(args.seed)
 
@@ -172,11 +168,29 @@ def main() -> int:
             print(f"| frictionToCompetitors(persona) | {d_fric:.1f} | {a_fric:.1f} | {a_fric / d_fric:.2f}x |")
         finally:
             if serve is not None:
-                serve.terminate()
-                serve.wait(timeout=30)
+                stop_serve(serve)
             store.close()
             server.release()
     return 0
+
+
+def start_serve(store_port: int, env: dict[str, str]) -> tuple[subprocess.Popen[bytes], str]:
+    """`dtc serve` on a free port against the FalkorDB server on `store_port`, once ready, and its URL."""
+    port = free_port()
+    serve = subprocess.Popen([sys.executable, "-m", "dtc.cli", "--store", f"falkordb://127.0.0.1:{store_port}",
+                              "serve", "--port", str(port)], env=env, cwd=HERE.parent)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_ready(url, serve)
+    except BaseException:
+        stop_serve(serve)
+        raise
+    return serve, url
+
+
+def stop_serve(serve: subprocess.Popen[bytes]) -> None:
+    serve.terminate()
+    serve.wait(timeout=30)
 
 
 def wait_until_ready(url: str, serve: subprocess.Popen[bytes]) -> None:

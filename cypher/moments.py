@@ -24,6 +24,17 @@ def now_ms() -> int:
     return time.time_ns() // 1_000_000
 
 
+def from_epoch_ms(ms: int) -> datetime:
+    """The aware UTC datetime of epoch milliseconds, in integer arithmetic (exact to the millisecond)."""
+    return _EPOCH + timedelta(milliseconds=int(ms))
+
+
+def rfc3339(ms: int, timespec: str = "milliseconds") -> str:
+    """Epoch milliseconds written as RFC 3339 in UTC, e.g. `2024-05-01T10:00:00.000Z`: the one way moments leave the
+    twin as text (exports, files, messages)."""
+    return from_epoch_ms(ms).isoformat(timespec=timespec).replace("+00:00", "Z")
+
+
 def to_epoch_ms(value: Any) -> int:
     """Epoch milliseconds from an int/float (taken as ms), a datetime, or an RFC 3339 string with an offset.
 

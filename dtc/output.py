@@ -21,8 +21,9 @@ import shutil
 import sys
 import textwrap
 from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime
 from typing import Any, TextIO
+
+from cypher.moments import from_epoch_ms, rfc3339
 
 TABLE, JSON, CSV = "table", "json", "csv"
 MAX_COLUMN_WIDTH = 60  # wider cells wrap onto more lines
@@ -127,10 +128,8 @@ def _flat(value: Any, path: str, returns: Returns) -> str:
 
 def scalar_text(value: Any, declared: str | None = None) -> str:
     """One value as a person reads it: dates for declared datetimes, rounded floats, `true`/`false`, blank null."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
+    if value is None or isinstance(value, bool):
+        return _null_or_bool(value)
     if declared == "datetime" and _is_number(value):
         return as_date(int(value))
     if declared == "duration" and _is_number(value):
@@ -149,7 +148,7 @@ def rounded(value: float) -> str:
 
 def as_date(epoch_ms: int) -> str:
     """`2024-03-09 11:00` in UTC; a whole day is just `2024-03-09`, seconds only when there are some."""
-    moment = datetime.fromtimestamp(epoch_ms / 1000, tz=UTC)
+    moment = from_epoch_ms(epoch_ms)
     if (moment.hour, moment.minute, moment.second, moment.microsecond) == (0, 0, 0, 0):
         return moment.strftime("%Y-%m-%d")
     return moment.strftime("%Y-%m-%d %H:%M:%S" if moment.second else "%Y-%m-%d %H:%M")
@@ -218,15 +217,17 @@ def write_csv(rows: Sequence[Row], returns: Returns, out: TextIO) -> None:
 
 
 def _csv_cell(value: Any, declared: str | None) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
+    if value is None or isinstance(value, bool):
+        return _null_or_bool(value)
     if declared == "datetime" and _is_number(value):
-        moment = datetime.fromtimestamp(int(value) / 1000, tz=UTC)
-        return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+        return rfc3339(int(value))
     if isinstance(value, Mapping | list | tuple):
         return json.dumps(value, ensure_ascii=False, default=str)
     if isinstance(value, float):
         return repr(value)
     return str(value)
+
+
+def _null_or_bool(value: bool | None) -> str:
+    """Blank for null, `true`/`false` for booleans, in tables and CSV alike."""
+    return "" if value is None else "true" if value else "false"

@@ -19,8 +19,10 @@ import getpass
 import json
 import os
 import sys
-from datetime import UTC, datetime
+from collections.abc import Mapping, Sequence
+from typing import Any
 
+from cypher.moments import rfc3339
 from dtc.cli import EXIT_OK, store_from
 from dtc.output import print_rows
 from graph.errors import InputError
@@ -112,10 +114,7 @@ def _consent(args: argparse.Namespace, settings: Settings) -> int:
             history = [decision]
         else:
             history = consents(store, args.customer)
-    if args.json:
-        print(json.dumps(history, indent=2))
-    else:
-        print_rows([{**c, "ts": _iso(c["ts"])} for c in history])
+    _print_dated(history, args.json)
     return EXIT_OK
 
 
@@ -170,10 +169,7 @@ def _suppression_list(args: argparse.Namespace, settings: Settings) -> int:
     subject = customer_ref(args.customer, identity_key(settings)) if args.customer else None
     with store_from(settings) as store:
         listed = entries(store, subject)
-    if args.json:
-        print(json.dumps(listed, indent=2))
-    else:
-        print_rows([{**e, "ts": _iso(e["ts"])} for e in listed])
+    _print_dated(listed, args.json)
     return EXIT_OK
 
 
@@ -204,14 +200,13 @@ def _audit(args: argparse.Namespace, settings: Settings) -> int:
         subject = customer_ref(args.customer, identity_key(settings))
     with store_from(settings) as store:
         entries = audit_log(store, since, args.limit, subject=subject)
-    if args.json:
-        print(json.dumps(entries, indent=2))
-    else:
-        print_rows([{**e, "ts": _iso(e["ts"])} for e in entries])
+    _print_dated(entries, args.json)
     return EXIT_OK
 
 
-def _iso(ts: int | None) -> str | None:
-    if ts is None:
-        return None
-    return datetime.fromtimestamp(ts / 1000, tz=UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+def _print_dated(rows: Sequence[Mapping[str, Any]], as_json: bool) -> None:
+    """Rows with an epoch-ms `ts`, as JSON (exact) or as a table with the moment written out."""
+    if as_json:
+        print(json.dumps(rows, indent=2))
+    else:
+        print_rows([{**r, "ts": None if r["ts"] is None else rfc3339(r["ts"])} for r in rows])

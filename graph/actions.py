@@ -20,10 +20,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 from cypher import DAY_MS, now_ms
+from cypher.moments import from_epoch_ms
 from graph.errors import InputError
 from graph.prediction import has_left, latest_interaction
 from graph.store import GraphStore
@@ -87,7 +87,7 @@ def next_best_actions(store: GraphStore, customer_id: str, at: int | None = None
         else store.run("nba-history", params))}
     who = f"customers who are also {' or '.join(personas)}" if personas else "customers"
     trigger_name = moment["trigger_name"] or moment["trigger"]
-    when = datetime.fromtimestamp(moment["ts"] / 1000, tz=UTC).strftime("%Y-%m-%d")
+    when = from_epoch_ms(moment["ts"]).strftime("%Y-%m-%d")
     recommended = []
     for a in candidates:
         took, forward = history.get(a["code"], (0, 0))
@@ -103,7 +103,7 @@ def next_best_actions(store: GraphStore, customer_id: str, at: int | None = None
 
 def _win_back(store: GraphStore, departure: dict[str, Any], refused: set[str]) -> list[ActionRecommendation]:
     """The catalog's win-back actions the customer's consents allow, after `departure` (a switch or churn)."""
-    when = datetime.fromtimestamp(departure["ts"] / 1000, tz=UTC).strftime("%Y-%m-%d")
+    when = from_epoch_ms(departure["ts"]).strftime("%Y-%m-%d")
     left = (f"switched to {departure['competitor'] or 'a competitor'}" if departure["type"] == "switch"
             else "churned")
     return [ActionRecommendation(a["code"], a["name"], a["kind"],

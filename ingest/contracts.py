@@ -13,10 +13,9 @@ import math
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from cypher.moments import is_rfc3339, rfc3339_ms
+from cypher.moments import is_rfc3339, rfc3339, rfc3339_ms
 from graph.ontology import EXPERIENCES, RELATIONSHIP_STAGES, STAGES
 from ingest.characters import check_characters
 from ingest.identity import normalise
@@ -28,8 +27,6 @@ MAX_ID = 200
 MAX_TEXT = 10_000
 _CURRENCY = re.compile(r"[A-Z]{3}")
 _PII_FIELD = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,63}")
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_MS = timedelta(milliseconds=1)
 INT64 = (-(2**63), 2**63 - 1)  # the integers the engines store as they are (FalkorDB clamps larger ones silently)
 
 @dataclass(slots=True)
@@ -112,8 +109,7 @@ def future_dated(event: Event, now_ms: int) -> str | None:
     become the customer's latest interaction until the clock catches up."""
     if event.ts <= now_ms + FUTURE_TOLERANCE_MS:
         return None
-    at = datetime.fromtimestamp(event.ts / 1000, tz=UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
-    now = datetime.fromtimestamp(now_ms / 1000, tz=UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+    at, now = rfc3339(event.ts, "seconds"), rfc3339(now_ms, "seconds")
     return reject_reason(FUTURE_TS, f"ts {at} is more than 5 minutes ahead of the clock ({now})")
 
 
@@ -291,7 +287,7 @@ def event_to_json(event: Event) -> dict[str, Any]:
         if name == "event_id" or value is None or value == () or value == {}:
             continue
         if name == "ts":
-            value = (_EPOCH + value * _MS).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+            value = rfc3339(value)
         elif name == "friction":
             value = list(value)
         elif name in ("identities", "attributes"):

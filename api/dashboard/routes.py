@@ -77,9 +77,7 @@ async def home(request: Request) -> Response:
 
 async def persona(request: Request) -> Response:
     code = request.path_params["code"]
-    if await _known_absent(request, reads.personas_by_codes, code):
-        return _not_found(request, "persona", code)
-    return _page(request, "persona.html", title=f"Persona {code}", code=code)
+    return await _page_of(request, "persona", code, reads.personas_by_codes, code=code)
 
 
 async def customers(request: Request) -> Response:
@@ -94,9 +92,15 @@ async def customers(request: Request) -> Response:
 
 async def customer(request: Request) -> Response:
     customer_id = request.path_params["customer_id"]
-    if await _known_absent(request, reads.customers_by_ids, customer_id):
-        return _not_found(request, "customer", customer_id)
-    return _page(request, "customer.html", title=f"Customer {customer_id}", customer_id=customer_id)
+    return await _page_of(request, "customer", customer_id, reads.customers_by_ids, customer_id=customer_id)
+
+
+async def _page_of(request: Request, kind: str, key: str,
+                   lookup: Callable[[GraphStore, Sequence[str]], Mapping[str, object]], **context: object) -> Response:
+    """The page of one persona or customer (`kind.html`), or the not-found page when it is known to be absent."""
+    if await _known_absent(request, lookup, key):
+        return _not_found(request, kind, key)
+    return _page(request, f"{kind}.html", 200, title=f"{kind.capitalize()} {key}", **context)
 
 
 async def _known_absent(request: Request, lookup: Callable[[GraphStore, Sequence[str]], Mapping[str, object]],

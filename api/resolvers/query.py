@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import strawberry
@@ -48,6 +48,7 @@ from api.types.pagination import PageInfo, decode_cursor, encode_cursor
 from api.types.scalars import from_ms, to_ms
 from api.types.twin import Customer, CustomerConnection, CustomerEdge
 from api.types.viewer import Viewer
+from cypher.moments import from_epoch_ms
 from graph import reads
 from graph.analytics.friction import FrictionImpactRow, friction_to_competitors
 from graph.codes import require_known
@@ -169,7 +170,7 @@ class Query:
             await _known(info, Label.PERSONA, _persona_code(persona))
             await _known(info, Label.FRICTION_POINT, friction.strip())
         return [AffectedCustomer(customer_id=strawberry.ID(r["customer"]),
-                                 first_hit=datetime.fromtimestamp(r["firstHit"] / 1000, tz=UTC),
+                                 first_hit=from_epoch_ms(r["firstHit"]),
                                  switched_at=from_ms(r["switchedAt"]), competitor_code=r["competitor"]) for r in rows]
 
     @strawberry.field(description="A persona's journey map: for each stage, its touchpoints with volume, CSAT, "
@@ -265,8 +266,8 @@ class Query:
             as_of=to_ms(as_of))
         if persona is not None and not found["cohorts"]:
             await _known(info, Label.PERSONA, _persona_code(persona))
-        return Retention(as_of=datetime.fromtimestamp(found["asOf"] / 1000, tz=UTC), cohorts=[Cohort(
-            start=datetime.fromtimestamp(c["start"] / 1000, tz=UTC), size=c["size"],
+        return Retention(as_of=from_epoch_ms(found["asOf"]), cohorts=[Cohort(
+            start=from_epoch_ms(c["start"]), size=c["size"],
             periods=[RetentionCell(n=p["n"], eligible=p["eligible"], retained=p["retained"], rate=p["rate"])
                      for p in c["periods"]]) for c in found["cohorts"]])
 

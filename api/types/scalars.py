@@ -8,7 +8,7 @@ from typing import Any
 import strawberry
 from strawberry.types.scalar import ScalarDefinition
 
-from cypher import to_epoch_ms
+from cypher.moments import from_epoch_ms, to_epoch_ms
 
 
 def _serialize(value: datetime) -> str:
@@ -19,7 +19,7 @@ def _parse(value: Any) -> datetime:
     if not isinstance(value, str):
         raise ValueError(f"DateTime {value!r} is not a string; write RFC 3339 with an offset, e.g. 2024-05-01T10:00Z.")
     try:
-        return datetime.fromtimestamp(to_epoch_ms(value) / 1000, tz=UTC)
+        return from_epoch_ms(to_epoch_ms(value))
     except ValueError as e:
         raise ValueError(f"DateTime {value!r} is not RFC 3339 with an offset (e.g. 2024-05-01T10:00:00Z): {e}.") from e
 
@@ -36,7 +36,7 @@ def from_ms(ms: Any) -> datetime | None:
     """An epoch-milliseconds property as an aware UTC datetime (None stays None)."""
     if ms is None:
         return None
-    return datetime.fromtimestamp(int(ms) / 1000, tz=UTC)
+    return from_epoch_ms(ms)
 
 
 def to_ms(moment: datetime | None) -> int | None:

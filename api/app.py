@@ -207,7 +207,8 @@ async def metrics_text(request: Request) -> Response:
     caller: Caller | None = request.scope.get(CALLER_KEY)
     if caller is None or not caller.may(METRICS_READERS):
         return error_response(request.scope, 403, "Metrics need an admin or analyst key.")
-    return PlainTextResponse(state.metrics.render(), media_type="text/plain; version=0.0.4")
+    dead_letters = await run_in_threadpool(state.doors.intake.dead_letters)
+    return PlainTextResponse(state.metrics.render(dead_letters), media_type="text/plain; version=0.0.4")
 
 
 async def post_events(request: Request) -> JSONResponse:

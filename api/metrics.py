@@ -1,5 +1,6 @@
 """Prometheus text at /metrics: HTTP requests and latencies, GraphQL errors by code, events accepted and rejected,
-live subscriptions. Kept in process (one server process per store); no client library needed for four metrics."""
+live subscriptions, and the stream's dead letters. Kept in process (one server process per store), except the dead
+letters, which the workers leave in the stream's Redis and are counted there at each scrape."""
 
 from __future__ import annotations
 
@@ -48,7 +49,9 @@ class Metrics:
         self.events["accepted"] += accepted
         self.events["rejected"] += rejected
 
-    def render(self) -> str:
+    def render(self, dead_letters: int | None = None) -> str:
+        """The Prometheus text; `dead_letters` is how many wait in the stream's dead letters (left out when the
+        stream cannot be asked)."""
         lines = ["# HELP dtc_http_requests_total HTTP requests by method, path and status.",
                  "# TYPE dtc_http_requests_total counter"]
         for (method, path, status), n in sorted(self.requests.items()):
@@ -71,6 +74,9 @@ class Metrics:
         lines += [f'dtc_events_total{{outcome="{k}"}} {self.events[k]}' for k in ("accepted", "rejected")]
         lines += ["# HELP dtc_subscriptions_active GraphQL subscriptions open now.",
                   "# TYPE dtc_subscriptions_active gauge", f"dtc_subscriptions_active {self.subscriptions}"]
+        if dead_letters is not None:
+            lines += ["# HELP dtc_dead_letters Stream entries the workers could not apply, waiting for "
+                      "`dtc deadletters`.", "# TYPE dtc_dead_letters gauge", f"dtc_dead_letters {dead_letters}"]
         return "\n".join(lines) + "\n"
 
 

@@ -42,8 +42,24 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     w.add_argument("--block-ms", type=int, default=200, metavar="MS", help="wait for new events up to MS per read")
     w.add_argument("--claim-idle-ms", type=int, default=30_000, metavar="MS",
                    help="claim entries another consumer left pending this long (a dead worker's)")
+    w.add_argument("--timeout-s", type=float, default=10.0, metavar="S",
+                   help="a Redis call that takes longer fails and is retried with backoff (default 10)")
     w.add_argument("--once", action="store_true", help="drain what is there and exit")
     w.set_defaults(handler=_worker)
+
+    d = subparsers.add_parser("deadletters", help="stream entries the worker could not apply after 3 deliveries: "
+                                                  "list, replay or drop them")
+    actions = d.add_subparsers(dest="action", required=True, metavar="ACTION")
+    a = actions.add_parser("list", help="the dead letters, oldest first, with the reason each failed")
+    a.add_argument("--limit", type=int, default=100, metavar="N", help="at most N (default 100)")
+    a.add_argument("--json", action="store_true", help="print JSON, with each entry's event (personal data)")
+    a.set_defaults(handler=_deadletters_list)
+    for action, what in (("replay", "put back on the event stream, once it passes validation and the suppression "
+                                    "list (events of erased people are dropped)"), ("drop", "delete")):
+        a = actions.add_parser(action, help=f"{what}: the dead letters named, or --all")
+        a.add_argument("ids", nargs="*", metavar="ID", help="dead-letter ids, as `dtc deadletters list` shows them")
+        a.add_argument("--all", action="store_true", help="every dead letter")
+        a.set_defaults(handler=_deadletters_replay if action == "replay" else _deadletters_drop)
 
 
 def _ingest(args: argparse.Namespace, settings: Settings) -> int:
@@ -81,5 +97,56 @@ def _worker(args: argparse.Namespace, settings: Settings) -> int:
 
     with store_from(settings) as store:
         run_worker(store, settings, consumer=args.name, batch_size=args.batch_size, block_ms=args.block_ms,
-                   claim_idle_ms=args.claim_idle_ms, once=args.once, log=lambda line: print(line, flush=True))
+                   claim_idle_ms=args.claim_idle_ms, once=args.once, log=lambda line: print(line, flush=True),
+                   timeout_s=args.timeout_s)
     return EXIT_OK
+
+
+def _deadletters_list(args: argparse.Namespace, settings: Settings) -> int:
+    from dtc.cli import store_from
+    from dtc.output import JSON, TABLE, print_rows
+    from ingest.reasons import reject_code
+    from ingest.stream import EventStream
+
+    if args.limit < 1:
+        raise InputError(f"--limit {args.limit} must be at least 1.")
+    with store_from(settings, schema=False) as store:
+        letters = EventStream.connect(store, settings).dead_letters.list(limit=args.limit)
+    if args.json:
+        print_rows([letter.to_json() for letter in letters], JSON)
+    else:
+        print_rows([{"id": x.id, "entry": x.entry_id, "deliveries": x.deliveries, "code": reject_code(x.reason),
+                     "event_id": (x.event or {}).get("event_id"), "reason": x.reason} for x in letters], TABLE)
+    return EXIT_OK
+
+
+def _deadletters_replay(args: argparse.Namespace, settings: Settings) -> int:
+    from dtc.cli import store_from
+    from ingest.stream import EventStream
+
+    ids = _chosen(args)
+    with store_from(settings) as store:
+        report = EventStream.connect(store, settings).dead_letters.replay(store, settings, ids)
+    print(report.summary())
+    for letter_id, errors in report.still_invalid:
+        print(f"  {letter_id}: {'; '.join(errors)}")
+    return EXIT_OK if not report.missing else 1
+
+
+def _deadletters_drop(args: argparse.Namespace, settings: Settings) -> int:
+    from dtc.cli import store_from
+    from ingest.stream import EventStream
+
+    ids = _chosen(args)
+    with store_from(settings, schema=False) as store:
+        letters = EventStream.connect(store, settings).dead_letters
+        dropped = letters.drop(ids or [x.id for x in letters.list()])
+    print(f"deadletters: dropped {dropped}")
+    return EXIT_OK
+
+
+def _chosen(args: argparse.Namespace) -> list[str]:
+    """The dead-letter ids named; empty for --all (a usage error when neither or both are given)."""
+    if bool(args.ids) == bool(args.all):
+        raise InputError(f"Name the dead letters to {args.action} (ids from `dtc deadletters list`), or give --all.")
+    return list(args.ids)

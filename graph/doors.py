@@ -54,6 +54,11 @@ class EventIntake(Protocol):
         twin will not read (graph.strict_json)."""
         ...
 
+    def dead_letters(self) -> int | None:
+        """How many stream entries wait in the dead letters (the worker could not apply them: `dtc deadletters`);
+        None when the stream cannot be asked (no stream configured, or it does not answer)."""
+        ...
+
 
 class Erasure(Protocol):
     def erase(self, customer_id: str, mode: str, *, actor: str) -> ErasureResult:

@@ -18,7 +18,7 @@ from typing import Any
 import redis
 
 from graph.doors import Doors, IntakeReport
-from graph.errors import StoreUnavailableError
+from graph.errors import ConfigError, StoreUnavailableError
 from graph.keys import identity_key
 from graph.privacy import ErasureResult
 from graph.settings import Settings
@@ -49,14 +49,26 @@ class StreamIntake:
     def accept_body(self, body: bytes, content_type: str) -> IntakeReport:
         return self._accept(parse_body(body, content_type))
 
+    def dead_letters(self) -> int | None:
+        try:
+            with self._lock:
+                stream, _ = self._connected()
+                return stream.dead_letters.count()
+        except (redis.RedisError, ConfigError):
+            return None
+
+    def _connected(self) -> tuple[EventStream, Screen]:
+        """The stream and the screen, connected at first use (the caller holds the lock)."""
+        if self._stream is None or self._screen is None:
+            # like the screen: a stalled Redis fails the call at its deadline instead of holding it
+            self._stream = EventStream.connect(self.store, self.settings, timeout_s=self.timeout_s)
+            self._screen = Screen(self.store, self.settings, timeout_s=self.timeout_s)
+        return self._stream, self._screen
+
     def _accept(self, items: Sequence[tuple[Any, str | None]]) -> IntakeReport:
         try:
             with self._lock:
-                if self._stream is None:
-                    # like the screen: a stalled Redis fails the call at its deadline instead of holding it
-                    self._stream = EventStream.connect(self.store, self.settings, timeout_s=self.timeout_s)
-                    self._screen = Screen(self.store, self.settings, timeout_s=self.timeout_s)
-                return queue_events(items, self._stream, self._screen)
+                return queue_events(items, *self._connected())
         except redis.RedisError as e:
             raise StoreUnavailableError(stream_redis_url(self.store), str(e) or type(e).__name__) from e
 

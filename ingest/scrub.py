@@ -2,6 +2,9 @@
 
 - the event stream (`ingest.stream.stream_key`; events accepted but maybe not yet applied): entries are scanned with
   XRANGE and the person's are removed with XDEL;
+- the dead letters (`ingest.deadletters.dead_letter_key`; entries the worker could not apply): the same, and since
+  they are diagnostics like rejects rows, an entry whose event is not readable JSON also goes when its text holds
+  one of the person's ids or PII values as a whole token;
 - every rejects file in ingest's list of them (`ingest.batch.rejects_listing`): the person's rows are dropped (the file
   is rewritten);
 - checkpoint files in ingest's checkpoint folder (`ingest.checkpoint.Checkpoints`): rows or elements holding the
@@ -34,6 +37,7 @@ from graph.privacy import ErasureTargets
 from graph.settings import Settings
 from ingest.batch import rejects_listing
 from ingest.checkpoint import Checkpoints
+from ingest.deadletters import dead_letter_key
 from ingest.stream import stream_key
 
 log = logging.getLogger(__name__)
@@ -111,14 +115,16 @@ class ScrubReport:
     stream_entries_deleted: int = 0
     reject_rows_removed: int = 0
     checkpoint_files_changed: int = 0
+    dead_letters_deleted: int = 0
 
     def as_counts(self) -> dict[str, int]:
         return {"streamEntriesDeleted": self.stream_entries_deleted, "rejectRowsRemoved": self.reject_rows_removed,
-                "checkpointFilesChanged": self.checkpoint_files_changed}
+                "checkpointFilesChanged": self.checkpoint_files_changed,
+                "deadLettersDeleted": self.dead_letters_deleted}
 
 
 def scrub_outside_graph(settings: Settings, redis_url: str | None, matcher: PersonMatcher) -> ScrubReport:
-    """Remove the person's events from the stream, the rejects files and the checkpoints."""
+    """Remove the person's events from the stream, its dead letters, the rejects files and the checkpoints."""
     rows_removed = 0
     for path in rejects_files(settings):
         removed = scrub_lines(path, matcher)
@@ -126,16 +132,17 @@ def scrub_outside_graph(settings: Settings, redis_url: str | None, matcher: Pers
             rows_removed += len(removed)
             _shift_rejects_sizes(checkpoint_files(settings), path, removed)
     return ScrubReport(
-        stream_entries_deleted=scrub_stream(redis_url, stream_key(settings.graph_name),
-                                            matcher),
+        stream_entries_deleted=scrub_stream(redis_url, stream_key(settings.graph_name), matcher),
         reject_rows_removed=rows_removed,
         checkpoint_files_changed=sum(scrub_checkpoint(path, matcher) for path in checkpoint_files(settings)),
+        dead_letters_deleted=scrub_stream(redis_url, dead_letter_key(settings.graph_name), matcher, free_text=True),
     )
 
 
 # -- the stream ------------------------------------------------------------------------------------------------
-def scrub_stream(redis_url: str | None, key: str, matcher: PersonMatcher) -> int:
-    """XDEL every entry of the stream `key` that carries one of the person's events; returns how many."""
+def scrub_stream(redis_url: str | None, key: str, matcher: PersonMatcher, *, free_text: bool = False) -> int:
+    """XDEL every entry of the stream `key` that carries one of the person's events (with `free_text`, also one whose
+    unstructured text names them: PersonMatcher.mentions); returns how many."""
     if not redis_url:
         return 0
     connection = redis.Redis.from_url(redis_url, socket_connect_timeout=5)
@@ -147,8 +154,8 @@ def scrub_stream(redis_url: str | None, key: str, matcher: PersonMatcher) -> int
         while True:
             page: list[tuple[Any, Any]] = connection.xrange(key, min=start, max="+", count=_PAGE) or []
             for entry_id, fields in page:
-                # structured matches only: another person's event that quotes this one's name must stay
-                if matcher.mentions(_decoded(fields or {}), free_text=False):
+                # on the event stream, structured matches only: another person's event quoting her name must stay
+                if matcher.mentions(_decoded(fields or {}), free_text=free_text):
                     doomed.append(_text(entry_id))
             if len(page) < _PAGE:
                 break
@@ -156,7 +163,7 @@ def scrub_stream(redis_url: str | None, key: str, matcher: PersonMatcher) -> int
         for i in range(0, len(doomed), _PAGE):
             connection.xdel(key, *doomed[i:i + _PAGE])
         if doomed:
-            log.info("removed %d entries from the event stream", len(doomed))
+            log.info("removed %d entries from %s", len(doomed), key)
         return len(doomed)
     finally:
         connection.close()

@@ -51,9 +51,9 @@ def _nothing() -> None:
     pass
 
 
-def _store_wide(error: Exception) -> bool:
-    text = str(error).lower().removeprefix("falkordb rejected the query: ")
-    return isinstance(error, QueryError) and text.startswith(_STORE_WIDE)
+def is_store_wide(error: Exception) -> bool:
+    """Whether a refusal says it is about the store (out of memory, read-only, ...) rather than what was written."""
+    return str(error).lower().removeprefix("falkordb rejected the query: ").startswith(_STORE_WIDE)
 
 
 def _add(total: Applied, part: Applied) -> None:
@@ -201,7 +201,7 @@ class EventSink:
         halved again while refused, so only the events it refuses alone are left out (`Applied.refused`). When it
         refuses every one of several, or says the refusal is not about the data, `error` is raised: the store is
         failing, not the rows."""
-        if _store_wide(error):
+        if is_store_wide(error):
             raise error
         self.forget()  # the failed plan updated the caches as if it had been written
         if len(events) == 1:

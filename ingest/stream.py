@@ -18,9 +18,10 @@ import json
 import os
 import socket
 import threading
+import time
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import redis
@@ -29,13 +30,14 @@ from redis.backoff import NoBackoff
 from redis.retry import Retry
 
 from graph.doors import MAX_ERRORS, IntakeReport
-from graph.errors import ConfigError, InputError, StoreUnavailableError
+from graph.errors import ConfigError, InputError, QueryError, StoreUnavailableError
 from graph.settings import Settings
 from graph.store import GraphStore
-from graph.strict_json import loads_strict
+from graph.strict_json import MalformedJSONError, loads_strict
 from ingest.contracts import Event, event_to_json, validate_event
-from ingest.reasons import malformed_json
-from ingest.sink import sink_for
+from ingest.deadletters import MAX_DELIVERIES, DeadLetters, buried_fields
+from ingest.reasons import malformed_json, reject_reason
+from ingest.sink import EventSink, is_store_wide, sink_for
 from ingest.suppression import Screen
 
 GROUP = "dtc-workers"
@@ -65,6 +67,7 @@ class StreamEntry:
     id: str
     event: Event | None
     errors: list[str]
+    fields: dict[str, Any] = field(default_factory=dict)  # as stored (what a dead letter keeps)
 
 
 class EventStream:
@@ -74,6 +77,7 @@ class EventStream:
         self.client = client
         self.graph_name = graph_name
         self.key = stream_key(graph_name)
+        self.dead_letters = DeadLetters(client, graph_name, self.key)
 
     @classmethod
     def connect(cls, store: GraphStore, settings: Settings, *, timeout_s: float | None = None) -> EventStream:
@@ -123,6 +127,21 @@ class EventStream:
             pipe.xdel(self.key, *ids)  # one group reads this stream: an acknowledged entry is done
             pipe.execute()
 
+    def deliveries(self, ids: Sequence[str]) -> dict[str, int]:
+        """How many times each of these pending entries was delivered (to any consumer)."""
+        pipe = self.client.pipeline(transaction=False)
+        for entry_id in ids:
+            pipe.xpending_range(self.key, GROUP, min=entry_id, max=entry_id, count=1)
+        return {_text(p["message_id"]): int(p["times_delivered"]) for page in pipe.execute() for p in page}
+
+    def bury(self, entry: StreamEntry, reason: str, deliveries: int) -> None:
+        """Move an entry to the dead letters (ingest.deadletters), in one MULTI: added there, gone from here."""
+        pipe = self.client.pipeline(transaction=True)
+        pipe.xadd(self.dead_letters.key, buried_fields(entry.fields, entry.id, reason, deliveries))
+        pipe.xack(self.key, GROUP, entry.id)
+        pipe.xdel(self.key, entry.id)
+        pipe.execute()
+
     def pending(self) -> int:
         try:
             return int(self.client.xpending(self.key, GROUP)["pending"])
@@ -165,16 +184,28 @@ async def _applied(pubsub: redis.asyncio.client.PubSub) -> AsyncIterator[dict[st
 
 
 def _text(value: Any) -> str:
-    return value.decode() if isinstance(value, bytes) else str(value)
+    return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
 
 
-def _entry(entry_id: Any, fields: dict[Any, Any]) -> StreamEntry:
-    raw = fields.get(b"event", fields.get("event"))
+def _entry(entry_id: Any, raw: dict[Any, Any]) -> StreamEntry:
+    """An entry read back and validated again, by the rules of the door (it may come from an older version or another
+    producer): what cannot be read is an entry with reasons, never an exception."""
+    fields = {_text(k): v for k, v in raw.items()}
+    value = fields.get("event")
+    event: Event | None = None
     try:
-        event, errors = validate_event(json.loads(_text(raw)))
-    except (TypeError, json.JSONDecodeError) as e:
-        event, errors = None, [f"the stream entry holds no event JSON: {e}"]
-    return StreamEntry(_text(entry_id), event, errors)
+        text = value.decode("utf-8") if isinstance(value, bytes) else value
+        if not isinstance(text, str):
+            errors = [reject_reason("missing_field", "the stream entry holds no event field")]
+        else:
+            event, errors = validate_event(loads_strict(text, lone_surrogates=True))
+    except UnicodeDecodeError as e:
+        errors = [reject_reason("invalid_utf8", f"the stream entry is not valid UTF-8 (byte {e.start + 1})")]
+    except json.JSONDecodeError as e:
+        errors = [malformed_json(e)]
+    except MalformedJSONError as e:
+        errors = [reject_reason(e.code, str(e))]
+    return StreamEntry(_text(entry_id), event, errors, fields)
 
 
 # -- the producer side (POST /events, recordEvent: graph.doors.EventIntake) ----------------------------------
@@ -234,57 +265,125 @@ def queue_events(items: Sequence[tuple[Any, str | None]], stream: EventStream,
 
 
 # -- the consumer side (dtc worker) ---------------------------------------------------------------------------
+# A slow or lost store (a Redis call past its timeout, a dropped connection, the graph store unreachable, or a
+# refusal about the store itself such as OOM) is waited out, never a reason to exit.
+_TRANSIENT = (redis.ConnectionError, redis.TimeoutError, StoreUnavailableError, OSError)
+WORKER_TIMEOUT_S = 10.0  # a Redis call of the worker that takes longer fails, and is retried
+FIRST_RETRY_S, LAST_RETRY_S = 0.2, 30.0
+
+
 @dataclass
 class WorkerReport:
     batches: int = 0
     applied: int = 0
     duplicates: int = 0
-    invalid: int = 0
+    invalid: int = 0  # entries that failed a delivery (invalid, or refused by the store)
     claimed: int = 0
     suppressed: int = 0  # events of people on the suppression list, dropped
+    dead_letters: int = 0  # entries moved to the dead letters at their MAX_DELIVERIES-th failed delivery
+    retries: int = 0  # waits for a slow or lost store
 
 
 def run_worker(store: GraphStore, settings: Settings, *, consumer: str | None = None, batch_size: int = 1000,
                block_ms: int = 200, claim_idle_ms: int = 30_000, once: bool = False,
-               stop: threading.Event | None = None, log: Callable[[str], None] | None = None) -> WorkerReport:
-    """Apply the stream to the graph until `stop` is set (or, with `once`, until the stream is drained)."""
+               stop: threading.Event | None = None, log: Callable[[str], None] | None = None,
+               timeout_s: float = WORKER_TIMEOUT_S) -> WorkerReport:
+    """Apply the stream to the graph until `stop` is set (or, with `once`, until the stream is drained).
+
+    An entry that cannot be applied stays pending and is delivered again; at its MAX_DELIVERIES-th failed delivery
+    it moves to the dead letters (ingest.deadletters) and the entries behind it go on. A slow or lost store is
+    retried with backoff (one log line per retry), the entries in hand kept."""
     if batch_size < 1:
         raise InputError(f"The worker batch size {batch_size} must be at least 1.")
-    stream = EventStream.connect(store, settings)
-    stream.ensure_group()
+    if timeout_s * 1000 <= block_ms:
+        raise InputError(f"The worker timeout {timeout_s} s must be longer than its read block of {block_ms} ms.")
+    stream = EventStream.connect(store, settings, timeout_s=timeout_s)
     sink = sink_for(store, settings)
     name = consumer or f"{socket.gethostname()}-{os.getpid()}"
     report = WorkerReport()
     say = log or (lambda _: None)
     say(f"worker {name}: reading {stream.key} in group {GROUP}")
+    ready = False
     own_pending = True  # first, what this consumer was given before a restart and never acknowledged
+    entries: list[StreamEntry] = []  # in hand: kept across retries, so a slow store delivers nothing twice
+    delay = FIRST_RETRY_S
     while stop is None or not stop.is_set():
-        entries = stream.claim(name, claim_idle_ms, batch_size)
-        report.claimed += len(entries)
-        if not entries:
-            entries = stream.read(name, batch_size, None if once else block_ms, pending=own_pending)
-            if own_pending and not entries:
-                own_pending = False
+        try:
+            if not ready:
+                stream.ensure_group()
+                ready = True
+            if not entries:
+                entries = stream.claim(name, claim_idle_ms, batch_size)
+                report.claimed += len(entries)
+            if not entries:
+                entries = stream.read(name, batch_size, None if once else block_ms, pending=own_pending)
+                if own_pending and not entries:
+                    own_pending = False
+                    continue
+            if not entries:
+                if once:
+                    break
                 continue
-        if not entries:
-            if once:
-                break
-            continue
-        events = [e.event for e in entries if e.event is not None]
-        for bad in (e for e in entries if e.event is None):
-            report.invalid += 1
-            say(f"worker {name}: dropped entry {bad.id}: {'; '.join(bad.errors)}")
-        applied = sink.apply(events) if events else None
-        stream.ack([e.id for e in entries])  # only now: the graph write has committed
-        report.batches += 1
-        if applied is not None:
-            report.applied += applied.ingested
-            report.duplicates += applied.duplicates
-            report.suppressed += applied.suppressed
-            stream.publish_applied(applied.interactions)
-            say(f"worker {name}: applied {applied.ingested} events ({applied.duplicates} duplicates, "
-                f"{applied.suppressed} suppressed)")
+            if _settle(stream, sink, entries, report, lambda line: say(f"worker {name}: {line}")):
+                own_pending = True  # deliver the failed ones again at once
+            entries = []
+            delay = FIRST_RETRY_S
+        except (*_TRANSIENT, QueryError, redis.ResponseError) as e:
+            if isinstance(e, redis.ResponseError) and "NOGROUP" in str(e):
+                ready = False  # the stream or its group was deleted: made again on the retry
+            elif not isinstance(e, _TRANSIENT) and not is_store_wide(e):
+                raise
+            report.retries += 1
+            say(f"worker {name}: the store did not answer ({type(e).__name__}: {e}); retry {report.retries} in "
+                f"{delay:.1f} s, {len(entries)} entries in hand")
+            if stop is not None:
+                stop.wait(delay)
+            else:
+                time.sleep(delay)
+            delay = min(delay * 2, LAST_RETRY_S)
     return report
+
+
+def _settle(stream: EventStream, sink: EventSink, entries: Sequence[StreamEntry], report: WorkerReport,
+            say: Callable[[str], None]) -> bool:
+    """Apply a batch and settle each entry: acknowledged once its write committed; after a failure left pending for
+    another delivery, or moved to the dead letters at its MAX_DELIVERIES-th. True when some entry was left pending."""
+    failed = {e.id: "; ".join(e.errors) for e in entries if e.event is None}
+    events = [e.event for e in entries if e.event is not None]
+    applied = None
+    if events:
+        try:
+            applied = sink.apply(events)
+        except QueryError as e:  # refused one by one, every event of the batch (else the sink isolates them)
+            if is_store_wide(e):
+                raise
+            failed.update((x.id, reject_reason("store_refused", str(e))) for x in entries if x.event is not None)
+        else:
+            entry_of = {id(x.event): x.id for x in entries if x.event is not None}
+            failed.update((entry_of[id(event)], reason) for event, reason in applied.refused)
+    stream.ack([e.id for e in entries if e.id not in failed])  # only now: the graph write has committed
+    report.batches += 1
+    if applied is not None:
+        report.applied += applied.ingested
+        report.duplicates += applied.duplicates
+        report.suppressed += applied.suppressed
+        stream.publish_applied(applied.interactions)
+        say(f"applied {applied.ingested} events ({applied.duplicates} duplicates, {applied.suppressed} suppressed)")
+    if not failed:
+        return False
+    report.invalid += len(failed)
+    deliveries = stream.deliveries(list(failed))
+    left = False
+    for entry in (e for e in entries if e.id in failed):
+        reason, count = failed[entry.id], deliveries.get(entry.id, MAX_DELIVERIES)
+        if count >= MAX_DELIVERIES:
+            stream.bury(entry, reason, count)
+            report.dead_letters += 1
+            say(f"entry {entry.id} moved to the dead letters after {count} deliveries: {reason}")
+        else:
+            left = True
+            say(f"entry {entry.id} not applied (delivery {count} of {MAX_DELIVERIES}): {reason}")
+    return left
 
 
 class WorkerThread(threading.Thread):

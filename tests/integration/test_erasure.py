@@ -17,6 +17,7 @@ from graph.analytics.friction import friction_to_competitors
 from graph.privacy import audit_log, customer_ref, export_customer
 from graph.settings import Settings
 from graph.store import GraphStore, open_store
+from ingest.deadletters import buried_fields, dead_letter_key
 from ingest.erasure import erase_everywhere
 from ingest.identity import refs
 from ingest.stream import stream_key, stream_redis_url
@@ -141,6 +142,10 @@ def test_erase_scrubs_the_stream_rejects_and_checkpoints(sydney_twin: GraphStore
                      "channel": "web", "touchpoint": "checkout", "type": "view"}
     for event in (hers_by_email, hers_by_id, alex_quoting_her, hers_by_phone):
         redis.xadd(stream, {"event": json.dumps(event)})
+    dead_letters = dead_letter_key(store_settings.graph_name)
+    for n, text in enumerate([json.dumps({**hers_by_id, "csat": 9}), '{"event_id": "e11", sydney@example.com',
+                              json.dumps({**alex_quoting_her, "csat": 0})]):
+        redis.xadd(dead_letters, buried_fields({"event": text}, f"1-{n}", "out_of_range: csat", 3))
     state = store_settings.state_dir
     (state / "checkpoints").mkdir(parents=True, exist_ok=True)
     rejects = state / "events.rejects.jsonl"
@@ -160,13 +165,16 @@ def test_erase_scrubs_the_stream_rejects_and_checkpoints(sydney_twin: GraphStore
     report = erase_everywhere(sydney_twin, store_settings, "sydney", "ERASE", actor="test:dpo")
 
     entries: list[Any] = redis.xrange(stream) or []
+    letters: list[Any] = redis.xrange(dead_letters) or []
     redis.close()
     left = [json.loads(fields["event"])["event_id"] for _, fields in entries]
     assert left == ["e10"]
+    assert [fields["entry_id"] for _, fields in letters] == ["1-2"]  # Alex's, though it quotes her
     assert [json.loads(line)["line"] for line in rejects.read_text().splitlines()] == [5]
     assert json.loads(offsets.read_text())["line"] == 7  # no event data: untouched
     assert json.loads(pending.read_text())["pending"] == [alex_quoting_her]
-    assert report["elsewhere"] == {"streamEntriesDeleted": 3, "rejectRowsRemoved": 2, "checkpointFilesChanged": 1}
+    assert report["elsewhere"] == {"streamEntriesDeleted": 3, "rejectRowsRemoved": 2, "checkpointFilesChanged": 1,
+                                   "deadLettersDeleted": 2}
     [entry] = audit_log(sydney_twin, action="erase")
     assert "streamEntriesDeleted=3" in entry["detail"]
 
@@ -200,6 +208,7 @@ def test_erasure_scrubs_where_ingest_writes_whatever_ingest_names_it(monkeypatch
     there, erasure still finds what ingest wrote under the new names."""
     import ingest.batch
     import ingest.checkpoint
+    import ingest.deadletters
     import ingest.stream
     from ingest.batch import ingest_files
     from ingest.checkpoint import Checkpoints
@@ -208,6 +217,7 @@ def test_erasure_scrubs_where_ingest_writes_whatever_ingest_names_it(monkeypatch
     monkeypatch.setattr(ingest.stream, "STREAM_PREFIX", "dtc:renamed-events:")
     monkeypatch.setattr(ingest.batch, "REJECTS_LIST", "renamed-rejects-files.txt")
     monkeypatch.setattr(ingest.checkpoint, "CHECKPOINT_DIR", "renamed-checkpoints")
+    monkeypatch.setattr(ingest.deadletters, "DEAD_LETTER_PREFIX", "dtc:renamed-deadletters:")
     hers = {"event_id": "e9", "customer_id": "sydney", "ts": "2024-04-02T10:00:00Z", "channel": "web",
             "touchpoint": "checkout", "type": "view"}
     events = tmp_path / "events.jsonl"
@@ -216,13 +226,17 @@ def test_erasure_scrubs_where_ingest_writes_whatever_ingest_names_it(monkeypatch
                  events=[events])
     stream = EventStream.connect(store, store_settings)
     accept_events(json.dumps(hers).encode(), "application/json", stream)
+    buried = buried_fields({"event": json.dumps(hers)}, "1-1", "store_refused: x", 3)
+    stream.client.xadd(stream.dead_letters.key, buried)
     checkpoints = Checkpoints(store_settings).dir
+    assert stream.dead_letters.key.startswith("dtc:renamed-deadletters:")
     assert stream.key.startswith("dtc:renamed-events:") and checkpoints.name == "renamed-checkpoints"
     assert (store_settings.state_dir / "renamed-rejects-files.txt").exists()
     (checkpoints / "pending.json").write_text(json.dumps({"file": str(events), "pending": [hers]}))
 
     report = erase_everywhere(store, store_settings, "sydney", "ERASE", actor="test:dpo")
 
-    assert report["elsewhere"] == {"streamEntriesDeleted": 1, "rejectRowsRemoved": 1, "checkpointFilesChanged": 1}
-    assert stream.length() == 0
+    assert report["elsewhere"] == {"streamEntriesDeleted": 1, "rejectRowsRemoved": 1, "checkpointFilesChanged": 1,
+                                   "deadLettersDeleted": 1}
+    assert stream.length() == 0 and stream.dead_letters.count() == 0
     assert traces(Path(f"{events}.rejects.jsonl").read_text()) == []

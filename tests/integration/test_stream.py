@@ -1,5 +1,7 @@
 """The live stream on the embedded server's Redis: accept, apply with a worker, claim a dead worker's entries,
-publish what was applied, and show a posted event in the graph within a second."""
+publish what was applied, show a posted event in the graph within a second, and never stall (issue 11, item 10): an
+entry the worker cannot apply is delivered 3 times, then moves to the dead letters with its reason while the entries
+behind it are applied; `dtc deadletters list|replay|drop` manages them, and a replay checks the suppression list."""
 
 from __future__ import annotations
 
@@ -11,9 +13,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from dtc_process import run_dtc
 
+from graph.keys import identity_key
+from graph.privacy import customer_ref
 from graph.settings import Settings
 from graph.store import GraphStore
+from graph.suppression import suppress
+from ingest.deadletters import MAX_DELIVERIES, buried_fields
+from ingest.reasons import reject_code
 from ingest.stream import GROUP, EventStream, accept_events, applied_channel, run_worker
 
 
@@ -118,3 +126,67 @@ def test_a_store_without_redis_names_the_setting() -> None:
 
     with pytest.raises(ConfigError, match="DTC_REDIS_URL"):
         stream_redis_url(NoRedis())  # type: ignore[arg-type]
+
+
+def raw_entry(stream: EventStream, event_text: str) -> str:
+    """An entry as an older producer or another tool may have queued it: past the door's validation."""
+    entry_id = stream.client.xadd(stream.key, {"event": event_text})
+    return entry_id.decode() if isinstance(entry_id, bytes) else str(entry_id)
+
+
+def test_an_entry_that_cannot_be_applied_is_a_dead_letter_after_3_deliveries_and_the_rest_go_on(
+        store: GraphStore, store_env: dict[str, str], stream: EventStream) -> None:
+    raw_entry(stream, json.dumps(event("a", 1)))
+    nul = raw_entry(stream, json.dumps(event("nul", 2, text="broken \x00 here")))
+    broken = raw_entry(stream, '{"event_id": "half", ')
+    raw_entry(stream, json.dumps(event("b", 3)))
+
+    result = run_dtc("worker", "--once", env=store_env)
+
+    assert result.returncode == 0, result.stderr
+    assert interactions(store) == ["a", "b"]
+    assert stream.length() == 0 and stream.pending() == 0
+    letters = stream.dead_letters.list()
+    assert [(x.entry_id, reject_code(x.reason), x.deliveries) for x in letters] == [
+        (nul, "invalid_character", MAX_DELIVERIES), (broken, "malformed_json", MAX_DELIVERIES)]
+    assert "text" in letters[0].reason  # names the field
+    assert letters[0].event is not None and letters[0].event["text"] == "broken \x00 here"  # kept as it came
+    assert result.stdout.count("moved to the dead letters after 3 deliveries") == 2
+    again = run_dtc("worker", "--once", env=store_env)  # a restarted worker does not stall on them
+    assert again.returncode == 0, again.stderr
+    assert stream.dead_letters.count() == 2 and interactions(store) == ["a", "b"]
+
+
+def test_dtc_deadletters_lists_replays_and_drops_and_a_replay_skips_the_erased(
+        store: GraphStore, settings: Settings, store_env: dict[str, str], stream: EventStream) -> None:
+    key = identity_key(settings)
+    suppress(store, customer_ref("sydney", key), ["sydney"], [], key)
+    letters = stream.dead_letters
+    for entry_id, value, reason in [
+            ("1-1", event("refused", 1), "store_refused: the store was out of memory then"),
+            ("1-2", event("erased", 2, customer_id="sydney"), "store_refused: the store was out of memory then"),
+            ("1-3", {**event("bad", 3), "csat": 9}, "out_of_range: csat 9 is outside 1..5")]:
+        stream.client.xadd(letters.key, buried_fields({"event": json.dumps(value)}, entry_id, reason, 3))
+    ids = [x.id for x in letters.list()]
+
+    table = run_dtc("deadletters", "list", env=store_env)
+    assert table.returncode == 0, table.stderr
+    assert all(i in table.stdout for i in ids) and "out_of_range" in table.stdout and "store_refused" in table.stdout
+    listed = run_dtc("deadletters", "list", "--json", env=store_env)
+    assert [(x["entry_id"], x["event"]["event_id"]) for x in json.loads(listed.stdout)] == [
+        ("1-1", "refused"), ("1-2", "erased"), ("1-3", "bad")]
+    usage = run_dtc("deadletters", "replay", env=store_env)
+    assert usage.returncode == 2 and "--all" in usage.stderr
+
+    replay = run_dtc("deadletters", "replay", "--all", env=store_env)
+
+    assert replay.returncode == 0, replay.stderr
+    assert "replayed 1, suppressed 1, kept 1 that are still invalid" in replay.stdout
+    assert ids[2] in replay.stdout and "csat 9" in replay.stdout
+    assert [x.id for x in letters.list()] == [ids[2]]  # the invalid one stays; the erased person's is gone
+    worker = run_dtc("worker", "--once", env=store_env)
+    assert worker.returncode == 0, worker.stderr
+    assert interactions(store) == ["refused"]
+    dropped = run_dtc("deadletters", "drop", ids[2], env=store_env)
+    assert dropped.returncode == 0 and "dropped 1" in dropped.stdout
+    assert letters.count() == 0

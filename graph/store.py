@@ -13,15 +13,22 @@ Deadlines: a read given `timeout_ms` (or run inside `read_deadline(ms)`, which r
 store calls to) is stopped by the engine itself after that long, and raises StoreTimeoutError: FalkorDB's per-query
 TIMEOUT, Neo4j's transaction timeout. Writes are never cut (FalkorDB ignores TIMEOUT on writes; a cut write would
 leave a batch half-applied): they are bounded by their batch size instead.
+
+Slow calls: every read or write that takes longer than SLOW_CALL_S (a call holds the store for that long, and on
+FalkorDB a write waits for every read in flight) is logged as one WARNING naming the query and its duration, and kept
+in `GraphStore.slow_calls` (the background-job benchmark asserts there is none).
 """
 
 from __future__ import annotations
 
+import logging
 import time
 from abc import ABC, abstractmethod
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
+from dataclasses import dataclass
 from itertools import islice
 from typing import Any, ClassVar, TypeVar
 
@@ -33,6 +40,8 @@ from graph.settings import Settings
 Row = dict[str, Any]
 T = TypeVar("T")
 DEFAULT_BATCH_SIZE = 5000
+SLOW_CALL_S = 1.0  # DESIGN.md: background jobs never hold the store for more than 1 s per call
+log = logging.getLogger("dtc.store")
 _read_timeout_ms: ContextVar[int | None] = ContextVar("dtc_read_timeout_ms", default=None)
 
 
@@ -47,6 +56,15 @@ def read_deadline(timeout_ms: int) -> Iterator[None]:
         _read_timeout_ms.reset(token)
 
 
+@dataclass(frozen=True)
+class SlowCall:
+    """A store call that took longer than SLOW_CALL_S."""
+
+    name: str  # the named query (or the caller's name for an ad-hoc one)
+    mode: str  # read or write
+    seconds: float
+
+
 class GraphStore(ABC):
     """A twin's graph store. Use as a context manager, or call `close()`."""
 
@@ -55,19 +73,43 @@ class GraphStore(ABC):
     def __init__(self, url: str) -> None:
         self.url = url
         self.round_trips = 0  # queries sent, for tests that guard against N+1 patterns
+        self.slow_calls: deque[SlowCall] = deque(maxlen=1000)  # the latest calls over SLOW_CALL_S, oldest first
 
     # -- queries ---------------------------------------------------------------------------------------------
-    @abstractmethod
     def read(self, query: str, params: Mapping[str, Any] | None = None, *, name: str = "adhoc",
              timeout_ms: int | None = None) -> list[Row]:
         """Run a read-only query; rows as dicts (nodes and relationships become their property dicts). The engine
         stops it after `timeout_ms` (default: the surrounding `read_deadline`, else none): StoreTimeoutError."""
+        started = time.perf_counter()
+        try:
+            return self._read(query, params, name=name, timeout_ms=timeout_ms)
+        finally:
+            self._note_duration(name, "read", started)
 
-    @abstractmethod
     def write(self, query: str, params: Mapping[str, Any] | None = None, *, name: str = "adhoc",
               bulk: bool = False) -> list[Row]:
         """Run one write query atomically. `bulk`: the parameters hold large lists (an ingest batch), which the
         adapter sends its fastest way."""
+        started = time.perf_counter()
+        try:
+            return self._write(query, params, name=name, bulk=bulk)
+        finally:
+            self._note_duration(name, "write", started)
+
+    @abstractmethod
+    def _read(self, query: str, params: Mapping[str, Any] | None, *, name: str, timeout_ms: int | None) -> list[Row]:
+        """The adapter's read (see `read`)."""
+
+    @abstractmethod
+    def _write(self, query: str, params: Mapping[str, Any] | None, *, name: str, bulk: bool) -> list[Row]:
+        """The adapter's write (see `write`)."""
+
+    def _note_duration(self, name: str, mode: str, started: float) -> None:
+        seconds = time.perf_counter() - started
+        if seconds > SLOW_CALL_S:
+            self.slow_calls.append(SlowCall(name, mode, seconds))
+            log.warning("slow store call: %s %s took %.1f s (a call over %g s holds up the graph's other readers and "
+                        "writers)", mode, name, seconds, SLOW_CALL_S)
 
     def write_batches(self, query: str, rows: Iterable[Mapping[str, Any]], *, batch_size: int = DEFAULT_BATCH_SIZE,
                       name: str = "batch") -> int:

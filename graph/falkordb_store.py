@@ -83,6 +83,11 @@ class FalkorDBStore(GraphStore):
                       for key, value in params.items()}
         return self._query(query, params, None, read_only=False)
 
+    def explain(self, query: str, params: Mapping[str, Any] | None = None) -> list[str]:
+        """The engine's plan of a query, one operation a line (tests check that a query starts from its index)."""
+        return [line.strip() for line in str(self._graph.explain(query, dict(params or {}))).splitlines()
+                if line.strip()]
+
     def _query(self, query: str, params: Mapping[str, Any] | None, timeout_ms: int | None,
                read_only: bool) -> list[Row]:
         run = self._graph.ro_query if read_only else self._graph.query

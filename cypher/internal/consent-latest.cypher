@@ -7,7 +7,9 @@
 // mode: read
 // audience: internal
 
-UNWIND $ids AS cid MATCH (c:Customer {id: cid})-[:GAVE]->(k:Consent) WHERE
+// The customer is matched first (see personas-activities: else FalkorDB scans every consent per id).
+UNWIND $ids AS cid MATCH (c:Customer {id: cid})
+WITH c MATCH (c)-[:GAVE]->(k:Consent) WHERE
   // include: decided-by-at
 // include: latest-decision
 RETURN c.id AS id, purpose, granted

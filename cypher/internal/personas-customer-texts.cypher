@@ -7,6 +7,7 @@
 // mode: read
 // audience: internal
 
-UNWIND $ids AS id
-MATCH (:Customer {id: id})-[:PERFORMED]->(i:Interaction)<-[:EMBEDS]-(e:Embedding {model: $model}) WHERE i.ts <= $at
+// The customer is matched first (see personas-activities: else FalkorDB scans every interaction per id).
+UNWIND $ids AS id MATCH (c:Customer {id: id})
+WITH id, c MATCH (c)-[:PERFORMED]->(i:Interaction)<-[:EMBEDS]-(e:Embedding {model: $model}) WHERE i.ts <= $at
 RETURN id AS customer, i.ts AS ts, e.vector AS vector

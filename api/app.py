@@ -4,9 +4,10 @@ The composition root (`dtc serve`, `dtc demo`, the test fixtures) hands in how t
 intake, erasure, live updates, the audit key; ingest.doors.open_doors), so the API never imports `ingest/`. The
 lifespan opens the store once (unless one is handed in), ensures the schema, opens the doors over the store and keeps
 them in typed state for every request. Routes: `/graphql` (GraphiQL in a browser, graphql-transport-ws for
-subscriptions), `POST /events`, `/healthz`, `/readyz`, `/metrics`, GraphiQL's assets under `/graphql-ide/`, and the
-dashboard at `/`. Middlewares, outermost first: request ids, metrics, development-mode guard (loopback Host, no
-cross-origin writes or sockets, JSON bodies), body size (413), authentication (401), rate limit (429). Every error
+subscriptions), `POST /events`, the Segment endpoints under `/v1/` (api/segment.py), `/healthz`, `/readyz`,
+`/metrics`, GraphiQL's assets under `/graphql-ide/`, and the dashboard at `/`. Middlewares, outermost first: request
+ids, CORS on `/v1/*` only, metrics, development-mode guard (loopback Host, no cross-origin writes or sockets, JSON
+bodies but text/plain on `/v1/*`), body size (413), authentication (401), rate limit (429). Every error
 answer, of any route or middleware, is JSON with a code and the request id (api/errors.py).
 """
 
@@ -35,7 +36,7 @@ from strawberry.exceptions import ConnectionRejectionError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types.unset import UnsetType
 
-from api import graphiql
+from api import graphiql, segment
 from api.auth import CALLER_KEY, EVENT_WRITERS, METRICS_READERS, AuthMiddleware, Caller, DevModeGuard, KeyRing
 from api.context import AppState, Context, new_context
 from api.dashboard.routes import routes as dashboard_routes
@@ -43,6 +44,7 @@ from api.errors import ErrorCode, RefusedRequest, RequestIds, error_response, re
 from api.limits import BodySizeLimit, LimitedTransportWS, RateLimit, RateLimiter, SocketCaps
 from api.metrics import Metrics, MetricsMiddleware
 from api.schema import build_schema
+from api.segment import SegmentCORS, SegmentRoutes
 from graph.doors import OpenDoors
 from graph.errors import ConfigError, StoreUnavailableError
 from graph.settings import ApiLimits, Settings
@@ -152,17 +154,19 @@ def create_app(settings: Settings, store: GraphStore | None = None, limits: ApiL
         Route("/healthz", healthz),
         Route("/readyz", readyz),
         Route("/metrics", metrics_text),
+        *SegmentRoutes(keys, limiter, state_of).routes(),
         graphiql.assets(),
         *dashboard_routes(),
     ]
-    guards = [Middleware(DevModeGuard)] if keys.open else []
+    guards = [Middleware(DevModeGuard, plain_text_paths=segment.POST_PATHS)] if keys.open else []
     return Starlette(routes=routes, lifespan=lifespan, middleware=[
         Middleware(RequestIds),
+        Middleware(SegmentCORS, open_mode=keys.open),  # outside the others: their refusals carry CORS headers too
         Middleware(MetricsMiddleware, metrics=metrics),
         *guards,
         Middleware(BodySizeLimit, max_bytes=limits.max_body_bytes),
         Middleware(AuthMiddleware, keys=keys, protected=("/graphql", "/events", "/metrics")),
-        Middleware(RateLimit, limiter=limiter, guarded=("/graphql", "/events")),
+        Middleware(RateLimit, limiter=limiter, guarded=("/graphql", "/events", *segment.POST_PATHS)),
     ], exception_handlers={StarletteHTTPException: http_error, Exception: internal_error})
 
 

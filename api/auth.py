@@ -1,4 +1,5 @@
-"""Who is calling: API keys from DTC_API_KEYS (`key:role,…`) sent as `Authorization: Bearer KEY`.
+"""Who is calling: API keys from DTC_API_KEYS (`key:role,…`) sent as `Authorization: Bearer KEY` (or as the user
+name of `Basic`, as the Segment SDKs send a write key).
 
 Roles: `admin` (everything, personal data, erasure), `analyst` and `frontend` (read the twin and its questions;
 frontend may also record events and set consent), `ingest` (post events only). Without keys the server runs open,
@@ -9,6 +10,7 @@ callers are known in logs and metrics by a short fingerprint of their key.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import ipaddress
@@ -57,17 +59,35 @@ class KeyRing:
         """The caller for an Authorization header value; None when it names no known key."""
         if self.open:
             return Caller(ADMIN, f"open:{client}")
-        if not authorization:
+        key = bearer_or_basic_key(authorization)
+        if key is None:
             return None
-        scheme, _, token = authorization.strip().partition(" ")
-        if scheme.lower() != "bearer" or not token.strip():
-            return None
-        digest = _digest(token.strip())
+        digest = _digest(key)
         role: str | None = None
         for known, known_role in self._digests:  # no early exit: the time taken does not depend on which key matched
             if hmac.compare_digest(digest, known):
                 role = known_role
         return Caller(role, digest.hex()[:12]) if role else None
+
+
+def bearer_or_basic_key(authorization: str | None) -> str | None:
+    """The key of `Authorization: Bearer KEY`, or of `Basic base64(KEY:)` (the key as the user name, the password
+    empty: how Segment's and RudderStack's SDKs send a write key)."""
+    if not authorization:
+        return None
+    scheme, _, token = authorization.strip().partition(" ")
+    token = token.strip()
+    if not token:
+        return None
+    if scheme.lower() == "bearer":
+        return token
+    if scheme.lower() == "basic":
+        try:
+            user = base64.b64decode(token, validate=True).decode("utf-8")
+        except (ValueError, UnicodeDecodeError):
+            return None
+        return user.partition(":")[0] or None
+    return None
 
 
 def _digest(key: str) -> bytes:
@@ -143,8 +163,9 @@ async def _unauthenticated(scope: Scope, send: Send, had_key: bool) -> None:
 LOOPBACK_HOST = re.compile(r"(localhost|127\.0\.0\.1|\[::1\])(:\d{1,5})?", re.IGNORECASE)
 STATE_CHANGING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 JSON_MEDIA_TYPES = frozenset({"application/json", "application/x-ndjson", "application/jsonl", "application/json-seq"})
-# The hook for endpoints that must take text/plain in development mode (the Segment endpoints, /v1/*, post it): list
-# their paths here. They take it only when the request has no Origin or a loopback one, like every other write.
+# Endpoints that take text/plain in development mode (the Segment endpoints, whose browser library posts it: the app
+# passes api.segment.POST_PATHS). They take it only when the request has no Origin or a loopback one, like every
+# other write.
 PLAIN_TEXT_PATHS: tuple[str, ...] = ()
 
 

@@ -83,16 +83,27 @@ HTTP_STATUS_CODES = {400: ErrorCode.BAD_REQUEST, 401: ErrorCode.UNAUTHENTICATED,
                      503: ErrorCode.STORE_UNAVAILABLE}
 
 
+SEGMENT_PATHS = "/v1/"  # the Segment-shaped endpoints (api/segment.py): their SDKs read {code, message}
+
+
 def error_body(message: str, code: ErrorCode, request_id: str) -> dict[str, Any]:
     """A GraphQL-shaped body for failures answered outside GraphQL (400, 401, 403, 413, 415, 429, 503, …)."""
     return {"data": None, "errors": [{"message": message, "extensions": {"code": code.value, "requestId": request_id}}]}
+
+
+def body_for(scope: Scope, message: str, code: ErrorCode) -> dict[str, Any]:
+    """The error body a caller of this path reads: Segment's SDKs read `code` and `message` at the top (one of them
+    raises on anything else), everyone else the GraphQL shape."""
+    if str(scope.get("path", "")).startswith(SEGMENT_PATHS):
+        return {"code": code.value, "message": message, "requestId": request_id_of(scope)}
+    return error_body(message, code, request_id_of(scope))
 
 
 def error_response(scope: Scope, status: int, message: str, code: ErrorCode | None = None,
                    headers: Mapping[str, str] | None = None) -> JSONResponse:
     """An HTTP error answer: the GraphQL-shaped body, its code (by default the status's), the request id."""
     code = code or HTTP_STATUS_CODES.get(status, ErrorCode.BAD_REQUEST)
-    return JSONResponse(error_body(message, code, request_id_of(scope)), status_code=status, headers=headers)
+    return JSONResponse(body_for(scope, message, code), status_code=status, headers=headers)
 
 
 class RefusedRequest(HTTPException):
@@ -106,7 +117,7 @@ class RefusedRequest(HTTPException):
 async def send_error(scope: Scope, send: Send, status: int, message: str, code: ErrorCode,
                      headers: list[tuple[bytes, bytes]] | None = None) -> None:
     """Answer a raw ASGI request with a JSON error body (used by the middlewares, before any app runs)."""
-    data = json.dumps(error_body(message, code, request_id_of(scope))).encode()
+    data = json.dumps(body_for(scope, message, code)).encode()
     await send({"type": "http.response.start", "status": status,
                 "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(data)).encode()),
                             *(headers or [])]})

@@ -5,8 +5,9 @@ api -> graph <- ingest.
 hands that to `api.app.create_app`, which opens the doors once the store is open.
 
 - `EventIntake`: validate events and queue them on the event stream, which a worker (`dtc worker`) applies. It is the
-  one way events come in over the API (`POST /events`, `recordEvent`), and its validation is the worker's, so what it
-  accepts is applied (unless the person is erased meanwhile: the suppression list wins).
+  one way events come in over the API (`POST /events`, `recordEvent`, and Segment messages on `/v1/*`), and its
+  validation is the worker's, so what it accepts is applied (unless the person is erased meanwhile: the suppression
+  list wins).
 - `Erasure`: erase or anonymize a person in the graph and wherever ingest keeps copies (stream, rejects, checkpoints).
 - `LiveFeed`: the interactions applied from now on (GraphQL subscriptions).
 - `Doors.subject_key`: the secret that names customers in the audit trail (`graph.privacy.customer_ref`).
@@ -58,6 +59,23 @@ class EventIntake(Protocol):
         """How many stream entries wait in the dead letters (the worker could not apply them: `dtc deadletters`);
         None when the stream cannot be asked (no stream configured, or it does not answer)."""
         ...
+
+    def accept_messages(self, messages: Sequence[object], arrival_ms: int, sent_at: object) -> SegmentReport:
+        """Segment Spec messages (track, page, screen, identify, group, alias) that arrived at `arrival_ms` in a
+        batch sent at `sent_at` (its envelope's sentAt, or None), mapped to the twin's records (ingest.segment) and
+        queued like events, all or none."""
+        ...
+
+
+@dataclass
+class SegmentReport:
+    """What the door did with a batch of Segment messages: messages queued, messages refused with their reason
+    ({"messageId", "reason"}, at most MAX_ERRORS listed), messages of erased people dropped."""
+
+    accepted: int = 0
+    rejected: list[dict[str, Any]] = field(default_factory=list)
+    refused: int = 0  # all the refused messages, listed or not
+    suppressed: int = 0
 
 
 class Erasure(Protocol):

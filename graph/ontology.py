@@ -43,6 +43,7 @@ class Label(StrEnum):
     TRANSITION_STAT = "TransitionStat"
     GAP_BUCKET = "GapBucket"
     STATE_REPAIR = "StateRepair"
+    ACCOUNT = "Account"
 
 
 class Rel(StrEnum):
@@ -67,6 +68,7 @@ class Rel(StrEnum):
     EMBEDS = "EMBEDS"  # (Embedding)->(Interaction | Persona | Insight | FrictionPoint)
     ACTIVE_AS = "ACTIVE_AS"  # (Customer)->(Persona) {first_ts, first_event}: live state
     EXPOSED_TO = "EXPOSED_TO"  # (Customer)->(FrictionPoint) {persona, first_hit, ..., competitor}: live state
+    MEMBER_OF = "MEMBER_OF"  # (Customer)->(Account) {since}, from Segment group calls
 
 
 STAGES: tuple[str, ...] = ("awareness", "consideration", "purchase", "retention", "advocacy")
@@ -88,12 +90,13 @@ NODE_TYPES: tuple[NodeType, ...] = (
     NodeType(
         Label.CUSTOMER, "id",
         ("id", "relationship_stage", "attributes", "created_ts", "updated_ts", "anonymized", "merged_into",
-         "refused", "stage", "stage_reason", "latest_trigger", "latest_outcome", "latest_trigger_ts",
+         "refused", "trait_ts", "stage", "stage_reason", "latest_trigger", "latest_outcome", "latest_trigger_ts",
          "latest_trigger_event"),
         description="A person the organisation serves. `pii_*` properties hold personal data; "
         "`attributes` is a JSON object of non-personal descriptors; `refused` (derived from the Consent history, "
-        "rewritten by every consent writer) lists the purposes whose latest decision refuses them. `stage`, "
-        "`stage_reason` and `latest_*` are live state (docs/graph-model.md).",
+        "rewritten by every consent writer) lists the purposes whose latest decision refuses them; `trait_ts` (JSON: "
+        "trait name -> epoch ms, no values) says when each trait a dated message (Segment identify) set was set. "
+        "`stage`, `stage_reason` and `latest_*` are live state (docs/graph-model.md).",
     ),
     NodeType(Label.IDENTITY, "key", ("key", "kind", "hash"),
              description="An identifier seen with events: key = kind + ':' + keyed hash of the normalised value."),
@@ -154,6 +157,10 @@ NODE_TYPES: tuple[NodeType, ...] = (
     NodeType(Label.STATE_REPAIR, "id", ("id", "customers", "contribution", "ts"),
              description="A repair of the live state in progress: the old contribution of `customers` to the "
              "counters (JSON text), finished by the next writer after a crash."),
+    NodeType(Label.ACCOUNT, "id", ("id", "attributes", "trait_ts", "created_ts", "updated_ts"),
+             description="A business account (B2B) customers are members of, from Segment `group` calls: "
+             "`attributes` is a JSON object of the group's traits, each the value of its latest call (`trait_ts`: "
+             "when each was set)."),
 )
 
 EMBEDDING_VECTOR_PROPERTY = "vector"

@@ -46,7 +46,7 @@ def customers_by_ids(store: GraphStore, ids: Sequence[str]) -> dict[str, Row]:
     found: dict[str, Row] = {}
     for row in rows:
         customer = {k: v for k, v in row["c"].items() if not k.startswith(PII_PREFIX)}
-        customer["attributes"] = _json_object(customer.get("attributes"))
+        customer["attributes"] = json_object(customer.get("attributes"))
         found[row["id"]] = customer
     return found
 
@@ -201,7 +201,8 @@ def _group(rows: list[Row], key: str, value: str | None = None) -> dict[str, lis
     return grouped
 
 
-def _json_object(text: Any) -> dict[str, Any]:
+def json_object(text: Any) -> dict[str, Any]:
+    """A property that holds a JSON object as text (attributes, trait_ts), as a dict; {} when absent or not one."""
     if isinstance(text, dict):
         return text
     if not text:

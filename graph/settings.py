@@ -13,6 +13,7 @@
 | DTC_JOURNEY_GAP_DAYS | 30 | inactivity gap that splits a customer's events into journeys |
 | DTC_STATE_DIR | the embedded DIR, else ./.dtc-state | ingest checkpoints, rejects-file list, identity key file |
 | DTC_EMBEDDED_IDLE_S | 300 | seconds the embedded server stays up once its last user left (0: stop at once) |
+| DTC_SEGMENT_MAPPING | (docs/segment.md defaults) | a YAML file overriding how Segment messages map (`/v1/*`) |
 
 The API's limits (`ApiLimits`, what each protects: docs/security.md):
 
@@ -92,6 +93,7 @@ class Settings:
     journey_gap_days: float = 30.0
     state_dir_override: str | None = None
     embedded_idle_s: float = 0.0  # in code the last user stops the server; the environment's default is above
+    segment_mapping: str | None = None  # a YAML override of the Segment mapping (ingest.segment), for /v1/*
     api_limits: ApiLimits = field(default_factory=ApiLimits)
 
     @classmethod
@@ -111,6 +113,7 @@ class Settings:
             journey_gap_days=_number(env, "DTC_JOURNEY_GAP_DAYS", 30.0, 0, above=True),
             state_dir_override=env.get("DTC_STATE_DIR") or None,
             embedded_idle_s=_number(env, "DTC_EMBEDDED_IDLE_S", DEFAULT_EMBEDDED_IDLE_S, 0),
+            segment_mapping=env.get("DTC_SEGMENT_MAPPING") or None,
             api_limits=ApiLimits.from_env(env),
         )
 

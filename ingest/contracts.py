@@ -78,15 +78,19 @@ class ConsentClaim:
 
 @dataclass(frozen=True, slots=True)
 class CustomerRecord:
-    """One valid customer record of a customer file."""
+    """One valid customer record of a customer file, or of a Segment message (ingest.segment): then `customer_id` may
+    be None (an anonymous visitor, named by its identities), `ts` is when the message said it (each trait keeps the
+    latest value) and `previous_id` an id the customer was known by (an alias: merged into this customer)."""
 
-    customer_id: str
+    customer_id: str | None
     identities: Mapping[str, str] = field(default_factory=dict)
     pii: Mapping[str, str | int | float | None] = field(default_factory=dict)
     attributes: Mapping[str, Any] = field(default_factory=dict)
     relationship_stage: str | None = None
     personas: tuple[PersonaClaim, ...] = ()
     consents: tuple[ConsentClaim, ...] = ()
+    ts: int | None = None
+    previous_id: str | None = None
 
 
 def parse_ts(value: Any, name: str = "ts") -> tuple[int | None, str | None]:
@@ -218,14 +222,20 @@ _FIELD_CHECKS: dict[str, Callable[[str, Any, list[str]], Any]] = {
 }
 
 
-def validate_customer(obj: Any) -> tuple[CustomerRecord | None, list[str]]:
-    """The normalised customer record, or None with every reason it breaks the customer contract."""
+def validate_customer(obj: Any, *, anonymous: bool = False) -> tuple[CustomerRecord | None, list[str]]:
+    """The normalised customer record, or None with every reason it breaks the customer contract. With `anonymous`
+    (Segment messages), usable identities may stand in for the customer_id."""
     if not isinstance(obj, Mapping):
         return None, [reject_reason("not_an_object", f"a customer must be a JSON object, not {type(obj).__name__}")]
     errors: list[str] = []
     check_characters(obj, errors)
-    customer_id = _code(obj, "customer_id", errors, required=True, max_len=MAX_ID)
     identities = _identities(obj.get("identities"), errors, allow_empty=True)
+    named = anonymous and any(normalise(k, v) for k, v in identities.items())
+    customer_id = _code(obj, "customer_id", errors, required=not named, max_len=MAX_ID)
+    previous_id = _code(obj, "previous_id", errors, max_len=MAX_ID)
+    ts, reason = parse_ts(obj["ts"]) if obj.get("ts") is not None else (None, None)
+    if reason:
+        errors.append(reason)
     pii: dict[str, str | int | float | None] = {}
     raw_pii = obj.get("pii")
     if raw_pii is not None:
@@ -252,8 +262,8 @@ def validate_customer(obj: Any) -> tuple[CustomerRecord | None, list[str]]:
     consents = _consents(obj.get("consents"), errors)
     if errors:
         return None, errors
-    assert customer_id is not None
-    return CustomerRecord(customer_id, identities, pii, dict(attributes or {}), stage, personas, consents), []
+    return CustomerRecord(customer_id, identities, pii, dict(attributes or {}), stage, personas, consents, ts,
+                          previous_id), []
 
 
 def from_csv_row(row: Mapping[str, str | None]) -> dict[str, Any]:

@@ -10,23 +10,27 @@ still starts and answers its questions; intake then answers that the stream need
 from __future__ import annotations
 
 import threading
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 from functools import partial
-from typing import Any
+from pathlib import Path
+from typing import Any, TypeVar
 
 import redis
 
-from graph.doors import Doors, IntakeReport
+from graph.doors import Doors, IntakeReport, SegmentReport
 from graph.errors import ConfigError, StoreUnavailableError
 from graph.keys import identity_key
 from graph.privacy import ErasureResult
 from graph.settings import Settings
 from graph.store import GraphStore
 from ingest.erasure import erase_everywhere
+from ingest.segment import load_segment_mapping
+from ingest.segment_intake import queue_messages
 from ingest.stream import EventStream, listen_applied, parse_body, queue_events, stream_redis_url
 from ingest.suppression import Screen
 
+R = TypeVar("R")
 
 def open_doors(store: GraphStore, settings: Settings, timeout_s: float | None = None) -> Doors:
     """The doors over `store`; with `timeout_s`, intake gives up on a stalled stream or store after that long."""
@@ -41,6 +45,8 @@ class StreamIntake:
         self.store, self.settings, self.timeout_s = store, settings, timeout_s
         self._stream: EventStream | None = None
         self._screen: Screen | None = None
+        # DTC_SEGMENT_MAPPING, read when the doors open: a broken file stops `dtc serve` at its start, saying why
+        self._mapping = load_segment_mapping(Path(settings.segment_mapping) if settings.segment_mapping else None)
         self._lock = threading.Lock()  # requests call in from several threads; a Screen is not thread-safe
 
     def accept(self, rows: Sequence[object]) -> IntakeReport:
@@ -48,6 +54,10 @@ class StreamIntake:
 
     def accept_body(self, body: bytes, content_type: str) -> IntakeReport:
         return self._accept(parse_body(body, content_type))
+
+    def accept_messages(self, messages: Sequence[object], arrival_ms: int, sent_at: object) -> SegmentReport:
+        return self._queue(lambda stream, screen: queue_messages(messages, arrival_ms, sent_at, self._mapping, stream,
+                                                                 screen))
 
     def dead_letters(self) -> int | None:
         try:
@@ -66,9 +76,12 @@ class StreamIntake:
         return self._stream, self._screen
 
     def _accept(self, items: Sequence[tuple[Any, str | None]]) -> IntakeReport:
+        return self._queue(lambda stream, screen: queue_events(items, stream, screen))
+
+    def _queue(self, queue: Callable[[EventStream, Screen | None], R]) -> R:
         try:
             with self._lock:
-                return queue_events(items, *self._connected())
+                return queue(*self._connected())
         except redis.RedisError as e:
             raise StoreUnavailableError(stream_redis_url(self.store), str(e) or type(e).__name__) from e
 

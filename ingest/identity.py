@@ -17,6 +17,10 @@ The merge rule (Segment-style identity graph, with its guardrails):
    devices, …). A merge that would break a limit is refused (so one shared family tablet does not collapse a
    household into one twin): the event goes to its declared customer, else to the owner of its strongest identity,
    and an identity over the limit is simply not attached.
+5. Segment's `anonymousId` is an identity of kind `anonymous_id` (a browser or device, up to 1,000 per person, as
+   Segment's own identity resolution allows). A customer first seen through one is named after it even when the
+   message also carries an email, so an anonymous visitor keeps one id whichever of its messages comes first. An
+   alias (`absorb`) merges a known customer into the one it is now called, the guardrails permitting.
 
 The rule functions here are pure; the key of the hash is `graph.keys.identity_key()`.
 """
@@ -31,7 +35,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 KIND_PRIORITY: tuple[str, ...] = ("crm_id", "email", "phone", "device_id", "cookie_id")
-LIMITS: Mapping[str, int] = {"crm_id": 1, "email": 3, "phone": 3, "device_id": 5, "cookie_id": 20}
+ANONYMOUS_KIND = "anonymous_id"  # Segment's anonymousId
+LIMITS: Mapping[str, int] = {"crm_id": 1, "email": 3, "phone": 3, "device_id": 5, "cookie_id": 20, ANONYMOUS_KIND: 1000}
 DEFAULT_LIMIT = 5
 ANONYMOUS_PREFIX = "anon-"
 BLOCKED_ANY = frozenset({
@@ -144,7 +149,7 @@ class IdentityGraph:
         if not candidates:
             if not identities:
                 raise ValueError("an event needs a customer_id or at least one usable identity")
-            candidates = [anonymous_id(identities[0])]
+            candidates = [anonymous_id(next((r for r in identities if r.kind == ANONYMOUS_KIND), identities[0]))]
         merged: list[str] = []
         if len(candidates) > 1 and self._mergeable(candidates):
             winner = survivor(candidates)
@@ -170,6 +175,13 @@ class IdentityGraph:
             self.owner[ref.key] = target
             attach.append(ref)
         return Resolution(target, tuple(attach), tuple(merged), tuple(refused))
+
+    def absorb(self, loser: str, survivor: str) -> bool:
+        """Merge `loser` into `survivor` (an alias names the survivor), unless a guardrail forbids it."""
+        if loser == survivor or not self._mergeable([loser, survivor]):
+            return False
+        self._merge(loser, survivor)
+        return True
 
     def _mergeable(self, customers: list[str]) -> bool:
         total: Counter[str] = Counter()

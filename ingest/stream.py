@@ -1,6 +1,7 @@
 """The live event stream: `POST /events` appends validated events to a Redis Stream, `dtc worker` applies them.
 
-    STREAM  dtc:events:<graph_name>       one entry per event, field `event` = the event as contract JSON
+    STREAM  dtc:events:<graph_name>       one entry per event, field `event` = the event as contract JSON (Segment
+                                          messages also queue `customer` and `membership` entries)
     GROUP   dtc-workers                   every worker of a graph reads in this consumer group
     CHANNEL dtc:applied:<graph_name>      after each applied batch: {"interactions": [{id, customer_id, touchpoint,
                                           type, ts, frictions}]} (the API turns it into GraphQL subscriptions)
@@ -19,7 +20,7 @@ import os
 import socket
 import threading
 import time
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -34,9 +35,11 @@ from graph.errors import ConfigError, InputError, QueryError, StoreUnavailableEr
 from graph.settings import Settings
 from graph.store import GraphStore
 from graph.strict_json import MalformedJSONError, loads_strict
-from ingest.contracts import Event, event_to_json, validate_event
+from ingest.accounts import validate_membership
+from ingest.contracts import Event, event_to_json, validate_customer, validate_event
 from ingest.deadletters import MAX_DELIVERIES, DeadLetters, buried_fields
 from ingest.reasons import malformed_json, reject_reason
+from ingest.records import apply_records
 from ingest.sink import EventSink, is_store_wide, sink_for
 from ingest.suppression import Screen
 
@@ -64,10 +67,17 @@ def stream_redis_url(store: GraphStore) -> str:
 
 @dataclass(frozen=True)
 class StreamEntry:
+    """One stream entry: an event, or (from Segment messages) a customer record or an account membership."""
+
     id: str
-    event: Event | None
+    kind: str  # one of ENTRY_KINDS
+    record: Any  # Event | CustomerRecord | Membership, or None when the entry cannot be read
     errors: list[str]
     fields: dict[str, Any] = field(default_factory=dict)  # as stored (what a dead letter keeps)
+
+    @property
+    def event(self) -> Event | None:
+        return self.record if self.kind == "event" else None
 
 
 class EventStream:
@@ -91,9 +101,13 @@ class EventStream:
         """Add events to the stream in one MULTI/EXEC transaction, so all of them are queued or none; their entry
         ids. A Redis failure is StoreUnavailableError: appending the same events again is safe, as the worker
         applies an event id once."""
+        return self.append_records([("event", event_to_json(event)) for event in events])
+
+    def append_records(self, records: Sequence[tuple[str, Mapping[str, Any]]]) -> list[str]:
+        """Add (kind, contract JSON) records, all or none, in order (see `append`)."""
         pipe = self.client.pipeline(transaction=True)
-        for event in events:
-            pipe.xadd(self.key, {"event": json.dumps(event_to_json(event), ensure_ascii=False)})
+        for kind, payload in records:
+            pipe.xadd(self.key, {kind: json.dumps(payload, ensure_ascii=False)})
         try:
             return [_text(i) for i in pipe.execute()]
         except redis.RedisError as e:
@@ -191,21 +205,30 @@ def _entry(entry_id: Any, raw: dict[Any, Any]) -> StreamEntry:
     """An entry read back and validated again, by the rules of the door (it may come from an older version or another
     producer): what cannot be read is an entry with reasons, never an exception."""
     fields = {_text(k): v for k, v in raw.items()}
-    value = fields.get("event")
-    event: Event | None = None
+    kind = next((k for k in ENTRY_KINDS if k in fields), "event")
+    value = fields.get(kind)
+    record: Any = None
     try:
         text = value.decode("utf-8") if isinstance(value, bytes) else value
         if not isinstance(text, str):
             errors = [reject_reason("missing_field", "the stream entry holds no event field")]
         else:
-            event, errors = validate_event(loads_strict(text, lone_surrogates=True))
+            record, errors = _VALIDATORS[kind](loads_strict(text, lone_surrogates=True))
     except UnicodeDecodeError as e:
         errors = [reject_reason("invalid_utf8", f"the stream entry is not valid UTF-8 (byte {e.start + 1})")]
     except json.JSONDecodeError as e:
         errors = [malformed_json(e)]
     except MalformedJSONError as e:
         errors = [reject_reason(e.code, str(e))]
-    return StreamEntry(_text(entry_id), event, errors, fields)
+    return StreamEntry(_text(entry_id), kind, record, errors, fields)
+
+
+_VALIDATORS: dict[str, Callable[[Any], tuple[Any, list[str]]]] = {
+    "event": validate_event,
+    "customer": lambda obj: validate_customer(obj, anonymous=True),
+    "membership": validate_membership,
+}
+ENTRY_KINDS = tuple(_VALIDATORS)
 
 
 # -- the producer side (POST /events, recordEvent: graph.doors.EventIntake) ----------------------------------
@@ -348,18 +371,20 @@ def _settle(stream: EventStream, sink: EventSink, entries: Sequence[StreamEntry]
             say: Callable[[str], None]) -> bool:
     """Apply a batch and settle each entry: acknowledged once its write committed; after a failure left pending for
     another delivery, or moved to the dead letters at its MAX_DELIVERIES-th. True when some entry was left pending."""
-    failed = {e.id: "; ".join(e.errors) for e in entries if e.event is None}
-    events = [e.event for e in entries if e.event is not None]
+    failed = {e.id: "; ".join(e.errors) for e in entries if e.record is None}
+    valid = [e for e in entries if e.record is not None]
     applied = None
-    if events:
+    if valid:
         try:
-            applied = sink.apply(events)
-        except QueryError as e:  # refused one by one, every event of the batch (else the sink isolates them)
+            # events alone (POST /events) go straight to the sink; Segment messages bring profile records between
+            applied = (sink.apply([e.record for e in valid]) if all(e.kind == "event" for e in valid)
+                       else apply_records(sink, [(e.kind, e.record) for e in valid]))
+        except QueryError as e:  # refused one by one, every record of the batch (else the sink isolates events)
             if is_store_wide(e):
                 raise
-            failed.update((x.id, reject_reason("store_refused", str(e))) for x in entries if x.event is not None)
+            failed.update((x.id, reject_reason("store_refused", str(e))) for x in valid)
         else:
-            entry_of = {id(x.event): x.id for x in entries if x.event is not None}
+            entry_of = {id(x.record): x.id for x in valid}
             failed.update((entry_of[id(event)], reason) for event, reason in applied.refused)
     stream.ack([e.id for e in entries if e.id not in failed])  # only now: the graph write has committed
     report.batches += 1

@@ -1,7 +1,7 @@
 // name: ingest-merge-customer
 // Identity merge: moves everything of the loser (identities, interactions, journeys, switches, persona assignments,
-// consents) to the survivor. A declared loser stays as a redirect stub (merged_into); an anonymous one (id starting
-// with $anonymous) is deleted.
+// consents, account memberships) to the survivor. A declared loser stays as a redirect stub (merged_into); an
+// anonymous one (id starting with $anonymous) is deleted.
 // params:
 //   loser: string                the customer merged away
 //   survivor: string             the customer that keeps everything
@@ -31,6 +31,11 @@ CREATE (s)-[:SHOWS {weight: r.weight, since: r.since, until: r.until, source: r.
 WITH count(*) AS _
 MATCH (:Customer {id: $loser})-[r:GAVE]->(k) MATCH (s:Customer {id: $survivor})
 DELETE r CREATE (s)-[:GAVE]->(k) SET k.customer_id = $survivor
+WITH count(*) AS _
+MATCH (:Customer {id: $loser})-[r:MEMBER_OF]->(a) MATCH (s:Customer {id: $survivor})
+MERGE (s)-[m:MEMBER_OF]->(a) ON CREATE SET m.since = r.since
+SET m.since = CASE WHEN r.since < m.since THEN r.since ELSE m.since END
+DELETE r
 WITH count(*) AS _
 MATCH (l:Customer {id: $loser}) WHERE l.id STARTS WITH $anonymous DETACH DELETE l
 RETURN count(*) AS n

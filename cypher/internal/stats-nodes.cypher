@@ -62,3 +62,5 @@ UNION ALL
 MATCH (n:GapBucket) RETURN 'GapBucket' AS label, count(n) AS n
 UNION ALL
 MATCH (n:StateRepair) RETURN 'StateRepair' AS label, count(n) AS n
+UNION ALL
+MATCH (n:Account) RETURN 'Account' AS label, count(n) AS n

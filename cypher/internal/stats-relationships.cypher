@@ -44,3 +44,5 @@ UNION ALL
 MATCH ()-[r:ACTIVE_AS]->() RETURN 'ACTIVE_AS' AS type, count(r) AS n
 UNION ALL
 MATCH ()-[r:EXPOSED_TO]->() RETURN 'EXPOSED_TO' AS type, count(r) AS n
+UNION ALL
+MATCH ()-[r:MEMBER_OF]->() RETURN 'MEMBER_OF' AS type, count(r) AS n

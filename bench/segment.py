@@ -1,0 +1,143 @@
+"""The Segment path against the native one: the same events posted as Segment batches to `/v1/batch` and as native
+batches to `POST /events`, each applied by a `dtc worker`, in the same run.
+
+    .venv/bin/python bench/segment.py                       # 20,000 events, batches of 500, 3 rounds
+    .venv/bin/python bench/segment.py --customers 400 --batch 200 --rounds 2
+
+1. Generates events with the project's generator (fixed seed) and converts them to Segment `track`/`page`/`screen`
+   messages with the test-only converter (tests/segment_converter.py), so both sides carry the same events.
+2. Serves the twin (`dtc serve`, rate limit off, an ingest key) over an embedded FalkorDB, with one `dtc worker` per
+   graph being filled.
+3. Each round, native and Segment in turn (the order alternates), into fresh graphs: one client posts every batch in
+   order, and the clock stops when the worker has applied the last event (the graph holds them all). Reported: events
+   per second end to end for each path, the ratio Segment / native per round and its median (target >= 0.9), the
+   time spent answering the posts, and the load average at the start and end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from api import free_port, wait_until_ready  # noqa: E402
+from segment_converter import PAGE_MAPPING_YAML, convert  # noqa: E402
+
+from graph.embedded import start_or_attach  # noqa: E402
+from graph.falkordb_store import FalkorDBStore  # noqa: E402
+from ingest.generator import generate  # noqa: E402
+
+KEY = "bench-ingest"
+
+
+def batches(items: list[dict[str, Any]], size: int) -> list[list[dict[str, Any]]]:
+    return [items[i:i + size] for i in range(0, len(items), size)]
+
+
+def run_path(url: str, path: str, bodies: list[bytes], store: FalkorDBStore, expected: int,
+             headers: dict[str, str]) -> tuple[float, float]:
+    """(seconds until the worker applied everything, seconds spent in the posts)."""
+    started = time.perf_counter()
+    posting = 0.0
+    with httpx.Client(base_url=url, timeout=120, headers=headers) as client:
+        for body in bodies:
+            sent = time.perf_counter()
+            r = client.post(path, content=body)
+            posting += time.perf_counter() - sent
+            if r.status_code not in (200, 202) or r.json().get("rejected") not in (None, 0, []):
+                raise SystemExit(f"{path} answered {r.status_code}: {r.text[:300]}")
+    while store.read("MATCH (i:Interaction) RETURN count(i) AS n")[0]["n"] < expected:
+        time.sleep(0.02)
+    return time.perf_counter() - started, posting
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--customers", type=int, default=1500, help="generated customers (~13 events each)")
+    parser.add_argument("--batch", type=int, default=500, help="events per request")
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+    load_start = os.getloadavg()
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        generate(folder / "demo", customers=args.customers, seed=7)
+        native = [json.loads(line) for line in (folder / "demo" / "events.jsonl").read_text().splitlines()]
+        segment = list(convert(folder / "demo" / "events.jsonl", folder / "demo" / "customers.jsonl"))
+        (folder / "segment.yaml").write_text(PAGE_MAPPING_YAML)
+        native_bodies = [json.dumps(b).encode() for b in batches(native, args.batch)]
+        segment_bodies = [json.dumps({"batch": b, "sentAt": None}).encode() for b in batches(segment, args.batch)]
+        print(f"{len(native):,} events in {len(native_bodies)} batches of {args.batch}; "
+              f"native {sum(map(len, native_bodies)) / 1e6:.1f} MB, Segment {sum(map(len, segment_bodies)) / 1e6:.1f} MB"
+              f" ({sum(len(gzip.compress(b)) for b in segment_bodies) / 1e6:.1f} MB gzip, not used)")
+        server = start_or_attach(folder / "db")
+        port = free_port()
+        url = f"http://127.0.0.1:{port}"
+        env = {**os.environ, "DTC_API_RATE": "0", "DTC_STATE_DIR": tmp, "DTC_API_KEYS": f"{KEY}:ingest",
+               "DTC_IDENTITY_KEY": "bench", "DTC_SEGMENT_MAPPING": str(folder / "segment.yaml"),
+               "DTC_API_MAX_BODY_BYTES": str(64 * 1024 * 1024)}
+        store_url = f"falkordb://127.0.0.1:{server.port}"
+        processes: list[subprocess.Popen[bytes]] = []
+        ratios: list[float] = []
+        try:
+            for n in range(args.rounds):
+                timings: dict[str, tuple[float, float]] = {}
+                order = [("native", "/events", native_bodies), ("segment", "/v1/batch", segment_bodies)]
+                for name, path, bodies in order if n % 2 == 0 else order[::-1]:
+                    graph = f"bench_{name}_{n}"
+                    store = FalkorDBStore(server.url, "127.0.0.1", server.port, graph)
+                    store.ensure_schema()
+                    ingest_files_customers(store_url, graph, folder, env)
+                    run_env = {**env, "DTC_GRAPH_NAME": graph}
+                    serve = subprocess.Popen([sys.executable, "-m", "dtc.cli", "--store", store_url, "serve", "--port",
+                                              str(port)], env=run_env, cwd=ROOT)
+                    worker = subprocess.Popen([sys.executable, "-m", "dtc.cli", "--store", store_url, "worker",
+                                               "--batch-size", str(args.batch)], env=run_env, cwd=ROOT,
+                                              stdout=subprocess.DEVNULL)
+                    processes += [serve, worker]
+                    wait_until_ready(url, serve)
+                    timings[name] = run_path(url, path, bodies, store, len(native),
+                                             {"Authorization": f"Bearer {KEY}", "Content-Type": "application/json"})
+                    for process in (serve, worker):
+                        process.terminate()
+                        process.wait(timeout=60)
+                    store.close()
+                rates = {k: len(native) / v[0] for k, v in timings.items()}
+                ratios.append(rates["segment"] / rates["native"])
+                print(f"round {n + 1}: native {rates['native']:,.0f} events/s (posts {timings['native'][1]:.1f} s), "
+                      f"Segment {rates['segment']:,.0f} events/s (posts {timings['segment'][1]:.1f} s), "
+                      f"ratio {ratios[-1]:.2f}")
+        finally:
+            for process in processes:
+                if process.poll() is None:
+                    process.kill()
+            server.release()
+    load_end = os.getloadavg()
+    print(f"median ratio Segment / native: {statistics.median(ratios):.2f} (target >= 0.9); "
+          f"load average {load_start[0]:.2f} -> {load_end[0]:.2f}")
+    return 0
+
+
+def ingest_files_customers(store_url: str, graph: str, folder: Path, env: dict[str, str]) -> None:
+    """The catalog and customer file first (not timed): both paths then resolve the same customers."""
+    subprocess.run([sys.executable, "-m", "dtc.cli", "--store", store_url, "ingest", "--quiet", "--catalog",
+                    str(folder / "demo" / "catalog.yaml"), "--customers", str(folder / "demo" / "customers.jsonl")],
+                   env={**env, "DTC_GRAPH_NAME": graph}, cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -95,9 +95,8 @@ class EventSink:
         with self.lock.hold() as others_wrote:
             if others_wrote:
                 self.forget()
-            planned = self._plan_now(events, summaries=True)
-            try:
-                return self._commit(planned)
+            try:  # a write whose check fails (a resend the caches missed) is planned again carefully
+                return self._apply_now(events, summaries=True)
             except _REFUSED as e:
                 return self._isolate(events, e, summaries=True)
 

@@ -22,7 +22,7 @@ from graph.store import GraphStore
 from graph.suppression import suppress
 from ingest.deadletters import MAX_DELIVERIES, buried_fields
 from ingest.reasons import reject_code
-from ingest.stream import GROUP, EventStream, accept_events, applied_channel, run_worker
+from ingest.stream import GROUP, EventStream, WorkerThread, accept_events, applied_channel, run_worker
 
 
 @pytest.fixture
@@ -190,3 +190,39 @@ def test_dtc_deadletters_lists_replays_and_drops_and_a_replay_skips_the_erased(
     dropped = run_dtc("deadletters", "drop", ids[2], env=store_env)
     assert dropped.returncode == 0 and "dropped 1" in dropped.stdout
     assert letters.count() == 0
+
+
+def test_events_posted_again_are_duplicates_whatever_the_worker_remembers(store: GraphStore, settings: Settings,
+                                                                          stream: EventStream) -> None:
+    # two journeys (40 days apart); then the first event again, to a worker that knows nothing and to one that
+    # applied the originals: an event already in the graph is a duplicate, never a worker that stops
+    first = [{**event("a", 0), "ts": "2024-03-01T10:00:00Z"}, {**event("b", 1), "ts": "2024-03-01T10:05:00Z"},
+             {**event("c", 2), "ts": "2024-04-20T10:00:00Z"}]
+    accept_events(json.dumps(first).encode(), "application/json", stream)
+    assert run_worker(store, settings, once=True).applied == 3
+    accept_events(json.dumps(first[:1]).encode(), "application/json", stream)
+    report = run_worker(store, settings, once=True)
+    assert (report.applied, report.duplicates) == (0, 1)
+    thread = WorkerThread(store, settings, block_ms=50)
+    thread.start()
+    try:
+        accept_events(json.dumps(first).encode(), "application/json", stream)
+        deadline = time.monotonic() + 60
+        while stream.length() and thread.is_alive() and time.monotonic() < deadline:
+            time.sleep(0.02)
+        accept_events(json.dumps(first[1:2]).encode(), "application/json", stream)
+        while stream.length() and thread.is_alive() and time.monotonic() < deadline:
+            time.sleep(0.02)
+        # the same event ids at another time (a client that resends with a corrected clock, as the Segment time
+        # rule gives every resend): still the same events, the latest one included
+        later = [{**e, "ts": e["ts"].replace(":00Z", ":00.500Z")} for e in (first[0], first[2])]
+        accept_events(json.dumps(later[1:]).encode(), "application/json", stream)
+        while stream.length() and thread.is_alive() and time.monotonic() < deadline:
+            time.sleep(0.02)
+        accept_events(json.dumps(later).encode(), "application/json", stream)
+        while stream.length() and thread.is_alive() and time.monotonic() < deadline:
+            time.sleep(0.02)
+    finally:
+        thread.stop()
+    assert thread.failed is None, thread.failed
+    assert interactions(store) == ["a", "b", "c"]

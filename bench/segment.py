@@ -35,9 +35,9 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from api import free_port, wait_until_ready  # noqa: E402
 from segment_converter import PAGE_MAPPING_YAML, convert  # noqa: E402
 
+from api import free_port, wait_until_ready  # noqa: E402
 from graph.embedded import start_or_attach  # noqa: E402
 from graph.falkordb_store import FalkorDBStore  # noqa: E402
 from ingest.generator import generate  # noqa: E402
@@ -81,9 +81,10 @@ def main() -> int:
         (folder / "segment.yaml").write_text(PAGE_MAPPING_YAML)
         native_bodies = [json.dumps(b).encode() for b in batches(native, args.batch)]
         segment_bodies = [json.dumps({"batch": b, "sentAt": None}).encode() for b in batches(segment, args.batch)]
-        print(f"{len(native):,} events in {len(native_bodies)} batches of {args.batch}; "
-              f"native {sum(map(len, native_bodies)) / 1e6:.1f} MB, Segment {sum(map(len, segment_bodies)) / 1e6:.1f} MB"
-              f" ({sum(len(gzip.compress(b)) for b in segment_bodies) / 1e6:.1f} MB gzip, not used)")
+        native_mb, segment_mb = sum(map(len, native_bodies)) / 1e6, sum(map(len, segment_bodies)) / 1e6
+        print(f"{len(native):,} events in {len(native_bodies)} batches of {args.batch}; native {native_mb:.1f} MB, "
+              f"Segment {segment_mb:.1f} MB ({sum(len(gzip.compress(b)) for b in segment_bodies) / 1e6:.1f} MB "
+              "gzip, not used)")
         server = start_or_attach(folder / "db")
         port = free_port()
         url = f"http://127.0.0.1:{port}"

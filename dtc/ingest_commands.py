@@ -28,8 +28,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     p.add_argument("--journey-gap", type=float, metavar="DAYS",
                    help="inactivity gap that splits journeys (default $DTC_JOURNEY_GAP_DAYS or 30)")
     p.add_argument("--batch-size", type=int, default=5000, metavar="N", help="events per write (default 5000)")
+    p.add_argument("--format", choices=("native", "segment"), default="native",
+                   help="native: the twin's event contract (JSONL/CSV); segment: Segment or RudderStack messages, "
+                        "one a line (see docs/segment.md)")
     p.add_argument("--mapping", type=Path, metavar="FILE",
-                   help="YAML mapping of arbitrary CSV columns to the event contract (see docs/ingest.md)")
+                   help="YAML mapping of arbitrary CSV columns to the event contract (see docs/ingest.md); with "
+                        "--format segment, overrides of the Segment mapping (docs/segment.md)")
     p.add_argument("--reject-future", action="store_true",
                    help="reject events more than 5 minutes ahead of the clock (reason future_ts); without it they "
                         "are ingested and counted in the report")
@@ -76,15 +80,20 @@ def _ingest(args: argparse.Namespace, settings: Settings) -> int:
                  *([args.catalog] if args.catalog else []), *([args.mapping] if args.mapping else [])]:
         if not path.is_file():
             raise InputError(f"{path} does not exist or is not a file; check the path.")
-    row_reader = None
-    if args.mapping:
+    row_reader, segment = None, None
+    if args.format == "segment":
+        from ingest.segment_mapping import load_segment_mapping
+
+        segment = load_segment_mapping(args.mapping)
+    elif args.mapping:
         from ingest.mapping import load_mapping
 
         row_reader = load_mapping(args.mapping).row_reader()
     with store_from(settings) as store:
         report = ingest_files(store, settings, catalog=args.catalog, customers=args.customers, events=args.events,
                               rejects=args.rejects, journey_gap_days=args.journey_gap, batch_size=args.batch_size,
-                              quiet=args.quiet, row_reader=row_reader, reject_future=args.reject_future)
+                              quiet=args.quiet, row_reader=row_reader, reject_future=args.reject_future,
+                              segment=segment)
     print(report.summary())
     if report.compaction_error:
         print(f"dtc: error: {report.compaction_error}", file=sys.stderr)

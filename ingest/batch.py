@@ -42,6 +42,9 @@ from ingest.contracts import (
 from ingest.customers import write_customers
 from ingest.lookups import event_exists
 from ingest.reasons import reject_code
+from ingest.records import apply_records
+from ingest.segment import message_records
+from ingest.segment_mapping import SegmentMapping
 from ingest.sink import Applied, sink_for
 from ingest.sources import STDIN, SourceRow, read_rows
 
@@ -189,8 +192,9 @@ class RejectsFile:
             self._register()
         record = {"file": row.source, "line": row.line, "code": reject_code(errors[0]) if errors else "",
                   "reason": "; ".join(errors), "errors": list(errors), "text": row.text}
-        if event_id is None and isinstance(row.obj, dict) and isinstance(row.obj.get("event_id"), str):
-            event_id = row.obj["event_id"]
+        if event_id is None and isinstance(row.obj, dict):
+            found = row.obj.get("event_id", row.obj.get("messageId"))  # a Segment message's id is its event id
+            event_id = found if isinstance(found, str) else None
         if event_id is not None:
             record["event_id"] = event_id
         self._handle.write(json.dumps(record, ensure_ascii=False) + "\n")
@@ -230,6 +234,7 @@ class Chunk:
     line: int
     events: list[Event] = field(default_factory=list)
     sources: list[tuple[int, str]] = field(default_factory=list)  # (line, text) of each event's row, for rejects
+    records: list[tuple[str, Any]] = field(default_factory=list)  # every valid record in order (events among them)
     rejected: list[tuple[SourceRow, list[str]]] = field(default_factory=list)
     read: int = 0
     future: int = 0
@@ -285,8 +290,9 @@ class IngestJob:
 
     def __init__(self, store: GraphStore, settings: Settings, *, rejects: Path | None, journey_gap_days: float | None,
                  batch_size: int, progress: Progress, row_reader: RowReader | None = None,
-                 reject_future: bool = False) -> None:
+                 reject_future: bool = False, segment: SegmentMapping | None = None) -> None:
         self.store = store
+        self.segment = segment  # a Segment export: each line a message (ingest.segment), read by the file rule
         self.reject_future = reject_future
         self.clock_ms = now_ms()  # "the future" is judged against the job's start
         self.settings = settings
@@ -299,7 +305,15 @@ class IngestJob:
         self.report = IngestReport(future_rejected=reject_future)
         self._rejects: dict[Path, RejectsFile] = {}
         self._read_rows: RowReader = row_reader or (
-            lambda path, start, line: read_rows(path, start=start, start_line=line, csv_parse=from_csv_row))
+            lambda path, start, line: read_rows(path, start=start, start_line=line, csv_parse=from_csv_row,
+                                                fmt="jsonl" if segment is not None else None))
+
+    def _validate(self, obj: Any) -> tuple[list[tuple[str, Any]], list[str]]:
+        """The valid records of one row (an event, or a Segment message's records), or the reasons it has none."""
+        if self.segment is not None:
+            return message_records(obj, self.segment)
+        event, errors = validate_event(obj)
+        return ([("event", event)] if event is not None else []), errors
 
     def close(self) -> None:
         for rejects in self._rejects.values():
@@ -380,8 +394,11 @@ class IngestJob:
         self.progress.start(Path(source).name, path.stat().st_size if path else None)
         start = (checkpoint.offset, checkpoint.line) if checkpoint else (0, 1)
         chunks = prefetch(self._chunks(source, *start))
-        # pipelined: the sink plans the next chunk while the store writes this one; a chunk comes back committed
-        for chunk, applied in self.sink.apply_batches((chunk, chunk.events) for chunk in chunks):
+        # pipelined: the sink plans the next chunk while the store writes this one; a chunk comes back committed.
+        # Segment exports interleave profile records with events: each chunk is applied in order, then the next
+        applying = (self.sink.apply_batches((chunk, chunk.events) for chunk in chunks) if self.segment is None
+                    else ((chunk, apply_records(self.sink, chunk.records)) for chunk in chunks))
+        for chunk, applied in applying:
             rejected = len(chunk.rejected) + len(applied.refused)
             counts["read"] += chunk.read
             counts["rejected"] += rejected
@@ -408,22 +425,26 @@ class IngestJob:
         """Validated batches of the file from `offset`, cut between input rows only; the last one has last=True."""
         chunk = Chunk(end=offset, line=line, source=source)
         for row in self._read_rows(source, offset, line):
-            if row.end != chunk.end and len(chunk.events) >= self.batch_size:
+            if row.end != chunk.end and len(chunk.records) >= self.batch_size:
                 yield chunk
                 chunk = Chunk(end=chunk.end, line=chunk.line, source=source)
             chunk.end, chunk.line = row.end, row.line + 1 + row.text.count("\n")
             chunk.read += 1
-            event, errors = validate_event(row.obj) if row.error is None else (None, [row.error])
+            records, errors = self._validate(row.obj) if row.error is None else ([], [row.error])
+            event = next((record for kind, record in records if kind == "event"), None)
             future = future_dated(event, self.clock_ms) if event is not None else None
             if future is not None:
                 chunk.future += 1
                 if self.reject_future:
-                    event, errors = None, [future]
-            if event is None:
+                    records, errors = [], [future]
+            if not records:
                 chunk.rejected.append((row, errors))
             else:
-                chunk.events.append(event)
-                chunk.sources.append((row.line, row.text))
+                chunk.records += records
+                for kind, record in records:
+                    if kind == "event":
+                        chunk.events.append(record)
+                        chunk.sources.append((row.line, row.text))
         chunk.last = True
         yield chunk
 
@@ -444,18 +465,19 @@ class IngestJob:
 def ingest_files(store: GraphStore, settings: Settings, *, catalog: Path | None = None,
                  customers: Sequence[Path | str] = (), events: Sequence[Path | str] = (), rejects: Path | None = None,
                  journey_gap_days: float | None = None, batch_size: int = 5000, quiet: bool = True,
-                 row_reader: RowReader | None = None, reject_future: bool = False) -> IngestReport:
+                 row_reader: RowReader | None = None, reject_future: bool = False,
+                 segment: SegmentMapping | None = None) -> IngestReport:
     """Load a catalog, customer files and event files (paths or `-` for stdin) into the store; the report says what
     happened. `row_reader` replaces the plain JSONL/CSV reader (the generic CSV mapping uses it); with
     `reject_future`, events more than 5 minutes ahead of the clock are rejected (reason `future_ts`), else they are
-    ingested and counted."""
+    ingested and counted; with `segment`, event files are Segment or RudderStack exports read by that mapping."""
     started = time.perf_counter()
     with ExitStack() as stack:
         stack.enter_context(rare_collections())
         progress = progress_for(quiet)
         stack.callback(progress.stop)
         job = IngestJob(store, settings, rejects=rejects, journey_gap_days=journey_gap_days, batch_size=batch_size,
-                        progress=progress, row_reader=row_reader, reject_future=reject_future)
+                        progress=progress, row_reader=row_reader, reject_future=reject_future, segment=segment)
         stack.callback(job.close)
         if catalog is not None:
             load_catalog(store, Path(catalog))

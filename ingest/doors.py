@@ -25,8 +25,8 @@ from graph.privacy import ErasureResult
 from graph.settings import Settings
 from graph.store import GraphStore
 from ingest.erasure import erase_everywhere
-from ingest.segment import load_segment_mapping
 from ingest.segment_intake import queue_messages
+from ingest.segment_mapping import load_segment_mapping
 from ingest.stream import EventStream, listen_applied, parse_body, queue_events, stream_redis_url
 from ingest.suppression import Screen
 

@@ -7,7 +7,7 @@ One message gives up to three records, each in a form the twin already validates
     alias                -> a customer record tying `previousId` (an anonymous id) to `userId`
     group                -> a membership {customer_id, identities, account_id, since, traits} (+ consents)
 
-The rules (defaults of `SegmentMapping`, overridden by a YAML file, `load_segment_mapping`):
+The rules (defaults of ingest.segment_mapping.SegmentMapping, overridden by a YAML file):
 - `messageId` is the event id, as is (a message without one gets a hash of its content, so a resend is the same).
 - `userId` is the customer id; `anonymousId` is an identity of kind `anonymous_id` (hashed like every identity).
 - Time over HTTP: arrival - (sentAt - timestamp) when both are there (sentAt of the message, else of the batch),
@@ -20,27 +20,24 @@ The rules (defaults of `SegmentMapping`, overridden by a YAML file, `load_segmen
   of library that sent it (`context.library.name`: web, mobile or server), through `channels`.
 - Properties with a twin meaning (friction, experience, csat, ces, nps, sentiment, text, competitor, product, value,
   currency, trigger, outcome, stage) become the event's fields; the rest stay as attributes.
-- Identify traits (`traits`, else RudderStack's `context.traits`): email and phone are also identities; traits named in `traits.attributes` are descriptors; every
-  other trait is personal data and goes to `pii_*` only.
+- Identify traits (`traits`, else RudderStack's `context.traits`): email and phone are also identities; traits named
+  in `traits.attributes` are descriptors; every other trait is personal data and goes to `pii_*` only.
 - Consent (`context.consent.categoryPreferences`): categories mapped to the twin's purposes; unknown ones ignored.
 """
 
 from __future__ import annotations
 
-import fnmatch
 import hashlib
 import json
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
-from graph.errors import InputError
 from ingest.accounts import validate_membership
-from ingest.catalog import load_yaml
 from ingest.contracts import event_to_json, parse_ts, validate_customer, validate_event
+from ingest.segment_mapping import DEFAULT_MAPPING, SegmentMapping, path_of, show, slug
 
 MESSAGE_TYPES = ("track", "page", "screen", "identify", "group", "alias")
 NO_TIMESTAMP = "no_timestamp"  # the reason code of a file message without any time
@@ -48,83 +45,7 @@ SEGMENT_SOURCE = "segment"  # the `source` of the consents a message carries
 # properties that carry the twin's meaning: they become the event's own fields
 EVENT_FIELDS = ("friction", "experience", "csat", "ces", "nps", "sentiment", "text", "competitor", "product", "value",
                 "currency", "trigger", "outcome", "stage")
-
-# The Segment spec's semantic events with a reserved meaning in the twin (purchase, signup, …); others are slugged.
-SPEC_EVENT_TYPES: Mapping[str, str] = {
-    "Order Completed": "purchase",
-    "Order Refunded": "refund",
-    "Signed Up": "signup",
-    "Account Created": "signup",
-    "Account Deleted": "churn",
-    "Product Reviewed": "feedback",
-}
-# context.library.name patterns (case-insensitive) -> the kind of channel; the first match wins, else server
-LIBRARY_CHANNELS: tuple[tuple[str, str], ...] = (
-    ("analytics.js*", "web"), ("analytics-next*", "web"), ("@segment/analytics-next*", "web"),
-    ("*javascript*", "web"), ("rudder-sdk-js*", "web"), ("rudder-analytics*", "web"),
-    ("analytics-ios*", "mobile"), ("analytics-android*", "mobile"), ("analytics-kotlin*", "mobile"),
-    ("analytics-swift*", "mobile"), ("analytics-react-native*", "mobile"), ("analytics-flutter*", "mobile"),
-    ("*android*", "mobile"), ("*ios*", "mobile"), ("*react-native*", "mobile"), ("*flutter*", "mobile"),
-)
-CHANNEL_KINDS = ("web", "mobile", "server")
-# consent categories (compared case-insensitively) -> the twin's purposes (graph.privacy.PURPOSES)
-CONSENT_PURPOSES: Mapping[str, str] = {
-    "analytics": "analytics", "performance": "analytics", "advertising": "marketing", "marketing": "marketing",
-    "targeting": "marketing", "personalization": "personalization", "personalisation": "personalization",
-    "profiling": "profiling",
-}
-# identify traits that describe a customer without identifying them (the rest is personal data: pii_*)
-ATTRIBUTE_TRAITS = ("plan", "logins", "createdAt", "created_at", "industry", "employees", "language", "locale",
-                    "timezone", "relationship_stage")
-IDENTITY_TRAITS: Mapping[str, str] = {"email": "email", "phone": "phone"}
-# the properties read for a twin field, first present wins (the e-commerce spec's names after the twin's own)
-PROPERTY_FIELDS: Mapping[str, tuple[str, ...]] = {
-    "value": ("value", "revenue", "total"),
-    "product": ("product", "product_id", "sku"),
-    "session_id": ("session_id",),
-}
-_SLUG = re.compile(r"[^a-z0-9]+")
 _PII_NAME = re.compile(r"[^A-Za-z0-9_]+")
-_KEYS = ("events", "page_type", "screen_type", "channels", "libraries", "default_channel", "consent", "traits",
-         "properties")
-
-
-@dataclass(frozen=True)
-class SegmentMapping:
-    """How Segment messages become twin records (defaults above; `load_segment_mapping` reads overrides)."""
-
-    event_types: Mapping[str, str] = field(default_factory=lambda: dict(SPEC_EVENT_TYPES))
-    page_type: str = "page_view"
-    screen_type: str = "screen_view"
-    channels: Mapping[str, str] = field(default_factory=lambda: {kind: kind for kind in CHANNEL_KINDS})
-    libraries: tuple[tuple[str, str], ...] = LIBRARY_CHANNELS
-    default_channel: str = "server"
-    consent_purposes: Mapping[str, str] = field(default_factory=lambda: dict(CONSENT_PURPOSES))
-    attribute_traits: frozenset[str] = frozenset(ATTRIBUTE_TRAITS)
-    identity_traits: Mapping[str, str] = field(default_factory=lambda: dict(IDENTITY_TRAITS))
-    property_fields: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: dict(PROPERTY_FIELDS))
-
-    def event_type(self, name: str) -> str:
-        return self.event_types.get(name) or slug(name) or "event"
-
-    def channel_of(self, message: Mapping[str, Any], properties: Mapping[str, Any]) -> Any:
-        if properties.get("channel") not in (None, ""):
-            return properties["channel"]
-        kind = message.get("channel")
-        if kind not in CHANNEL_KINDS:
-            kind = self.library_channel(_path(message, "context", "library", "name"))
-        return self.channels.get(str(kind), str(kind))
-
-    def library_channel(self, library: Any) -> str:
-        if isinstance(library, str) and library:
-            name = library.lower()
-            for pattern, kind in self.libraries:
-                if fnmatch.fnmatchcase(name, pattern.lower()):
-                    return kind
-        return self.default_channel
-
-
-DEFAULT_MAPPING = SegmentMapping()
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,7 +76,7 @@ def map_message(message: Any, *, arrival_ms: int | None = None, sent_at: Any = N
     message_id = _message_id(message)
     kind = message.get("type")
     if kind not in MESSAGE_TYPES:
-        return SegmentReject(message_id, f"type {_show(kind)} is not one of {', '.join(MESSAGE_TYPES)}")
+        return SegmentReject(message_id, f"type {show(kind)} is not one of {', '.join(MESSAGE_TYPES)}")
     ts, reason = (http_time(message, arrival_ms, sent_at) if arrival_ms is not None else file_time(message))
     if ts is None:
         return SegmentReject(message_id, reason or NO_TIMESTAMP)
@@ -176,9 +97,9 @@ def map_message(message: Any, *, arrival_ms: int | None = None, sent_at: Any = N
     if kind == "identify":
         traits = message.get("traits")
         if traits is None:  # RudderStack's SDKs send identify traits in the context only
-            traits = _path(message, "context", "traits")
+            traits = path_of(message, "context", "traits")
         if traits is not None and not isinstance(traits, Mapping):
-            return SegmentReject(message_id, f"traits must be an object, not {_show(traits)}")
+            return SegmentReject(message_id, f"traits must be an object, not {show(traits)}")
         return SegmentRecords(message_id, kind, customer={**_profile(who, traits or {}, consents, mapping),
                                                           "ts": rfc3339(ts)})
     customer = {**who, "ts": rfc3339(ts), "consents": consents} if consents else None
@@ -188,12 +109,12 @@ def map_message(message: Any, *, arrival_ms: int | None = None, sent_at: Any = N
             return SegmentReject(message_id, "a group call needs a groupId")
         traits = message.get("traits")
         if traits is not None and not isinstance(traits, Mapping):
-            return SegmentReject(message_id, f"traits must be an object, not {_show(traits)}")
+            return SegmentReject(message_id, f"traits must be an object, not {show(traits)}")
         return SegmentRecords(message_id, kind, customer=customer, membership={
             **who, "account_id": account, "since": rfc3339(ts), "traits": dict(traits or {})})
     properties = message.get("properties")
     if properties is not None and not isinstance(properties, Mapping):
-        return SegmentReject(message_id, f"properties must be an object, not {_show(properties)}")
+        return SegmentReject(message_id, f"properties must be an object, not {show(properties)}")
     event = _event(message_id, kind, message, dict(properties or {}), ts, mapping)
     if isinstance(event, SegmentReject):
         return event
@@ -269,8 +190,8 @@ def _event(message_id: str, kind: str, message: Mapping[str, Any], properties: d
     for twin_field in EVENT_FIELDS:
         if twin_field not in event and properties.get(twin_field) is not None:
             event[twin_field] = properties.pop(twin_field)
-    if "session_id" not in event and _path(message, "context", "sessionId") is not None:
-        event["session_id"] = str(_path(message, "context", "sessionId"))  # RudderStack's session
+    if "session_id" not in event and path_of(message, "context", "sessionId") is not None:
+        event["session_id"] = str(path_of(message, "context", "sessionId"))  # RudderStack's session
     if kind != "track" and isinstance(name, str) and name and "name" not in properties \
             and slug(name) != event["touchpoint"]:
         properties["name"] = name  # a page's name, unless it named the touchpoint
@@ -285,7 +206,7 @@ def _touchpoint(kind: str, name: Any, message: Mapping[str, Any], properties: Ma
         return properties["touchpoint"]
     path = properties.get("path") if kind == "page" else None
     if not isinstance(path, str) or not path:
-        path = _path(message, "context", "page", "path")
+        path = path_of(message, "context", "page", "path")
     if kind != "screen" and isinstance(path, str) and path:
         segment = next((s for s in path.split("?")[0].split("#")[0].split("/") if s), None)
         return slug(segment) if segment and slug(segment) else "home"
@@ -342,7 +263,7 @@ def _pii_name(name: str) -> str:
 
 
 def _consents(message: Mapping[str, Any], ts: int, mapping: SegmentMapping) -> list[dict[str, Any]]:
-    preferences = _path(message, "context", "consent", "categoryPreferences")
+    preferences = path_of(message, "context", "consent", "categoryPreferences")
     if not isinstance(preferences, Mapping):
         return []
     decisions: dict[str, bool] = {}
@@ -355,11 +276,6 @@ def _consents(message: Mapping[str, Any], ts: int, mapping: SegmentMapping) -> l
 
 
 # -- small pieces -----------------------------------------------------------------------------------------------
-def slug(text: str) -> str:
-    """A code from a name: `Order Completed` -> `order_completed`."""
-    return _SLUG.sub("_", text.lower()).strip("_")
-
-
 def _id(value: Any) -> str | None:
     if value is None or isinstance(value, bool):
         return None
@@ -376,95 +292,6 @@ def _message_id(message: Mapping[str, Any]) -> str:
         return given
     canonical = json.dumps(message, sort_keys=True, ensure_ascii=False, default=str)
     return "segment-" + hashlib.sha256(canonical.encode("utf-8", "surrogatepass")).hexdigest()[:32]
-
-
-def _path(obj: Any, *keys: str) -> Any:
-    for key in keys:
-        if not isinstance(obj, Mapping):
-            return None
-        obj = obj.get(key)
-    return obj
-
-
-def _show(value: Any) -> str:
-    text = json.dumps(value, ensure_ascii=False, default=str) if not isinstance(value, str) else repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
-
-
-# -- the YAML override ------------------------------------------------------------------------------------------
-def load_segment_mapping(path: Path | None) -> SegmentMapping:
-    """The default mapping with the overrides of a YAML file laid over it; InputError names what is wrong."""
-    if path is None:
-        return DEFAULT_MAPPING
-    try:
-        data = load_yaml(path.read_text(encoding="utf-8"))
-    except OSError as e:
-        raise InputError(f"Cannot read the Segment mapping {path}: {e.strerror}; check the path.") from e
-    except Exception as e:  # noqa: BLE001 - the YAML library's own errors; reported as one line
-        raise InputError(f"The Segment mapping {path} is not valid YAML: {e}") from e
-    if data is None:
-        return DEFAULT_MAPPING
-    if not isinstance(data, Mapping):
-        raise InputError(f"The Segment mapping {path} must be a YAML mapping with keys among {', '.join(_KEYS)}.")
-    unknown = sorted(set(map(str, data)) - set(_KEYS))
-    if unknown:
-        raise InputError(f"The Segment mapping {path} has unknown keys {', '.join(unknown)}; the keys are "
-                         f"{', '.join(_KEYS)} (see docs/segment.md).")
-    base = DEFAULT_MAPPING
-    traits = _section(data, "traits", path)
-    properties = _section(data, "properties", path)
-    return replace(
-        base,
-        event_types={**base.event_types, **_strings(data, "events", path)},
-        page_type=_string(data, "page_type", base.page_type, path),
-        screen_type=_string(data, "screen_type", base.screen_type, path),
-        channels={**base.channels, **_strings(data, "channels", path)},
-        libraries=tuple(_strings(data, "libraries", path).items()) + base.libraries,
-        default_channel=_string(data, "default_channel", base.default_channel, path),
-        consent_purposes={**base.consent_purposes,
-                          **{k.lower(): v for k, v in _strings(data, "consent", path).items()}},
-        attribute_traits=frozenset(_names(traits, "attributes", path, base.attribute_traits)),
-        identity_traits={**base.identity_traits, **_strings(traits, "identities", path)},
-        property_fields={**base.property_fields,
-                         **{str(k): tuple(_names(properties, k, path, ())) for k in properties}},
-    )
-
-
-def _section(data: Mapping[str, Any], key: str, path: Path) -> Mapping[str, Any]:
-    value = data.get(key)
-    if value is None:
-        return {}
-    if not isinstance(value, Mapping):
-        raise InputError(f"`{key}` in the Segment mapping {path} must be a mapping, not {_show(value)}.")
-    return value
-
-
-def _strings(data: Mapping[str, Any], key: str, path: Path) -> dict[str, str]:
-    section = _section(data, key, path)
-    for name, value in section.items():
-        if not isinstance(value, str) or not value.strip():
-            raise InputError(f"`{key}.{name}` in the Segment mapping {path} must be a code, not {_show(value)}.")
-    return {str(k): str(v).strip() for k, v in section.items()}
-
-
-def _string(data: Mapping[str, Any], key: str, default: str, path: Path) -> str:
-    value = data.get(key)
-    if value is None:
-        return default
-    if not isinstance(value, str) or not value.strip():
-        raise InputError(f"`{key}` in the Segment mapping {path} must be a code, not {_show(value)}.")
-    return value.strip()
-
-
-def _names(data: Mapping[str, Any], key: str, path: Path, default: Any) -> list[str]:
-    value = data.get(key)
-    if value is None:
-        return list(default)
-    if isinstance(value, str):
-        value = [value]
-    if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
-        raise InputError(f"`{key}` in the Segment mapping {path} must be a list of names, not {_show(value)}.")
-    return list(value)
 
 
 # -- one validation for every way in ------------------------------------------------------------------------------
@@ -492,3 +319,12 @@ def validate_records(mapped: SegmentRecords) -> tuple[list[Record], list[str]]:
         if membership is not None:
             records.append(("membership", membership, {**mapped.membership}))
     return (records, []) if not errors else ([], errors)
+
+
+def message_records(message: Any, mapping: SegmentMapping = DEFAULT_MAPPING) -> tuple[list[tuple[str, Any]], list[str]]:
+    """The valid records of one message of an export (the file time rule), or the reasons it cannot be read."""
+    mapped = map_message(message, mapping=mapping)
+    if isinstance(mapped, SegmentReject):
+        return [], [mapped.reason]
+    records, errors = validate_records(mapped)
+    return [(kind, record) for kind, record, _ in records], errors

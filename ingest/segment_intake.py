@@ -9,7 +9,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from graph.doors import MAX_ERRORS, SegmentReport
-from ingest.segment import Record, SegmentMapping, SegmentReject, map_message, validate_records
+from ingest.segment import Record, SegmentReject, map_message, validate_records
+from ingest.segment_mapping import SegmentMapping
 from ingest.stream import EventStream
 from ingest.suppression import Screen
 

@@ -24,7 +24,7 @@ from graph.settings import Settings
 from graph.store import GraphStore
 from ingest.batch import ingest_files
 from ingest.generator import generate
-from ingest.segment import load_segment_mapping
+from ingest.segment_mapping import load_segment_mapping
 
 DAY = "2024-05-{:02d}T{:02d}:00:00Z"
 

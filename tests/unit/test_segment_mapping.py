@@ -15,9 +15,9 @@ from ingest.segment import (
     SegmentReject,
     file_time,
     http_time,
-    load_segment_mapping,
     map_message,
 )
+from ingest.segment_mapping import load_segment_mapping
 
 
 def ms(text: str) -> int:

@@ -11,7 +11,8 @@ from segment_converter import PAGE_MAPPING_YAML, convert, owners
 
 from ingest.contracts import validate_event
 from ingest.generator import generate
-from ingest.segment import SegmentRecords, load_segment_mapping, map_message
+from ingest.segment import SegmentRecords, map_message
+from ingest.segment_mapping import load_segment_mapping
 
 
 def test_converted_generated_events_map_back_to_the_same_events(tmp_path: Path) -> None:

@@ -15,7 +15,7 @@ from typing import Any
 
 from graph.reads import json_object
 from graph.store import GraphStore
-from ingest.contracts import MAX_ID, CustomerRecord, parse_ts
+from ingest.contracts import MAX_ID, CustomerRecord, parse_ts, validate_customer
 from ingest.customers import write_customers
 from ingest.profile_rules import overlay_traits
 
@@ -44,15 +44,8 @@ def validate_membership(obj: Any) -> tuple[Membership | None, list[str]]:
     since, reason = parse_ts(obj.get("since"), "since")
     if reason:
         errors.append(reason)
-    customer = obj.get("customer_id")
-    if customer is not None and (not isinstance(customer, str) or not customer.strip() or len(customer) > MAX_ID):
-        errors.append(f"customer_id must be a code of 1..{MAX_ID} characters")
-    identities = obj.get("identities") or {}
-    if not isinstance(identities, Mapping) or not all(isinstance(v, str) for v in identities.values()):
-        errors.append("identities must be an object of identifiers")
-        identities = {}
-    if customer is None and not identities:
-        errors.append("a membership needs a customer_id or identities")
+    who, found = validate_customer({k: obj[k] for k in ("customer_id", "identities") if k in obj}, anonymous=True)
+    errors += found  # the member is named as a customer record names it: one rule
     traits = obj.get("traits") or {}
     if not isinstance(traits, Mapping):
         errors.append("traits must be an object")
@@ -60,9 +53,8 @@ def validate_membership(obj: Any) -> tuple[Membership | None, list[str]]:
         errors.append(f"traits are over {_TRAITS_BYTES:,} bytes as JSON; send the account's descriptors only")
     if errors:
         return None, errors
-    assert since is not None and isinstance(account, str)
-    return Membership(account.strip(), since, customer.strip() if isinstance(customer, str) else None,
-                      {str(k): str(v) for k, v in identities.items()}, dict(traits)), []
+    assert since is not None and isinstance(account, str) and who is not None
+    return Membership(account.strip(), since, who.customer_id, who.identities, dict(traits)), []
 
 
 @dataclass(frozen=True)

@@ -202,3 +202,21 @@ def test_converted_generated_events_give_the_same_twin_as_the_native_ones(
     assert personas
     for persona in personas:
         assert friction_to_competitors(second_store, persona) == friction_to_competitors(store, persona), persona
+
+
+def test_an_erased_person_stays_erased_whatever_segment_messages_bring_back(
+        store: GraphStore, store_settings: Settings, tmp_path: Path) -> None:
+    from ingest.erasure import erase_everywhere
+
+    settings = settings_for(store_settings, store, tmp_path, "a")
+    export = write_jsonl(tmp_path / "export.jsonl", anonymous_then_known())
+    ingest_files(store, settings, events=[export], segment=load_segment_mapping(None))
+    erase_everywhere(store, settings, "u-1", "ERASE", actor="test:dpo")
+    assert customers(store) == []
+    again = write_jsonl(tmp_path / "again.jsonl", [
+        *anonymous_then_known(), visit("group", "g9", at(9), userId="u-1", groupId="acme"),
+        visit("identify", "i9", at(9), anonymousId="a-1", traits={"name": "Ada again"})])
+    report = ingest_files(store, settings, events=[again], segment=load_segment_mapping(None))
+    assert report.ingested == 0 and report.suppressed >= 4
+    assert customers(store) == []
+    assert store.read("MATCH (n) WHERE n:Account OR n:Interaction OR n:Identity RETURN count(n) AS n")[0]["n"] == 0

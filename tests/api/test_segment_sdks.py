@@ -180,3 +180,31 @@ def test_the_browser_library_loads_its_settings_from_the_twin_and_sends_everythi
     channels = store.read("MATCH (i:Interaction) RETURN DISTINCT i.channel AS channel")
     assert channels == [{"channel": "web"}]
     assert store.read("MATCH (:Customer {id: 'cleo'})-[:MEMBER_OF]->(a:Account) RETURN a.id AS id") == [{"id": "acme"}]
+
+
+def docs_snippet(language: str) -> str:
+    """The first `language` block of docs/segment.md, pointed at the served twin."""
+    text = (Path(__file__).resolve().parents[2] / "docs" / "segment.md").read_text(encoding="utf-8")
+    block = text.split(f"```{language}\n", 1)[1].split("```", 1)[0]
+    return block.replace("wk-shop", WRITE_KEY)
+
+
+def test_the_python_snippet_of_the_docs_works(twin: str, worker: RunningWorker, store: GraphStore) -> None:
+    exec(docs_snippet("python").replace("http://127.0.0.1:8000", twin), {})  # noqa: S102 - our own docs
+    worker.drain()
+    assert journey_of(store, "u-1") == [("purchase", "order_completed")]
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed: apt-get install nodejs npm")
+def test_the_node_snippet_of_the_docs_works(twin: str, worker: RunningWorker, store: GraphStore) -> None:
+    if not (NODE_MODULES / "analytics-node").exists():
+        pytest.fail("tests/sdk/node_modules is missing: run `npm ci --prefix tests/sdk` (make test does)")
+    script = SDK / f"docs-snippet-{uuid.uuid4().hex[:8]}.mjs"  # beside node_modules, so the import resolves
+    script.write_text(docs_snippet("javascript").replace("http://127.0.0.1:8000", twin))
+    try:
+        done = subprocess.run(["node", str(script)], capture_output=True, text=True, timeout=120, check=False)
+    finally:
+        script.unlink()
+    assert done.returncode == 0 and not done.stderr, done.stderr
+    worker.drain()
+    assert journey_of(store, "u-1") == [("purchase", "order_completed")]

@@ -33,6 +33,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 from ingest.accounts import validate_membership
@@ -128,7 +129,7 @@ def http_time(message: Mapping[str, Any], arrival_ms: int, sent_at: Any = None) 
     if reason:
         return None, reason
     sent_value = message.get("sentAt") if message.get("sentAt") is not None else sent_at
-    sent, reason = _time({"sentAt": sent_value}, "sentAt")
+    sent, reason = _sent(sent_value) if isinstance(sent_value, str) else _time({"sentAt": sent_value}, "sentAt")
     if reason:
         return None, reason
     if timestamp is not None and sent is not None:
@@ -153,6 +154,12 @@ def file_time(message: Mapping[str, Any]) -> tuple[int | None, str | None]:
     if received is not None:
         return received, None
     return None, f"{NO_TIMESTAMP}: the message has none of timestamp, originalTimestamp and receivedAt"
+
+
+@lru_cache(maxsize=256)
+def _sent(value: str) -> tuple[int | None, str | None]:
+    """A sentAt, read once per batch (every message of a batch shares the envelope's)."""
+    return _time({"sentAt": value}, "sentAt")
 
 
 def _time(message: Mapping[str, Any], name: str) -> tuple[int | None, str | None]:

@@ -10,6 +10,7 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -82,11 +83,17 @@ class SegmentMapping:
 
     def library_channel(self, library: Any) -> str:
         if isinstance(library, str) and library:
-            name = library.lower()
-            for pattern, kind in self.libraries:
-                if fnmatch.fnmatchcase(name, pattern.lower()):
-                    return kind
+            return _library_channel(self.libraries, self.default_channel, library.lower())
         return self.default_channel
+
+
+@lru_cache(maxsize=1024)
+def _library_channel(libraries: tuple[tuple[str, str], ...], default: str, name: str) -> str:
+    """The kind of channel of a library name (a few names recur in every message: matched once each)."""
+    for pattern, kind in libraries:
+        if fnmatch.fnmatchcase(name, pattern.lower()):
+            return kind
+    return default
 
 
 DEFAULT_MAPPING = SegmentMapping()

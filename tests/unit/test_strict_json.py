@@ -1,0 +1,40 @@
+"""Network JSON as the twin reads it (graph.strict_json): what is refused, on the fast path (no surrogate escape in the
+text: only the depth is walked) and the full one."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from graph.strict_json import MAX_DEPTH, MalformedJSONError, loads_strict
+
+
+@pytest.mark.parametrize("text", [
+    '{"a": "\\ud800"}', '{"\\udc00": 1}', '["ok", ["\\uDBFF"]]', '"\\ud800"', '{"a": "\ud800"}'])
+def test_a_lone_surrogate_anywhere_is_refused(text: str) -> None:
+    with pytest.raises(MalformedJSONError, match="lone surrogate"):
+        loads_strict(text)
+
+
+def test_a_pair_of_surrogate_escapes_is_one_character() -> None:
+    assert loads_strict('{"smile": "\\ud83d\\ude00", "\\ud83d\\ude00": [1]}') == {"smile": "😀", "😀": [1]}
+
+
+@pytest.mark.parametrize("surrogates", [False, True])
+def test_nesting_past_the_limit_is_refused_with_or_without_surrogate_escapes(surrogates: bool) -> None:
+    leaf = '"\\ud83d\\ude00"' if surrogates else "1"
+    fits = "[" * (MAX_DEPTH - 1) + "{\"k\": " + leaf + "}" + "]" * (MAX_DEPTH - 1)
+    assert loads_strict(fits) is not None
+    deep = "[" * MAX_DEPTH + "{\"k\": " + leaf + "}" + "]" * MAX_DEPTH
+    with pytest.raises(MalformedJSONError, match="nests deeper"):
+        loads_strict(deep)
+
+
+def test_numbers_and_constants_json_does_not_have_are_refused() -> None:
+    for text in ("[NaN]", "[1e999]", "[" + "9" * 5000 + "]"):
+        with pytest.raises(MalformedJSONError):
+            loads_strict(text)
+    with pytest.raises(json.JSONDecodeError):
+        loads_strict("{broken")
+    assert loads_strict(b'{"a": [1, 2.5, "x"]}') == {"a": [1, 2.5, "x"]}

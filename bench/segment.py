@@ -1,17 +1,17 @@
 """The Segment path against the native one: the same events posted as Segment batches to `/v1/batch` and as native
 batches to `POST /events`, each applied by a `dtc worker`, in the same run.
 
-    .venv/bin/python bench/segment.py                       # 20,000 events, batches of 500, 3 rounds
-    .venv/bin/python bench/segment.py --customers 400 --batch 200 --rounds 2
+    .venv/bin/python bench/segment.py                       # ~17,000 events, batches of 500, 4 clients, 3 rounds
+    .venv/bin/python bench/segment.py --customers 400 --batch 200 --rounds 2 --clients 1
 
 1. Generates events with the project's generator (fixed seed) and converts them to Segment `track`/`page`/`screen`
    messages with the test-only converter (tests/segment_converter.py), so both sides carry the same events.
 2. Serves the twin (`dtc serve`, rate limit off, an ingest key) over an embedded FalkorDB, with one `dtc worker` per
    graph being filled.
-3. Each round, native and Segment in turn (the order alternates), into fresh graphs: one client posts every batch in
-   order, and the clock stops when the worker has applied the last event (the graph holds them all). Reported: events
-   per second end to end for each path, the ratio Segment / native per round and its median (target >= 0.9), the
-   time spent answering the posts, and the load average at the start and end.
+3. Each round, native and Segment in turn (the order alternates), into fresh graphs: `--clients` concurrent clients
+   post every batch (as several SDK instances would), and the clock stops when the worker has applied the last event
+   (the graph holds them all). Reported: events per second end to end for each path, the ratio Segment / native per
+   round and its median (target >= 0.9), when the last post was answered, and the load average at the start and end.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -50,17 +51,20 @@ def batches(items: list[dict[str, Any]], size: int) -> list[list[dict[str, Any]]
 
 
 def run_path(url: str, path: str, bodies: list[bytes], store: FalkorDBStore, expected: int,
-             headers: dict[str, str]) -> tuple[float, float]:
-    """(seconds until the worker applied everything, seconds spent in the posts)."""
+             headers: dict[str, str], clients: int) -> tuple[float, float]:
+    """(seconds until the worker applied everything, seconds until the last post was answered), the batches posted
+    by `clients` concurrent clients (as many SDK instances send at once)."""
     started = time.perf_counter()
-    posting = 0.0
-    with httpx.Client(base_url=url, timeout=120, headers=headers) as client:
-        for body in bodies:
-            sent = time.perf_counter()
+
+    def post(body: bytes) -> None:
+        with httpx.Client(base_url=url, timeout=120, headers=headers) as client:
             r = client.post(path, content=body)
-            posting += time.perf_counter() - sent
-            if r.status_code not in (200, 202) or r.json().get("rejected") not in (None, 0, []):
-                raise SystemExit(f"{path} answered {r.status_code}: {r.text[:300]}")
+        if r.status_code not in (200, 202) or r.json().get("rejected") not in (None, 0, []):
+            raise SystemExit(f"{path} answered {r.status_code}: {r.text[:300]}")
+
+    with ThreadPoolExecutor(clients) as pool:
+        list(pool.map(post, bodies))
+    posting = time.perf_counter() - started
     while store.read("MATCH (i:Interaction) RETURN count(i) AS n")[0]["n"] < expected:
         time.sleep(0.02)
     return time.perf_counter() - started, posting
@@ -71,6 +75,7 @@ def main() -> int:
     parser.add_argument("--customers", type=int, default=1500, help="generated customers (~13 events each)")
     parser.add_argument("--batch", type=int, default=500, help="events per request")
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--clients", type=int, default=4, help="concurrent posting clients")
     args = parser.parse_args()
     load_start = os.getloadavg()
     with tempfile.TemporaryDirectory() as tmp:
@@ -112,15 +117,16 @@ def main() -> int:
                     processes += [serve, worker]
                     wait_until_ready(url, serve)
                     timings[name] = run_path(url, path, bodies, store, len(native),
-                                             {"Authorization": f"Bearer {KEY}", "Content-Type": "application/json"})
+                                             {"Authorization": f"Bearer {KEY}", "Content-Type": "application/json"},
+                                             args.clients)
                     for process in (serve, worker):
                         process.terminate()
                         process.wait(timeout=60)
                     store.close()
                 rates = {k: len(native) / v[0] for k, v in timings.items()}
                 ratios.append(rates["segment"] / rates["native"])
-                print(f"round {n + 1}: native {rates['native']:,.0f} events/s (posts {timings['native'][1]:.1f} s), "
-                      f"Segment {rates['segment']:,.0f} events/s (posts {timings['segment'][1]:.1f} s), "
+                print(f"round {n + 1}: native {rates['native']:,.0f} events/s (posted in {timings['native'][1]:.1f} "
+                      f"s), Segment {rates['segment']:,.0f} events/s (posted in {timings['segment'][1]:.1f} s), "
                       f"ratio {ratios[-1]:.2f}")
         finally:
             for process in processes:

@@ -6,13 +6,16 @@ from __future__ import annotations
 import base64
 import gzip
 import json
+import time
 from typing import Any
 
+import redis
 from api_client import KEYS, OPEN, MakeApi
 from running_worker import RunningWorker
 
 from graph.settings import ApiLimits
 from graph.store import GraphStore
+from ingest.stream import stream_redis_url
 
 BASIC = {"Authorization": "Basic " + base64.b64encode(b"ing-key:").decode()}
 
@@ -179,3 +182,19 @@ def test_development_mode_takes_text_plain_on_v1_only_from_no_origin_or_a_loopba
     assert api.client.post("/events", content=body, headers=plain).status_code == 415  # only /v1/* takes text
     worker.drain()
     assert interactions(store) == ["dev1", "dev2"]
+
+
+def test_a_stalled_stream_is_a_503_with_retry_after_and_the_resend_is_applied_once(
+        make_api: MakeApi, worker: RunningWorker, store: GraphStore) -> None:
+    api = make_api(keys=KEYS, limits=ApiLimits(rate_per_second=0, deadline_ms=300))
+    body = batch(*(message("track", f"st{i:03d}", userId="u1", event="Viewed") for i in range(300)))
+    paused_ms = 1500
+    carrier = redis.Redis.from_url(stream_redis_url(store))
+    carrier.execute_command("CLIENT", "PAUSE", paused_ms, "ALL")  # the stream's Redis answers nothing for 1.5 s
+    carrier.close()
+    r = api.client.post("/v1/batch", json=body, headers=BASIC)
+    assert r.status_code == 503 and r.json()["code"] == "STORE_UNAVAILABLE" and r.headers["retry-after"] == "1"
+    time.sleep(paused_ms / 1000 + 0.3)
+    assert api.client.post("/v1/batch", json=body, headers=BASIC).status_code == 200  # what the SDKs do on a 503
+    worker.drain()
+    assert len(interactions(store)) == 300  # each message once, whether the first post was queued or not

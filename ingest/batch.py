@@ -14,7 +14,6 @@ from __future__ import annotations
 import gc
 import json
 import os
-import sys
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -22,7 +21,7 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from queue import Full, Queue
-from typing import IO, Any, Protocol, TypeVar
+from typing import IO, Any, TypeVar
 
 from cypher import now_ms
 from graph.errors import CompactionError
@@ -41,6 +40,7 @@ from ingest.contracts import (
 )
 from ingest.customers import write_customers
 from ingest.lookups import event_exists
+from ingest.progress import Progress, progress_for
 from ingest.reasons import reject_code
 from ingest.records import apply_records
 from ingest.segment import message_records
@@ -112,51 +112,6 @@ class IngestReport:
     def count(self, counts: dict[str, int]) -> None:
         for name, value in counts.items():
             setattr(self, name, getattr(self, name) + value)
-
-
-class Progress(Protocol):
-    def start(self, name: str, total: int | None) -> None: ...
-    def advance(self, done: int) -> None: ...
-    def stop(self) -> None: ...
-
-
-class _NoProgress:
-    def start(self, name: str, total: int | None) -> None:
-        pass
-
-    def advance(self, done: int) -> None:
-        pass
-
-    def stop(self) -> None:
-        pass
-
-
-class _RichProgress:
-    """A rich progress bar over the bytes of the current file (only on a terminal)."""
-
-    def __init__(self) -> None:
-        from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
-
-        self._bar = Progress(TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TimeRemainingColumn(),
-                             transient=True)
-        self._bar.start()
-        self._task: Any = None
-
-    def start(self, name: str, total: int | None) -> None:
-        if self._task is not None:
-            self._bar.remove_task(self._task)
-        self._task = self._bar.add_task(name, total=total)
-
-    def advance(self, done: int) -> None:
-        if self._task is not None:
-            self._bar.update(self._task, completed=done)
-
-    def stop(self) -> None:
-        self._bar.stop()
-
-
-def progress_for(quiet: bool) -> Progress:
-    return _RichProgress() if not quiet and sys.stderr.isatty() else _NoProgress()
 
 
 class RejectsFile:

@@ -18,6 +18,7 @@ from graph.store import GraphStore
 from ingest.contracts import MAX_ID, CustomerRecord, parse_ts, validate_customer
 from ingest.customers import write_customers
 from ingest.profile_rules import overlay_traits
+from ingest.reasons import reject_reason
 
 _TRAITS_BYTES = 32_000  # a group's traits as JSON; an account is a few descriptors, not a document
 
@@ -36,11 +37,11 @@ class Membership:
 def validate_membership(obj: Any) -> tuple[Membership | None, list[str]]:
     """The normalised membership, or None with every reason it cannot be one."""
     if not isinstance(obj, Mapping):
-        return None, [f"a membership must be a JSON object, not {type(obj).__name__}"]
+        return None, [reject_reason("not_an_object", f"a membership must be a JSON object, not {type(obj).__name__}")]
     errors: list[str] = []
     account = obj.get("account_id")
     if not isinstance(account, str) or not account.strip() or len(account) > MAX_ID:
-        errors.append(f"account_id must be a code of 1..{MAX_ID} characters")
+        errors.append(reject_reason("invalid_value", f"account_id must be a code of 1..{MAX_ID} characters"))
     since, reason = parse_ts(obj.get("since"), "since")
     if reason:
         errors.append(reason)
@@ -48,9 +49,10 @@ def validate_membership(obj: Any) -> tuple[Membership | None, list[str]]:
     errors += found  # the member is named as a customer record names it: one rule
     traits = obj.get("traits") or {}
     if not isinstance(traits, Mapping):
-        errors.append("traits must be an object")
+        errors.append(reject_reason("invalid_type", "traits must be an object"))
     elif len(json.dumps(traits, default=str)) > _TRAITS_BYTES:
-        errors.append(f"traits are over {_TRAITS_BYTES:,} bytes as JSON; send the account's descriptors only")
+        errors.append(reject_reason("too_long", f"traits are over {_TRAITS_BYTES:,} bytes as JSON; send the account's "
+                                                 "descriptors only"))
     if errors:
         return None, errors
     assert since is not None and isinstance(account, str) and who is not None

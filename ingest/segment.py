@@ -38,10 +38,11 @@ from typing import Any
 
 from ingest.accounts import validate_membership
 from ingest.contracts import event_to_json, parse_ts, validate_customer, validate_event
+from ingest.reasons import reject_reason
 from ingest.segment_mapping import DEFAULT_MAPPING, SegmentMapping, path_of, show, slug
 
 MESSAGE_TYPES = ("track", "page", "screen", "identify", "group", "alias")
-NO_TIMESTAMP = "no_timestamp"  # the reason code of a file message without any time
+NO_TIMESTAMP = "no_timestamp"  # the reject code of a file message without any time
 SEGMENT_SOURCE = "segment"  # the `source` of the consents a message carries
 # properties that carry the twin's meaning: they become the event's own fields
 EVENT_FIELDS = ("friction", "experience", "csat", "ces", "nps", "sentiment", "text", "competitor", "product", "value",
@@ -62,7 +63,7 @@ class SegmentRecords:
 
 @dataclass(frozen=True, slots=True)
 class SegmentReject:
-    """A message the twin cannot read, with the reason (its first word is a code when it has one)."""
+    """A message the twin cannot read, with the reason (starting with its reject code, ingest.reasons)."""
 
     message_id: str | None
     reason: str
@@ -73,11 +74,13 @@ def map_message(message: Any, *, arrival_ms: int | None = None, sent_at: Any = N
     """The twin's records of one Segment message. `arrival_ms` (when it came over HTTP) selects the HTTP time rule,
     with `sent_at` the batch envelope's sentAt; without it the file rule applies."""
     if not isinstance(message, Mapping):
-        return SegmentReject(None, f"a Segment message must be a JSON object, not {type(message).__name__}")
+        return SegmentReject(None, reject_reason("not_an_object", f"a Segment message must be a JSON object, not "
+                                                           f"{type(message).__name__}"))
     message_id = _message_id(message)
     kind = message.get("type")
     if kind not in MESSAGE_TYPES:
-        return SegmentReject(message_id, f"type {show(kind)} is not one of {', '.join(MESSAGE_TYPES)}")
+        return SegmentReject(message_id, reject_reason("invalid_value", f"type {show(kind)} is not one of "
+                                                                   f"{', '.join(MESSAGE_TYPES)}"))
     ts, reason = (http_time(message, arrival_ms, sent_at) if arrival_ms is not None else file_time(message))
     if ts is None:
         return SegmentReject(message_id, reason or NO_TIMESTAMP)
@@ -85,12 +88,12 @@ def map_message(message: Any, *, arrival_ms: int | None = None, sent_at: Any = N
     if kind == "alias":
         previous = _id(message.get("previousId"))
         if user_id is None or previous is None:
-            return SegmentReject(message_id, "an alias needs a userId and a previousId")
+            return SegmentReject(message_id, reject_reason("missing_field", "an alias needs a userId and a previousId"))
         return SegmentRecords(message_id, kind, customer={"customer_id": user_id, "ts": rfc3339(ts),
                                                           "identities": {"anonymous_id": previous},
                                                           "previous_id": previous})
     if user_id is None and anonymous_id is None:
-        return SegmentReject(message_id, "a message needs a userId or an anonymousId")
+        return SegmentReject(message_id, reject_reason("missing_field", "a message needs a userId or an anonymousId"))
     who: dict[str, Any] = {"customer_id": user_id} if user_id is not None else {}
     if anonymous_id is not None:
         who["identities"] = {"anonymous_id": anonymous_id}
@@ -100,26 +103,30 @@ def map_message(message: Any, *, arrival_ms: int | None = None, sent_at: Any = N
         if traits is None:  # RudderStack's SDKs send identify traits in the context only
             traits = path_of(message, "context", "traits")
         if traits is not None and not isinstance(traits, Mapping):
-            return SegmentReject(message_id, f"traits must be an object, not {show(traits)}")
+            return _not_an_object(message_id, "traits", traits)
         return SegmentRecords(message_id, kind, customer={**_profile(who, traits or {}, consents, mapping),
                                                           "ts": rfc3339(ts)})
     customer = {**who, "ts": rfc3339(ts), "consents": consents} if consents else None
     if kind == "group":
         account = _id(message.get("groupId"))
         if account is None:
-            return SegmentReject(message_id, "a group call needs a groupId")
+            return SegmentReject(message_id, reject_reason("missing_field", "a group call needs a groupId"))
         traits = message.get("traits")
         if traits is not None and not isinstance(traits, Mapping):
-            return SegmentReject(message_id, f"traits must be an object, not {show(traits)}")
+            return _not_an_object(message_id, "traits", traits)
         return SegmentRecords(message_id, kind, customer=customer, membership={
             **who, "account_id": account, "since": rfc3339(ts), "traits": dict(traits or {})})
     properties = message.get("properties")
     if properties is not None and not isinstance(properties, Mapping):
-        return SegmentReject(message_id, f"properties must be an object, not {show(properties)}")
+        return _not_an_object(message_id, "properties", properties)
     event = _event(message_id, kind, message, dict(properties or {}), ts, mapping)
     if isinstance(event, SegmentReject):
         return event
     return SegmentRecords(message_id, kind, event={**event, **who}, customer=customer)
+
+
+def _not_an_object(message_id: str, name: str, value: Any) -> SegmentReject:
+    return SegmentReject(message_id, reject_reason("invalid_type", f"{name} must be an object, not {show(value)}"))
 
 
 # -- time -------------------------------------------------------------------------------------------------------
@@ -153,7 +160,7 @@ def file_time(message: Mapping[str, Any]) -> tuple[int | None, str | None]:
         return original, None
     if received is not None:
         return received, None
-    return None, f"{NO_TIMESTAMP}: the message has none of timestamp, originalTimestamp and receivedAt"
+    return None, reject_reason(NO_TIMESTAMP, "the message has none of timestamp, originalTimestamp and receivedAt")
 
 
 @lru_cache(maxsize=256)
@@ -179,7 +186,7 @@ def _event(message_id: str, kind: str, message: Mapping[str, Any], properties: d
            mapping: SegmentMapping) -> dict[str, Any] | SegmentReject:
     name = message.get("event") if kind == "track" else message.get("name")
     if kind == "track" and (not isinstance(name, str) or not name.strip()):
-        return SegmentReject(message_id, "a track call needs an event name")
+        return SegmentReject(message_id, reject_reason("missing_field", "a track call needs an event name"))
     if kind == "track":
         event_type = mapping.event_type(str(name))
     else:

@@ -80,8 +80,9 @@ def test_a_malformed_message_is_rejected_with_a_reason_while_the_rest_is_applied
     answer = r.json()
     assert answer["success"] is True
     assert [(x["messageId"], x["reason"]) for x in answer["rejected"]] == [
-        ("bad-csat", "csat 9 is outside 1..5"), ("no-user", "a message needs a userId or an anonymousId"),
-        ("bad-type", "type 'launch' is not one of track, page, screen, identify, group, alias")]
+        ("bad-csat", "out_of_range: csat 9 is outside 1..5"),
+        ("no-user", "missing_field: a message needs a userId or an anonymousId"),
+        ("bad-type", "invalid_value: type 'launch' is not one of track, page, screen, identify, group, alias")]
     worker.drain()
     assert interactions(store) == ["ok1", "ok2"]
 

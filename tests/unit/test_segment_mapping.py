@@ -8,7 +8,9 @@ from typing import Any
 import pytest
 
 from graph.errors import InputError
+from ingest.accounts import validate_membership
 from ingest.contracts import parse_ts, validate_customer, validate_event
+from ingest.reasons import REJECT_CODES, reject_code
 from ingest.segment import (
     NO_TIMESTAMP,
     SegmentRecords,
@@ -16,6 +18,7 @@ from ingest.segment import (
     file_time,
     http_time,
     map_message,
+    message_records,
 )
 from ingest.segment_mapping import load_segment_mapping
 
@@ -255,6 +258,20 @@ def test_unreadable_messages_are_rejected_with_a_reason() -> None:
     assert "userId or an anonymousId" in reject_of(track(userId=None))
     assert "event name" in reject_of(track(event=None))
     assert "properties must be an object" in reject_of(track(properties=[1]))
+
+
+def test_every_reason_a_message_is_refused_starts_with_a_reject_code() -> None:
+    refused = [["track"], track(type="purchase"), track(userId=None), track(event=None), track(properties=[1]),
+               track(timestamp=None), track(timestamp="yesterday"), track(properties={"csat": 9}),
+               track(type="alias", previousId=None), track(type="group"), track(type="identify", traits=[1]),
+               track(type="group", groupId="g1", traits="x")]
+    reasons = [reason for message in refused for reason in message_records(message)[1]]
+    assert len(reasons) >= len(refused)
+    reasons += validate_membership(["acme"])[1] + validate_membership(
+        {"account_id": " ", "since": "2024-05-01T10:00:00Z", "customer_id": "u-1", "traits": [1]})[1]
+    reasons += validate_membership({"account_id": "acme", "since": "2024-05-01T10:00:00Z", "customer_id": "u-1",
+                                    "traits": {"notes": "x" * 20_000}})[1]
+    assert [r for r in reasons if reject_code(r) not in REJECT_CODES] == []
 
 
 # -- the YAML override ------------------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from operator import attrgetter
 from typing import Any
 
@@ -62,6 +62,11 @@ class Applied:
     merges: int = 0
     interactions: list[dict[str, Any]] = field(default_factory=list)  # summaries of the new interactions
     refused: list[tuple[Event, str]] = field(default_factory=list)  # events the store would not write, with why
+
+    def add(self, part: Applied) -> None:
+        """Add what `part` changed (counts add up, lists extend)."""
+        for name in (f.name for f in fields(Applied)):
+            setattr(self, name, getattr(self, name) + getattr(part, name))
 
 
 @dataclass

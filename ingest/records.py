@@ -28,7 +28,7 @@ def apply_records(sink: EventSink, records: Sequence[Record]) -> Applied:
     for kind, run in groupby(records, key=lambda record: record[0]):
         items = [item for _, item in run]
         if kind == "event":
-            _add(total, sink.apply(items))
+            total.add(sink.apply(items))
             continue
         if sink.screen is not None:
             items, suppressed = sink.screen.screen(items, lock_held=False)
@@ -42,15 +42,5 @@ def apply_records(sink: EventSink, records: Sequence[Record]) -> Applied:
         total.new_customers += written.new_customers
         total.merges += len(written.survivors)
         if written.survivors:
-            _add(total, sink.relink(written.survivors))
+            total.add(sink.relink(written.survivors))
     return total
-
-
-def _add(total: Applied, applied: Applied) -> None:
-    total.ingested += applied.ingested
-    total.duplicates += applied.duplicates
-    total.suppressed += applied.suppressed
-    total.new_customers += applied.new_customers
-    total.journeys += applied.journeys
-    total.merges += applied.merges
-    total.interactions.extend(applied.interactions)

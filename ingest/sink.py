@@ -19,7 +19,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import fields
 from typing import TypeVar
 
 from cypher import DAY_MS, now_ms
@@ -54,13 +53,6 @@ def _nothing() -> None:
 def is_store_wide(error: Exception) -> bool:
     """Whether a refusal says it is about the store (out of memory, read-only, ...) rather than what was written."""
     return str(error).lower().removeprefix("falkordb rejected the query: ").startswith(_STORE_WIDE)
-
-
-def _add(total: Applied, part: Applied) -> None:
-    """Add what `part` changed to `total` (counts add up, lists extend)."""
-    for f in fields(Applied):
-        mine, theirs = getattr(total, f.name), getattr(part, f.name)
-        setattr(total, f.name, mine + theirs)
 
 
 def sink_for(store: GraphStore, settings: Settings, journey_gap_days: float | None = None) -> EventSink:
@@ -212,7 +204,7 @@ class EventSink:
                 part = self._apply_now(half, summaries)
             except _REFUSED as e:
                 part = self._isolate(half, e, summaries)
-            _add(done, part)
+            done.add(part)
         if len(done.refused) == len(events):
             raise error
         return done

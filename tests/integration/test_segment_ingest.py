@@ -165,13 +165,12 @@ def test_consent_in_context_is_recorded_only_when_the_decision_changes(
 
 
 def test_the_cli_ingests_gzip_exports_rejects_rows_without_time_and_resumes_nothing_twice(
-        store_settings: Settings, tmp_path: Path) -> None:
+        store_env: dict[str, str], tmp_path: Path) -> None:
     messages = anonymous_then_known()
     undated = {k: v for k, v in visit("track", "m9", at(3), userId="u-1", event="Cart Viewed").items()
                if k != "timestamp"}
     export = write_jsonl(tmp_path / "export.jsonl.gz", [*messages[:2], undated, *messages[2:], {"type": "track"}])
-    env = {"DTC_GRAPH_NAME": store_settings.graph_name, "DTC_STATE_DIR": str(tmp_path / "state"),
-           "DTC_IDENTITY_KEY": store_settings.identity_key or "", "DTC_GRAPH_URL": store_settings.graph_url}
+    env = {**store_env, "DTC_STATE_DIR": str(tmp_path / "state")}
     first = run_dtc("ingest", "--format", "segment", "--quiet", str(export), env=env)
     assert first.returncode == 3, first.stderr
     assert "read 7" in first.stdout and "rejected 2" in first.stdout, first.stdout
@@ -183,6 +182,27 @@ def test_the_cli_ingests_gzip_exports_rejects_rows_without_time_and_resumes_noth
     os.replace(export, tmp_path / "renamed.jsonl.gz")
     renamed = run_dtc("ingest", "--format", "segment", "--quiet", str(tmp_path / "renamed.jsonl.gz"), env=env)
     assert "ingested 0" in renamed.stdout, renamed.stdout  # every message id is known: duplicates only
+
+
+def test_a_message_the_store_refuses_is_rejected_alone_beside_profile_records(
+        store: GraphStore, store_settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Should validation ever let through an event the store cannot write (the NUL rule switched off, so the real
+    FalkorDB parser meets the NUL), a Segment export's chunk, profile records and all, loses only that message: it
+    is a store_refused reject, and the rest is applied."""
+    messages = anonymous_then_known()
+    messages[3] = {**messages[3], "properties": {**messages[3]["properties"], "text": "x\x00y"}}
+    export = write_jsonl(tmp_path / "export.jsonl", messages)
+    monkeypatch.setattr("ingest.contracts.check_characters", lambda obj, errors: None)
+
+    report = ingest_files(store, settings_for(store_settings, store, tmp_path, "state"), events=[export],
+                          segment=load_segment_mapping(None))
+
+    assert (report.read, report.rejected, report.exit_code) == (5, 1, 3)
+    rejects = [json.loads(line) for line in Path(f"{export}.rejects.jsonl").read_text().splitlines()]
+    assert [(r["line"], r["code"], r["event_id"]) for r in rejects] == [(4, "store_refused", "m4")]
+    interactions = store.read("MATCH (c:Customer)-[:PERFORMED]->(i:Interaction) RETURN c.id AS customer, i.id AS id "
+                              "ORDER BY id")
+    assert interactions == [{"customer": "u-1", "id": i} for i in ("m1", "m2", "m5")]
 
 
 def test_converted_generated_events_give_the_same_twin_as_the_native_ones(

@@ -16,7 +16,6 @@ not answer (nothing or all was queued: the SDKs retry, and a message applies onc
 from __future__ import annotations
 
 import json
-import time
 import zlib
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -31,6 +30,7 @@ from api.auth import CALLER_KEY, EVENT_WRITERS, Caller, KeyRing, loopback_origin
 from api.context import AppState
 from api.errors import ErrorCode, error_response
 from api.limits import RateLimiter
+from cypher.moments import now_ms
 from graph.errors import ConfigError, StoreUnavailableError
 from graph.strict_json import MalformedJSONError, loads_strict
 
@@ -129,7 +129,7 @@ class SegmentRoutes:
 
     async def post(self, request: Request) -> Response:
         name = request.url.path.removeprefix(PREFIX)
-        arrival_ms = int(time.time() * 1000)
+        arrival_ms = now_ms()
         state = self.state_of(request.app)
         try:
             raw = inflate(await request.body(), request.headers.get("content-encoding", ""),

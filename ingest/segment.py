@@ -32,10 +32,10 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
+from cypher.moments import rfc3339
 from ingest.accounts import validate_membership
 from ingest.contracts import event_to_json, parse_ts, validate_customer, validate_event
 from ingest.reasons import reject_reason
@@ -174,11 +174,6 @@ def _time(message: Mapping[str, Any], name: str) -> tuple[int | None, str | None
     if value is None or value == "":
         return None, None
     return parse_ts(value, name)
-
-
-def rfc3339(ms: int) -> str:
-    """Epoch milliseconds as the event contract writes a time (UTC, milliseconds)."""
-    return datetime.fromtimestamp(ms / 1000, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 # -- the records ------------------------------------------------------------------------------------------------

@@ -90,6 +90,11 @@ def test_in_files_timestamp_then_received_minus_skew_then_original_then_received
     assert file_time({"receivedAt": "2024-05-01T12:00:00Z"}) == (ms("2024-05-01T12:00:00Z"), None)
 
 
+@pytest.mark.parametrize("when", ["2547-09-10T06:39:29.503Z", "2330-06-02T01:46:25.286Z", "1924-05-01T10:00:00.001Z"])
+def test_a_message_keeps_the_millisecond_of_its_time(when: str) -> None:
+    assert event_of(track(timestamp=when))["ts"] == when
+
+
 def test_a_file_message_without_any_time_is_rejected_no_timestamp() -> None:
     reason = reject_of(track(timestamp=None))
     assert reason.startswith(f"{NO_TIMESTAMP}:")

@@ -1,6 +1,7 @@
 """The dead letters: stream entries the worker could not apply after MAX_DELIVERIES deliveries, kept with why.
 
-    STREAM  dtc:deadletters:<graph_name>   the entry's own fields (`event`: the event as contract JSON), plus
+    STREAM  dtc:deadletters:<graph_name>   the entry's own fields (`event`, or from Segment messages `customer` or
+                                           `membership`: the record as contract JSON, ingest/entries.py), plus
                                            `reason` (a coded reason, ingest/reasons.py), `entry_id` (its id in the
                                            event stream) and `deliveries`
 
@@ -21,7 +22,7 @@ from typing import Any
 
 from graph.settings import Settings
 from graph.store import GraphStore
-from ingest.contracts import Event, validate_event
+from ingest.entries import VALIDATORS, entry_kind
 from ingest.suppression import Screen
 
 MAX_DELIVERIES = 3  # failed deliveries of an entry before it is a dead letter
@@ -45,23 +46,33 @@ class DeadLetter:
     fields: dict[str, str]
 
     @property
-    def event(self) -> dict[str, Any] | None:
-        """The event it carries as JSON, or None when it carries none that parses."""
+    def kind(self) -> str:
+        """What it carries: an event, or a Segment message's customer record or membership (ingest/entries.py)."""
+        return entry_kind(self.fields)
+
+    @property
+    def record(self) -> dict[str, Any] | None:
+        """The record it carries as JSON, or None when it carries none that parses."""
         try:
-            value = json.loads(self.fields.get("event", ""))
+            value = json.loads(self.fields.get(self.kind, ""))
         except ValueError:
             return None
         return value if isinstance(value, dict) else None
 
+    @property
+    def event(self) -> dict[str, Any] | None:
+        """The event it carries as JSON (None for another kind of record, or one that does not parse)."""
+        return self.record if self.kind == "event" else None
+
     def to_json(self) -> dict[str, Any]:
         return {"id": self.id, "entry_id": self.entry_id, "reason": self.reason, "deliveries": self.deliveries,
-                "event": self.event if self.event is not None else self.fields.get("event")}
+                "kind": self.kind, self.kind: self.record if self.record is not None else self.fields.get(self.kind)}
 
 
 @dataclass
 class ReplayReport:
     replayed: int = 0
-    suppressed: int = 0  # events of people on the suppression list: dropped from the dead letters, not replayed
+    suppressed: int = 0  # records of people on the suppression list: dropped from the dead letters, not replayed
     still_invalid: list[tuple[str, list[str]]] = field(default_factory=list)  # (id, reasons): kept here
     missing: list[str] = field(default_factory=list)  # ids asked for that are not dead letters
 
@@ -109,19 +120,19 @@ class DeadLetters:
         it stays, with its reasons) and the suppression list (else it is dropped)."""
         letters = self.list(ids)
         report = ReplayReport(missing=[i for i in ids if i not in {letter.id for letter in letters}])
-        valid: list[tuple[DeadLetter, Event]] = []
+        valid: list[tuple[DeadLetter, Any]] = []  # with its record: an Event, CustomerRecord or Membership
         for letter in letters:
-            event, errors = validate_event(letter.event) if letter.event is not None else (
+            record, errors = VALIDATORS[letter.kind](letter.record) if letter.record is not None else (
                 None, [letter.reason])
-            if event is None:
+            if record is None:
                 report.still_invalid.append((letter.id, errors))
             else:
-                valid.append((letter, event))
-        kept, report.suppressed = Screen(store, settings).screen([event for _, event in valid], lock_held=False)
-        replayed = {id(event) for event in kept}
+                valid.append((letter, record))
+        kept, report.suppressed = Screen(store, settings).screen([record for _, record in valid], lock_held=False)
+        replayed = {id(record) for record in kept}
         pipe = self.client.pipeline(transaction=True)
-        for letter, event in valid:
-            if id(event) in replayed:
+        for letter, record in valid:
+            if id(record) in replayed:
                 pipe.xadd(self.stream_key, dict[Any, Any](letter.fields))
             pipe.xdel(self.key, letter.id)
         pipe.execute()

@@ -35,9 +35,9 @@ from graph.errors import ConfigError, InputError, QueryError, StoreUnavailableEr
 from graph.settings import Settings
 from graph.store import GraphStore
 from graph.strict_json import MalformedJSONError, loads_strict
-from ingest.accounts import validate_membership
-from ingest.contracts import Event, event_to_json, validate_customer, validate_event
+from ingest.contracts import Event, event_to_json, validate_event
 from ingest.deadletters import MAX_DELIVERIES, DeadLetters, buried_fields
+from ingest.entries import VALIDATORS, entry_kind
 from ingest.reasons import malformed_json, reject_reason
 from ingest.records import apply_records
 from ingest.sink import EventSink, is_store_wide, sink_for
@@ -70,7 +70,7 @@ class StreamEntry:
     """One stream entry: an event, or (from Segment messages) a customer record or an account membership."""
 
     id: str
-    kind: str  # one of ENTRY_KINDS
+    kind: str  # one of ingest.entries.ENTRY_KINDS
     record: Any  # Event | CustomerRecord | Membership, or None when the entry cannot be read
     errors: list[str]
     fields: dict[str, Any] = field(default_factory=dict)  # as stored (what a dead letter keeps)
@@ -205,7 +205,7 @@ def _entry(entry_id: Any, raw: dict[Any, Any]) -> StreamEntry:
     """An entry read back and validated again, by the rules of the door (it may come from an older version or another
     producer): what cannot be read is an entry with reasons, never an exception."""
     fields = {_text(k): v for k, v in raw.items()}
-    kind = next((k for k in ENTRY_KINDS if k in fields), "event")
+    kind = entry_kind(fields)
     value = fields.get(kind)
     record: Any = None
     try:
@@ -213,7 +213,7 @@ def _entry(entry_id: Any, raw: dict[Any, Any]) -> StreamEntry:
         if not isinstance(text, str):
             errors = [reject_reason("missing_field", "the stream entry holds no event field")]
         else:
-            record, errors = _VALIDATORS[kind](loads_strict(text, lone_surrogates=True))
+            record, errors = VALIDATORS[kind](loads_strict(text, lone_surrogates=True))
     except UnicodeDecodeError as e:
         errors = [reject_reason("invalid_utf8", f"the stream entry is not valid UTF-8 (byte {e.start + 1})")]
     except json.JSONDecodeError as e:
@@ -221,14 +221,6 @@ def _entry(entry_id: Any, raw: dict[Any, Any]) -> StreamEntry:
     except MalformedJSONError as e:
         errors = [reject_reason(e.code, str(e))]
     return StreamEntry(_text(entry_id), kind, record, errors, fields)
-
-
-_VALIDATORS: dict[str, Callable[[Any], tuple[Any, list[str]]]] = {
-    "event": validate_event,
-    "customer": lambda obj: validate_customer(obj, anonymous=True),
-    "membership": validate_membership,
-}
-ENTRY_KINDS = tuple(_VALIDATORS)
 
 
 # -- the producer side (POST /events, recordEvent: graph.doors.EventIntake) ----------------------------------

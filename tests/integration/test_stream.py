@@ -192,6 +192,29 @@ def test_dtc_deadletters_lists_replays_and_drops_and_a_replay_skips_the_erased(
     assert letters.count() == 0
 
 
+def test_dead_letters_of_segment_profile_records_are_listed_and_replayed_by_their_kind(
+        store: GraphStore, store_env: dict[str, str], stream: EventStream) -> None:
+    letters = stream.dead_letters
+    customer = {"customer_id": "u-9", "ts": "2024-05-01T10:00:00.000Z", "attributes": {"plan": "pro"}}
+    membership = {"customer_id": "u-9", "account_id": "acme", "since": "2024-05-01T10:00:00.000Z",
+                  "traits": {"name": "Acme"}}
+    for entry_id, kind, value in [("1-1", "customer", customer), ("1-2", "membership", membership)]:
+        stream.client.xadd(letters.key, buried_fields({kind: json.dumps(value)}, entry_id,
+                                                      "store_refused: the store was out of memory then", 3))
+
+    listed = run_dtc("deadletters", "list", "--json", env=store_env)
+    assert listed.returncode == 0, listed.stderr
+    assert [(x["kind"], x[x["kind"]]) for x in json.loads(listed.stdout)] == [
+        ("customer", customer), ("membership", membership)]
+    replay = run_dtc("deadletters", "replay", "--all", env=store_env)
+    assert replay.returncode == 0, replay.stderr
+    assert "replayed 2, suppressed 0" in replay.stdout and letters.count() == 0
+    worker = run_dtc("worker", "--once", env=store_env)
+    assert worker.returncode == 0, worker.stderr
+    assert store.read("MATCH (c:Customer {id: 'u-9'})-[:MEMBER_OF]->(a:Account) RETURN c.attributes AS attributes, "
+                      "a.id AS account") == [{"attributes": '{"plan": "pro"}', "account": "acme"}]
+
+
 def test_events_posted_again_are_duplicates_whatever_the_worker_remembers(store: GraphStore, settings: Settings,
                                                                           stream: EventStream) -> None:
     # two journeys (40 days apart); then the first event again, to a worker that knows nothing and to one that

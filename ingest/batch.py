@@ -114,6 +114,10 @@ class IngestReport:
             setattr(self, name, getattr(self, name) + value)
 
 
+# JSON leaves these raw in strings, but text readers end lines at them: escaped, a record is one line for every reader
+_LINE_BREAKS = str.maketrans({"\x85": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"})
+
+
 class RejectsFile:
     """The JSONL file bad rows go to, opened on the first reject and listed in `<state_dir>/rejects-files.txt` (so
     erasure can scrub it)."""
@@ -152,7 +156,7 @@ class RejectsFile:
             event_id = found if isinstance(found, str) else None
         if event_id is not None:
             record["event_id"] = event_id
-        self._handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+        self._handle.write(json.dumps(record, ensure_ascii=False).translate(_LINE_BREAKS) + "\n")
 
     def size(self) -> int:
         if self._handle is not None:

@@ -26,7 +26,7 @@ from ingest.reasons import malformed_json, reject_reason
 
 STDIN = "-"
 LONGEST_FIELD = MAX_TEXT  # the longest value the event contract allows (text): a quoted field past it never closes
-_GZIP_MAGIC = b"\x1f\x8b"
+_GZIP_MAGIC, _DEFLATE, _GZIP_HEADER = b"\x1f\x8b", 8, 10  # RFC 1952: magic, method, and a header of 10 bytes
 
 
 @dataclass(slots=True)
@@ -63,9 +63,16 @@ def open_binary(path: str) -> IO[bytes]:
         except OSError as e:
             raise InputError(f"Cannot read {path}: {e.strerror}; check the path.") from e
     buffered = raw if isinstance(raw, io.BufferedReader) else io.BufferedReader(raw)  # type: ignore[type-var]
-    if buffered.peek(2)[:2] == _GZIP_MAGIC:
+    if _is_gzip(buffered.peek(_GZIP_HEADER)[:_GZIP_HEADER]):
         return gzip.GzipFile(fileobj=buffered, mode="rb")  # type: ignore[return-value]
     return buffered
+
+
+def _is_gzip(head: bytes) -> bool:
+    """Whether a file starting with `head` is gzip: its magic, then deflate, in a whole header. A text file whose
+    first line happens to start with the magic bytes is text (and that line a reject), not a broken gzip that hides
+    every line after it."""
+    return len(head) >= _GZIP_HEADER and head[:2] == _GZIP_MAGIC and head[2] == _DEFLATE
 
 
 def read_rows(path: str, *, start: int = 0, start_line: int = 1, fmt: str | None = None,
@@ -77,7 +84,11 @@ def read_rows(path: str, *, start: int = 0, start_line: int = 1, fmt: str | None
     stream = open_binary(path)
     try:
         if fmt is None:
-            peek = stream.peek(256)[:256] if hasattr(stream, "peek") else b""
+            try:
+                peek = stream.peek(256)[:256] if hasattr(stream, "peek") else b""
+            except _BROKEN as e:  # a gzip that breaks off in its header: not one line can be read
+                yield _truncated(path, start_line, start, e)
+                return
             fmt = detect_format(path, peek)
         if fmt == "jsonl":
             yield from _jsonl(path, stream, start, start_line)

@@ -11,6 +11,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+import pytest
 from dtc_process import run_dtc
 
 from graph.store import GraphStore
@@ -104,6 +105,24 @@ def test_a_truncated_gzip_csv_whose_last_record_is_cut_inside_its_quote(tmp_path
     assert all(r.error is None for r in complete)
     assert [r.line for r in complete] == list(range(2, 2 * len(complete) + 2, 2))
     assert last.line == 2 * len(complete) + 2 and last.error is not None and last.error.startswith("truncated_file:")
+
+
+@pytest.mark.parametrize(("head", "first", "objects"), [
+    (b"\x1f\x8b", "invalid_utf8", []),  # the magic alone: a text line that is not UTF-8
+    (b"\x1f\x8bnot gzip\n{}\n" + b'{"event_id": 1}\n', "invalid_utf8", [{}, {"event_id": 1}]),
+    (gzip.compress(b'{"a": 1}\n')[:12], "truncated_file", []),  # a real gzip header, cut after it
+])
+def test_a_file_that_starts_like_a_gzip_is_read_as_what_it_holds(tmp_path: Path, head: bytes, first: str,
+                                                                 objects: list[Any]) -> None:
+    """Found by test_ingest_property: a line starting with the gzip magic made the file gzip, and reading its header
+    raised EOFError out of the format sniffing (dtc ingest exit 1, no row read)."""
+    source = tmp_path / "events.jsonl"
+    source.write_bytes(head)
+
+    rejected, *rest = list(read_rows(str(source)))
+
+    assert rejected.line == 1 and (rejected.error or "").startswith(first + ":")
+    assert [(r.line, r.obj) for r in rest] == list(enumerate(objects, start=2))
 
 
 def test_the_multi_line_narratives_of_a_real_export_read_as_the_csv_module_reads_them(shared_data: Path) -> None:

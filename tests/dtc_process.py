@@ -8,6 +8,7 @@ import subprocess
 import sys
 from collections.abc import Mapping
 from pathlib import Path
+from typing import IO
 
 TIMEOUT_S = 300
 
@@ -19,9 +20,11 @@ def run_dtc(*args: str, env: Mapping[str, str] | None = None, cwd: Path | None =
 
 
 def start_dtc(*args: str, env: Mapping[str, str] | None = None, cwd: Path | None = None,
-              stderr: int | None = subprocess.PIPE) -> subprocess.Popen[str]:
-    """`dtc ARGS…` started in its own session (so a test can SIGKILL its whole group); extra `env` on top of ours."""
-    return subprocess.Popen([sys.executable, "-m", "dtc.cli", *args], stdout=subprocess.PIPE, stderr=stderr,
+              stderr: int | IO[str] | None = subprocess.PIPE,
+              stdout: int | IO[str] | None = subprocess.PIPE) -> subprocess.Popen[str]:
+    """`dtc ARGS…` started in its own session (so a test can SIGKILL its whole group); extra `env` on top of ours.
+    A long-running command (`dtc demo`) writes to a file instead of a pipe nobody reads until it ends."""
+    return subprocess.Popen([sys.executable, "-m", "dtc.cli", *args], stdout=stdout, stderr=stderr,
                             text=True, env={**os.environ, **(env or {})}, cwd=cwd, start_new_session=True)
 
 

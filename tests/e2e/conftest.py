@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 from demo_graph import DemoTwin
-from pages import CHROMIUM, KEYS, Dashboard
+from pages import CHROMIUM, CHROMIUM_ARGS, KEYS, Dashboard
 
 from graph.embeddings import Embedder
 from graph.enrichment import enrich
@@ -80,10 +80,8 @@ def keyed_dashboard(serve: Callable[[dict[str, str]], Dashboard]) -> Dashboard:
 
 
 @pytest.fixture(scope="module")
-def browser(demo_twin: DemoTwin) -> Iterator[Any]:
+def browser() -> Iterator[Any]:
     with sync_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=shutil.which(CHROMIUM) or CHROMIUM, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-extensions",
-            "--disable-component-update", "--no-first-run"])
+        chromium = playwright.chromium.launch(executable_path=shutil.which(CHROMIUM) or CHROMIUM, args=CHROMIUM_ARGS)
         yield chromium
         chromium.close()

@@ -12,6 +12,8 @@ from typing import Any
 from graph.store import GraphStore
 
 CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-extensions",
+                 "--disable-component-update", "--no-first-run"]
 KEYS = {"e2e-admin-key": "admin", "e2e-frontend-key": "frontend"}
 
 

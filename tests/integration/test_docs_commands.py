@@ -8,7 +8,8 @@ it (`catalog.yaml`, `customers.jsonl`, `events.jsonl`, `more-events.csv.gz`, `ev
 
 A marker on the line before a block changes that:
     <!-- not-run: REASON -->   the block is not run (a server that runs until stopped, Docker, …); the reason is kept
-    <!-- needs: server -->     `dtc serve` runs in the folder first, and `127.0.0.1:8000` in the block becomes its port
+    <!-- needs: server -->     `dtc serve` and `dtc worker` run in the folder first (what `make run` runs), and
+                               `127.0.0.1:8000` in the block becomes the server's port
 Every fenced block names its language (`sh` for commands, `text` for the rest), so no command hides untagged.
 GraphQL examples (`graphql` blocks) are posted to the API over the same demo twin, in order, and must not fail.
 """
@@ -164,12 +165,14 @@ def project(template: Path, tmp_path: Path) -> Iterator[Path]:
 
 @contextmanager
 def serving(folder: Path) -> Iterator[int]:
-    """`dtc serve` on a free port in `folder`, until the block is done."""
+    """`dtc serve` on a free port in `folder`, with a `dtc worker` beside it, until the block is done."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = int(probe.getsockname()[1])
     server = subprocess.Popen([str(BIN / "dtc"), "serve", "--port", str(port)], cwd=folder, env=environment(),
                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    worker = subprocess.Popen([str(BIN / "dtc"), "worker"], cwd=folder, env=environment(),
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + 120
         while True:
@@ -183,8 +186,10 @@ def serving(folder: Path) -> Iterator[int]:
             time.sleep(0.2)
         yield port
     finally:
+        worker.send_signal(signal.SIGTERM)
         server.send_signal(signal.SIGTERM)
         server.communicate(timeout=60)
+        worker.wait(timeout=60)
 
 
 @pytest.mark.parametrize("block", SHELL_BLOCKS, ids=[b.name for b in SHELL_BLOCKS])

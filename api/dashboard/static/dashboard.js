@@ -78,6 +78,11 @@
 
   function chart(target) {
     const node = typeof target === 'string' ? $(target) : target;
+    const drawn = echarts.getInstanceByDom(node);
+    if (drawn) { // drawn again (a live update): start from an empty chart
+      drawn.clear();
+      return drawn;
+    }
     const instance = echarts.init(node, null, { renderer: 'svg' });
     charts.push(instance);
     return instance;
@@ -394,6 +399,50 @@
       return;
     }
     await Promise.all([nextSteps(id, customer), nextActions(id), personalData(id)]);
+    followLive(id);
+  }
+
+  // A new interaction of this customer redraws the twin as soon as the worker has applied it (a subscription).
+  function followLive(id) {
+    const note = $('#live-status');
+    const seen = [];
+    note.textContent = 'Live: new interactions appear here as they are recorded.';
+    subscribe('subscription L($id: ID!) { interactionRecorded(customerId: $id) { id at type touchpoint { code name } } }',
+      { id }, async (data) => {
+        const recorded = data.interactionRecorded;
+        seen.push(recorded);
+        note.replaceChildren(`Live: ${plural(seen.length, 'new interaction')} since this page opened, the latest `,
+          el('strong', { id: 'live-latest' }, recorded.id), ` (${recorded.type} at ${label(recorded.touchpoint)}, `
+          + `${new Date(recorded.at).toISOString().replace('T', ' ').slice(0, 16)}).`);
+        await customerTwin(id);
+      }, (reason) => { note.textContent = `Live updates stopped: ${reason}. Reload the page to follow again.`; });
+  }
+
+  // One GraphQL subscription over graphql-transport-ws, with the signed-in key in connection_init (a browser cannot
+  // set headers on a WebSocket).
+  function subscribe(query, variables, onData, onEnd) {
+    const socket = new WebSocket(`${window.location.protocol === 'https:' ? 'wss' : 'ws'}://${window.location.host}/graphql`,
+      'graphql-transport-ws');
+    const key = apiKey();
+    socket.addEventListener('open', () => socket.send(JSON.stringify(
+      { type: 'connection_init', payload: key ? { Authorization: `Bearer ${key}` } : {} })));
+    socket.addEventListener('message', (event) => {
+      const message = JSON.parse(event.data);
+      if (message.type === 'connection_ack') {
+        socket.send(JSON.stringify({ id: 'live', type: 'subscribe', payload: { query, variables } }));
+      } else if (message.type === 'ping') {
+        socket.send(JSON.stringify({ type: 'pong' }));
+      } else if (message.type === 'next' && message.payload.data) {
+        onData(message.payload.data);
+      } else if (message.type === 'error' || (message.type === 'next' && message.payload.errors)) {
+        const errors = message.type === 'error' ? message.payload : message.payload.errors;
+        onEnd(errors.map((e) => e.message).join('; '));
+      }
+    });
+    socket.addEventListener('close', (event) => {
+      if (event.code !== 1000 && event.code !== 1001) onEnd(event.reason || `the connection closed (${event.code})`);
+    });
+    return socket;
   }
 
   async function customerTwin(id) {

@@ -172,7 +172,7 @@ class DemoLoader(threading.Thread):
     def _enrich(self, store: GraphStore) -> None:
         from graph.embeddings import embedder_from
         from graph.enrichment import enrich
-        from graph.personas import assign_personas
+        from graph.personas import assign_personas, scoring_checkpoint
 
         started = time.perf_counter()
         embedder = embedder_from(self.settings)  # the model the API embeds queries with (DTC_EMBEDDING_MODEL)
@@ -181,8 +181,16 @@ class DemoLoader(threading.Thread):
              f"{time.perf_counter() - started:.0f} s: feedback search is ready")
         if self.stopping.is_set():
             return
-        assigned = assign_personas(store, embedder)
-        _say(f"model personas scored for {assigned.customers} customers")
+        shown = [0]  # the last quarter said
+
+        def progress(done: int, total: int) -> None:
+            if done * 4 // total > shown[0] and done < total:
+                shown[0] = done * 4 // total
+                _say(f"scoring model personas: {done} of {total} customers")
+
+        assigned = assign_personas(store, embedder, checkpoint=scoring_checkpoint(self.settings), progress=progress)
+        resumed = f", resumed after {assigned.resumed}" if assigned.resumed else ""
+        _say(f"model personas scored for {assigned.customers} customers in {assigned.seconds:.0f} s{resumed}")
         self._write_state({**self._state(), "enriched": True})
         store.compact()  # the next `dtc demo` loads a snapshot in seconds instead of replaying every query
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from dataclasses import asdict
 from typing import Any
 
@@ -89,14 +90,18 @@ def _personas_assign(args: argparse.Namespace, settings: Settings) -> int:
     from dtc.cli import store_from
     from graph.embeddings import embedder_from
     from graph.enrichment import enrich
-    from graph.personas import assign_personas
+    from graph.personas import assign_personas, scoring_checkpoint
 
     at = _moment(args.at, "--at")
     embedder = embedder_from(settings)
     with store_from(settings) as store:
         if not args.no_enrich:
             enrich(store, embedder)
-        report = assign_personas(store, embedder, at=at)
+        report = assign_personas(store, embedder, at=at, checkpoint=scoring_checkpoint(settings),
+                                 progress=_scoring_progress if sys.stderr.isatty() else None)
+        if report.resumed:
+            print(f"resumed a run cut off after {report.resumed} customers (scoring at {report.at})",
+                  file=sys.stderr)
     summary = (f"{report.customers} customers scored against {report.personas} personas "
                f"(parts: {', '.join(report.parts) or 'none'}): {report.opened} assignments opened, "
                f"{report.closed} closed, {report.unchanged} unchanged; {report.refused_profiling} skipped "
@@ -105,6 +110,12 @@ def _personas_assign(args: argparse.Namespace, settings: Settings) -> int:
         summary = f"nothing assigned: scoring needs at least two personas in the catalog, found {report.personas}"
     _print_report(asdict(report), args.json, summary)
     return EXIT_OK
+
+
+def _scoring_progress(done: int, total: int) -> None:
+    """One line on the terminal, rewritten after each step."""
+    print(f"\r\x1b[2Kscoring personas: {done}/{total} customers", end="" if done < total else "\n",
+          file=sys.stderr, flush=True)
 
 
 def _frictions_suggest(args: argparse.Namespace, settings: Settings) -> int:

@@ -18,10 +18,14 @@ model assignments are closed.
 
 from __future__ import annotations
 
+import json
 import math
+import os
 import time
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -29,6 +33,7 @@ import numpy.typing as npt
 from cypher import DAY_MS, now_ms
 from graph.embeddings import Embedder
 from graph.ontology import STAGES
+from graph.settings import Settings
 from graph.store import GraphStore
 
 HALF_LIFE_DAYS = 90.0
@@ -37,7 +42,8 @@ MATERIAL_CHANGE = 0.1
 BEHAVIOUR_TEMPERATURE = 0.1
 TEXT_TEMPERATURE = 0.05  # sentence similarities spread less than behaviour profiles do
 VALUE_SCALE = 100.0  # currency units at which spending counts as 63% of "high value"
-CUSTOMER_PAGE = 500
+CUSTOMER_PAGE = 250  # customers per step: a step's reads stay well under a second (graph.store.SLOW_CALL_S) and
+# its writes are committed before the next step reads, so API calls and the worker pass between steps
 Vector = npt.NDArray[np.float64]
 
 
@@ -74,6 +80,16 @@ class AssignReport:
     parts: tuple[str, ...] = ()  # the scoring parts available: behaviour, text
     exemplars: dict[str, int] = field(default_factory=dict)  # persona -> declared/rule customers behind its prototype
     seconds: float = 0.0
+    resumed: int = 0  # customers a run cut off had already scored (a checkpoint), counted in customers
+
+
+# what a checkpoint carries over to the run that resumes it
+_CARRIED = ("customers", "refused_profiling", "opened", "closed", "unchanged")
+Progress = Callable[[int, int], None]  # (customers done, customers in all), after each step
+PersonaChangeHook = Callable[[GraphStore, Sequence[str]], None]
+# Called with the customers whose model assignments a step changed, once the step is written: the live state's
+# maintenance (every writer of a customer's inputs must repair her state) registers itself here.
+PERSONA_CHANGE_HOOKS: list[PersonaChangeHook] = []
 
 
 # -- scoring (pure) ------------------------------------------------------------------------------------------------
@@ -164,13 +180,20 @@ def _cosine(a: Vector, b: Vector) -> float:
 
 
 # -- reading and writing the graph ---------------------------------------------------------------------------------
-def assign_personas(store: GraphStore, embedder: Embedder, at: int | None = None) -> AssignReport:
+def assign_personas(store: GraphStore, embedder: Embedder, at: int | None = None, *,
+                    checkpoint: Path | None = None, progress: Progress | None = None) -> AssignReport:
     """Score every customer with interactions up to `at` (epoch ms, default now) and update model assignments.
 
-    Uses the embeddings already stored (run `enrich` first for the text part)."""
+    Uses the embeddings already stored (run `enrich` first for the text part). Works in steps of CUSTOMER_PAGE
+    customers in id order, each written before the next is read, calling `progress` after each. With `checkpoint`
+    (a file), the last customer written is kept there after each step, and a run cut off (killed, stopped) resumes
+    after it with the same `at`, so one run's assignments share one moment; an explicit other `at` starts afresh.
+    The file is removed once every customer is scored."""
     started = time.perf_counter()
-    at = now_ms() if at is None else at
-    report = AssignReport(source=f"model:{embedder.name}", at=at)
+    source = f"model:{embedder.name}"
+    saved = _saved_run(checkpoint, source, at)
+    at = saved["at"] if saved else (now_ms() if at is None else at)
+    report = AssignReport(source=source, at=at)
     vocabulary = Vocabulary(channels=tuple(r["code"] for r in store.run("channel-codes")),
                             frictions=tuple(r["code"] for r in store.run("friction-codes")))
     personas = [r["code"] for r in store.run("persona-codes")]
@@ -199,38 +222,88 @@ def assign_personas(store: GraphStore, embedder: Embedder, at: int | None = None
     report.parts = tuple(name for name, part in (("behaviour", prototypes), ("text", persona_texts)) if part)
 
     customer_ids = [r["id"] for r in store.run("personas-customers")]
-    for page_start in range(0, len(customer_ids), CUSTOMER_PAGE):
-        page = customer_ids[page_start:page_start + CUSTOMER_PAGE]
-        refused = {r["customer"] for r in store.run("personas-refused-profiling", {"ids": page, "at": at})}
-        open_rows = store.run("personas-open-model", {"ids": page})
-        page_activities = _activities(store, [c for c in page if c not in refused], at)
-        texts = _customer_text_vectors(store, page, at, embedder.name) if persona_texts else {}
-        to_close: list[dict[str, str]] = []
-        to_open: list[dict[str, object]] = []
-        for customer in page:
-            open_weights = {r["persona"]: float(r["weight"]) for r in open_rows if r["customer"] == customer}
-            if customer in refused:
-                report.refused_profiling += 1
-                to_close += [{"customer": customer, "persona": p} for p in open_weights]
-                continue
-            behaviour = (behaviour_profile(page_activities[customer], at, vocabulary)
-                         if customer in page_activities else None)
-            weights = persona_weights(behaviour, prototypes, texts.get(customer), persona_texts)
-            if not weights:
-                continue
-            report.customers += 1
-            close, start = changes(open_weights, weights)
-            report.unchanged += len(open_weights) - len(close)
-            to_close += [{"customer": customer, "persona": p} for p in close]
-            to_open += [{"customer": customer, "persona": p, "weight": w} for p, w in start.items()]
-        if to_close:
-            store.run("personas-close", {"rows": to_close, "at": at})
-        if to_open:
-            store.run("personas-open", {"rows": to_open, "at": at, "source": report.source})
-        report.closed += len(to_close)
-        report.opened += len(to_open)
+    todo = customer_ids
+    if saved:
+        for key in _CARRIED:
+            setattr(report, key, int(saved["counts"].get(key, 0)))
+        todo = [c for c in customer_ids if c > saved["after"]]
+        report.resumed = len(customer_ids) - len(todo)
+    vectors: dict[str, Vector] = {}  # embeddings by hash: customers share many texts
+    for page_start in range(0, len(todo), CUSTOMER_PAGE):
+        page = todo[page_start:page_start + CUSTOMER_PAGE]
+        changed = _score_page(store, page, at, report, vocabulary, prototypes, persona_texts, vectors, embedder.name)
+        for hook in PERSONA_CHANGE_HOOKS:
+            hook(store, changed)
+        if checkpoint is not None:
+            _save_run(checkpoint, {"source": source, "at": at, "after": page[-1],
+                                   "counts": {k: v for k, v in asdict(report).items() if k in _CARRIED}})
+        if progress is not None:
+            progress(report.resumed + page_start + len(page), len(customer_ids))
+    if checkpoint is not None:
+        checkpoint.unlink(missing_ok=True)
     report.seconds = time.perf_counter() - started
     return report
+
+
+def scoring_checkpoint(settings: Settings) -> Path:
+    """Where `dtc personas assign` and `dtc demo` keep a scoring run in progress (one per graph)."""
+    return settings.state_dir / "checkpoints" / f"personas-{settings.graph_name}.json"
+
+
+def _score_page(store: GraphStore, page: Sequence[str], at: int, report: AssignReport, vocabulary: Vocabulary,
+                prototypes: Mapping[str, Vector], persona_texts: Mapping[str, Vector], vectors: dict[str, Vector],
+                model: str) -> list[str]:
+    """Score one step's customers and write what changed; the customers whose model assignments changed."""
+    refused = {r["customer"] for r in store.run("personas-refused-profiling", {"ids": list(page), "at": at})}
+    open_rows = store.run("personas-open-model", {"ids": list(page)})
+    page_activities = _activities(store, [c for c in page if c not in refused], at)
+    texts = _customer_text_vectors(store, page, at, model, vectors) if persona_texts else {}
+    to_close: list[dict[str, str]] = []
+    to_open: list[dict[str, object]] = []
+    for customer in page:
+        open_weights = {r["persona"]: float(r["weight"]) for r in open_rows if r["customer"] == customer}
+        if customer in refused:
+            report.refused_profiling += 1
+            to_close += [{"customer": customer, "persona": p} for p in open_weights]
+            continue
+        behaviour = (behaviour_profile(page_activities[customer], at, vocabulary)
+                     if customer in page_activities else None)
+        weights = persona_weights(behaviour, prototypes, texts.get(customer), persona_texts)
+        if not weights:
+            continue
+        report.customers += 1
+        close, start = changes(open_weights, weights)
+        report.unchanged += len(open_weights) - len(close)
+        to_close += [{"customer": customer, "persona": p} for p in close]
+        to_open += [{"customer": customer, "persona": p, "weight": w} for p, w in start.items()]
+    if to_close:
+        store.run("personas-close", {"rows": to_close, "at": at})
+    if to_open:
+        store.run("personas-open", {"rows": to_open, "at": at, "source": report.source})
+    report.closed += len(to_close)
+    report.opened += len(to_open)
+    return sorted({r["customer"] for r in to_close} | {str(r["customer"]) for r in to_open})
+
+
+def _saved_run(checkpoint: Path | None, source: str, at: int | None) -> dict[str, Any] | None:
+    """The run `checkpoint` holds, when it can be resumed: same model, and no other `at` asked for."""
+    if checkpoint is None:
+        return None
+    try:
+        saved = json.loads(checkpoint.read_text())
+    except (OSError, ValueError):
+        return None
+    if (not isinstance(saved, dict) or saved.get("source") != source or not isinstance(saved.get("at"), int)
+            or not isinstance(saved.get("after"), str) or (at is not None and at != saved["at"])):
+        return None
+    return saved
+
+
+def _save_run(checkpoint: Path, state: Mapping[str, Any]) -> None:
+    checkpoint.parent.mkdir(parents=True, exist_ok=True)
+    partial = checkpoint.with_name(checkpoint.name + ".partial")
+    partial.write_text(json.dumps(state) + "\n")
+    os.replace(partial, checkpoint)  # a kill never leaves half a checkpoint
 
 
 def _activities(store: GraphStore, customer_ids: Sequence[str], at: int) -> dict[str, list[Activity]]:
@@ -244,12 +317,18 @@ def _activities(store: GraphStore, customer_ids: Sequence[str], at: int) -> dict
     return found
 
 
-def _customer_text_vectors(store: GraphStore, customer_ids: Sequence[str], at: int,
-                           model: str) -> dict[str, Vector]:
+def _customer_text_vectors(store: GraphStore, customer_ids: Sequence[str], at: int, model: str,
+                           vectors: dict[str, Vector]) -> dict[str, Vector]:
+    """Each customer's recency-weighted mean text embedding; `vectors` caches embeddings by hash across steps (the
+    rows name the hash, so a text many customers share is read once, not once per interaction)."""
+    rows = store.run("personas-customer-texts", {"ids": list(customer_ids), "at": at, "model": model})
+    missing = sorted({r["hash"] for r in rows} - vectors.keys())
+    for r in store.run("embedding-vectors", {"hashes": missing}) if missing else []:
+        vectors[r["hash"]] = np.asarray(r["vector"], dtype=np.float64)
     by_customer: dict[str, list[tuple[Vector, float]]] = {}
-    for r in store.run("personas-customer-texts", {"ids": list(customer_ids), "at": at, "model": model}):
-        by_customer.setdefault(r["customer"], []).append(
-            (np.asarray(r["vector"], dtype=np.float64), recency_weight(int(r["ts"]), at)))
+    for r in rows:
+        if r["hash"] in vectors:
+            by_customer.setdefault(r["customer"], []).append((vectors[r["hash"]], recency_weight(int(r["ts"]), at)))
     return {c: v for c, vectors in by_customer.items() if (v := mean_direction(vectors)) is not None}
 
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 import pytest
 from intelligence_graph import DAY_MS, add_customer, add_events, load_catalog, ms
 
+from graph import personas
 from graph.embeddings import Embedder
 from graph.enrichment import enrich
 from graph.personas import assign_personas
@@ -127,3 +130,48 @@ def test_an_undated_profiling_refusal_stops_scoring_too(twin: GraphStore, embedd
     report = assign_personas(twin, embedder, at=T1)
     assert report.refused_profiling == 1
     assert _history(twin, "mia") == []
+
+
+class _CutOff(Exception):
+    """The run is stopped here, as a kill between two steps would."""
+
+
+def test_a_run_cut_off_between_steps_resumes_after_the_last_step_written(
+        twin: GraphStore, embedder: Embedder, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Persona scoring works in steps of CUSTOMER_PAGE customers, says how far it is after each, and a run cut off
+    resumes from its checkpoint with the same moment: the graph ends as one uninterrupted run leaves it."""
+    enrich(twin, embedder)
+    monkeypatch.setattr(personas, "CUSTOMER_PAGE", 3)
+    checkpoint = tmp_path / "personas.json"
+    seen: list[tuple[int, int]] = []
+
+    def cut_after_the_second_step(done: int, total: int) -> None:
+        seen.append((done, total))
+        if len(seen) == 2:
+            raise _CutOff()
+
+    with pytest.raises(_CutOff):
+        assign_personas(twin, embedder, checkpoint=checkpoint, progress=cut_after_the_second_step)
+    assert seen == [(3, 7), (6, 7)]
+    saved = json.loads(checkpoint.read_text())
+    assert saved["after"] == "salon-1" and saved["counts"]["customers"] == 6  # in id order: bargain-*, mia, salon-*
+    written = _assignments(twin)
+    assert {a[0] for a in written} == {"bargain-0", "bargain-1", "bargain-2", "mia", "salon-0", "salon-1"}
+
+    resumed = assign_personas(twin, embedder, checkpoint=checkpoint, progress=lambda d, t: seen.append((d, t)))
+    assert seen[2:] == [(7, 7)]
+    assert (resumed.at, resumed.resumed, resumed.customers) == (saved["at"], 6, 7)  # the same moment as the cut run
+    assert not checkpoint.exists()
+    cut_then_resumed = _assignments(twin)
+
+    # one uninterrupted run at that moment writes the same assignments
+    twin.write("MATCH ()-[s:SHOWS]->() WHERE s.source STARTS WITH 'model:' DELETE s")
+    whole = assign_personas(twin, embedder, at=resumed.at)
+    assert _assignments(twin) == cut_then_resumed
+    assert (whole.customers, whole.opened) == (resumed.customers, resumed.opened)
+
+
+def _assignments(store: GraphStore) -> list[tuple[str, str, float, int]]:
+    rows = store.read("MATCH (c:Customer)-[s:SHOWS]->(p:Persona) WHERE s.source STARTS WITH 'model:' "
+                      "RETURN c.id AS c, p.code AS p, s.weight AS w, s.since AS since ORDER BY c, p")
+    return [(r["c"], r["p"], r["w"], r["since"]) for r in rows]

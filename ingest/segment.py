@@ -37,7 +37,7 @@ from typing import Any
 
 from cypher.moments import rfc3339
 from ingest.accounts import validate_membership
-from ingest.contracts import event_to_json, parse_ts, validate_customer, validate_event
+from ingest.contracts import parse_ts, validate_customer, validate_event
 from ingest.reasons import reject_reason
 from ingest.segment_mapping import DEFAULT_MAPPING, SegmentMapping, path_of, show, slug
 
@@ -316,7 +316,7 @@ def validate_records(mapped: SegmentRecords) -> tuple[list[Record], list[str]]:
         event, found = validate_event(mapped.event)
         errors += found
         if event is not None:
-            records.append(("event", event, event_to_json(event)))
+            records.append(("event", event, mapped.event))  # queued as mapped: the worker reads it the same
     if mapped.customer is not None:
         customer, found = validate_customer(mapped.customer, anonymous=True)
         errors += found

@@ -89,8 +89,10 @@ class WriterLock:
     def _acquire(self) -> None:
         assert self.client is not None
         while not self.client.set(self.lock_key, self.token, nx=True, px=LOCK_TTL_MS):
-            self.client.set(self.waiting_key, self.token, px=WAITING_TTL_MS)
             holder = self.client.get(self.lock_key)
+            if holder is not None and _text(holder) == self.token:
+                break  # this writer's own, left when its release failed (the server stopped answering): still ours
+            self.client.set(self.waiting_key, self.token, px=WAITING_TTL_MS)
             if holder is not None and _dead_here(_text(holder)):
                 self.client.delete(self.lock_key)  # its owner died on this host: nothing is in flight
                 continue

@@ -1,6 +1,6 @@
 """The Segment HTTP Tracking API's shape, so Segment's and RudderStack's SDKs point at the twin unchanged.
 
-    POST /v1/batch, /v1/b                              {"batch": [messages], "sentAt", "writeKey", "context"?}
+    POST /v1/batch, /v1/b, /v1/import                  {"batch": [messages], "sentAt", "writeKey", "context"?}
     POST /v1/track|identify|page|screen|group|alias    one message (the browser's short paths /v1/t|i|p|s|g|a too)
     GET  /v1/projects/<writeKey>/settings              the browser library's settings, pointing it back here
     OPTIONS /v1/…                                      CORS preflight (browsers; CORS is on /v1/* only)
@@ -38,7 +38,7 @@ PREFIX = "/v1/"
 SINGLE_PATHS = {"track": "track", "identify": "identify", "page": "page", "screen": "screen", "group": "group",
                 "alias": "alias", "t": "track", "i": "identify", "p": "page", "s": "screen", "g": "group",
                 "a": "alias"}
-BATCH_PATHS = ("batch", "b")
+BATCH_PATHS = ("batch", "b", "import")  # /v1/import: where Segment's Ruby library (analytics-ruby) posts batches
 POST_PATHS: tuple[str, ...] = tuple(f"{PREFIX}{name}" for name in (*SINGLE_PATHS, *BATCH_PATHS))
 ALLOWED_HEADERS = "Authorization, Content-Type, Content-Encoding, X-Retry-Count"
 SUCCESS: dict[str, Any] = {"success": True}

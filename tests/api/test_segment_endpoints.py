@@ -46,6 +46,15 @@ def test_a_batch_with_a_basic_write_key_is_applied_and_answered_200_success(
     assert owner == [{"id": "u1"}]  # the anonymous page view joined the known customer
 
 
+def test_the_import_path_of_the_ruby_library_takes_batches(
+        make_api: MakeApi, worker: RunningWorker, store: GraphStore) -> None:
+    api = make_api(keys=KEYS)
+    r = api.client.post("/v1/import", json=batch(message("track", "r1", userId="u1", event="Viewed")), headers=BASIC)
+    assert (r.status_code, r.json()) == (200, {"success": True})
+    worker.drain()
+    assert interactions(store) == ["r1"]
+
+
 def test_every_way_to_send_the_key_works_and_a_wrong_one_is_401_with_code_and_message(
         make_api: MakeApi, worker: RunningWorker, store: GraphStore) -> None:
     api = make_api(keys=KEYS)

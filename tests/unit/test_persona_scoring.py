@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from graph import personas
 from graph.personas import (
     Activity,
     Vocabulary,
@@ -69,3 +70,16 @@ def test_a_mean_direction_needs_something_to_average() -> None:
     assert mean_direction([]) is None
     direction = mean_direction([(np.array([2.0, 0.0]), 1.0), (np.array([0.0, 2.0]), 1.0)])
     assert direction == pytest.approx(np.array([1.0, 1.0]) / np.sqrt(2))
+
+
+def test_a_prototype_is_built_from_a_bounded_sample_the_same_every_run(monkeypatch: pytest.MonkeyPatch) -> None:
+    """On a 1M-interaction twin every customer was a declared exemplar, and reading all their interactions before
+    scoring began took minutes (reads of 1-3 s each)."""
+    monkeypatch.setattr(personas, "EXEMPLARS_PER_PERSONA", 3)
+    rows = [{"customer": f"c{n}", "persona": "a" if n % 2 else "b", "weight": 1.0} for n in range(20)]
+    chosen = personas._sample_exemplars(rows)
+    assert sorted(r["persona"] for r in chosen) == ["a", "a", "a", "b", "b", "b"]
+    again = personas._sample_exemplars(list(reversed(rows)))  # whatever order the store answers in
+    assert sorted(r["customer"] for r in again) == sorted(r["customer"] for r in chosen)
+    few = rows[:4]
+    assert sorted(r["customer"] for r in personas._sample_exemplars(few)) == ["c0", "c1", "c2", "c3"]

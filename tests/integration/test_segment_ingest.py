@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 from dtc_process import run_dtc
+from running_worker import RunningWorker
 from segment_converter import PAGE_MAPPING_YAML, convert, write
 
 from graph.analytics.friction import friction_to_competitors
@@ -20,7 +21,7 @@ from graph.embedded import EmbeddedServer
 from graph.falkordb_store import FalkorDBStore
 from graph.fingerprint import fingerprint
 from graph.privacy import latest_consents
-from graph.settings import Settings
+from graph.settings import ApiLimits, Settings
 from graph.store import GraphStore
 from ingest.batch import ingest_files
 from ingest.generator import generate
@@ -222,6 +223,39 @@ def test_converted_generated_events_give_the_same_twin_as_the_native_ones(
     assert personas
     for persona in personas:
         assert friction_to_competitors(second_store, persona) == friction_to_competitors(store, persona), persona
+
+
+def test_converted_events_posted_to_v1_batch_give_the_same_twin_as_the_native_file(
+        store: GraphStore, second_store: GraphStore, store_settings: Settings, worker: RunningWorker,
+        tmp_path: Path) -> None:
+    """The HTTP path (the HTTP time rule, the door, the stream, the worker) against the native file: equal too."""
+    from dataclasses import replace
+
+    from starlette.testclient import TestClient
+
+    from api.app import create_app
+    from ingest.doors import open_doors
+
+    generate(tmp_path / "demo", customers=60, seed=5)
+    demo = tmp_path / "demo"
+    messages = list(convert(demo / "events.jsonl", demo / "customers.jsonl"))
+    (tmp_path / "segment.yaml").write_text(PAGE_MAPPING_YAML)
+    for target, name in ((store, "http"), (second_store, "native")):
+        ingest_files(target, settings_for(store_settings, target, tmp_path, name), catalog=demo / "catalog.yaml",
+                     customers=[demo / "customers.jsonl"],
+                     events=[demo / "events.jsonl"] if target is second_store else [])
+    settings = replace(store_settings, api_keys={"wk": "ingest"}, segment_mapping=str(tmp_path / "segment.yaml"))
+    with TestClient(create_app(settings, store, ApiLimits(rate_per_second=0), doors=open_doors),
+                    base_url="http://localhost") as client:
+        for start in range(0, len(messages), 200):
+            r = client.post("/v1/batch", json={"batch": messages[start:start + 200]},
+                            headers={"Authorization": "Bearer wk"})
+            assert (r.status_code, r.json()) == (200, {"success": True}), r.text
+    worker.drain()
+    assert store.stats() == second_store.stats()
+    assert fingerprint(store) == fingerprint(second_store)
+    for persona in [r["code"] for r in store.read("MATCH (p:Persona) RETURN p.code AS code ORDER BY code")]:
+        assert friction_to_competitors(store, persona) == friction_to_competitors(second_store, persona), persona
 
 
 def test_an_erased_person_stays_erased_whatever_segment_messages_bring_back(

@@ -1,5 +1,7 @@
-"""The characters the store cannot hold: a NUL (FalkorDB ends a query's text at one) and a lone surrogate (no UTF-8
-text can carry one). Every other character is stored as it is and reads back identical."""
+"""The characters the store cannot hold: a NUL (FalkorDB ends a query's text at one), a U+0001 (FalkorDB 4.x's
+server crashes, SIGSEGV in EnforceUniqueEntity, writing one in a uniquely constrained property such as an event id:
+found by tests/integration/test_ingest_property.py) and a lone surrogate (no UTF-8 text can carry one). Every other
+character is stored as it is and reads back identical."""
 
 from __future__ import annotations
 
@@ -9,14 +11,14 @@ from typing import Any
 
 from ingest.reasons import reject_reason
 
-_BAD_CHARACTER = re.compile("[\x00\ud800-\udfff]")
+_BAD_CHARACTER = re.compile("[\x00\x01\ud800-\udfff]")
 _MAX_CHARACTER_ERRORS = 10
 
 
 def check_characters(obj: Mapping[Any, Any], errors: list[str]) -> None:
-    """`invalid_character` for each field (at any depth, names included) whose text holds a NUL character or a lone
-    surrogate: FalkorDB ends a query's text at a NUL, and no UTF-8 text can carry a lone surrogate. Every other
-    character is stored as it is."""
+    """`invalid_character` for each field (at any depth, names included) whose text holds a character the store
+    cannot hold (a NUL, a U+0001, a lone surrogate: see the module docstring). Every other character is stored as it
+    is."""
     if _clean(obj):
         return
     pending: list[tuple[str, Any]] = [("", obj)]
@@ -43,9 +45,9 @@ def check_characters(obj: Mapping[Any, Any], errors: list[str]) -> None:
 
 
 def _clean(obj: Mapping[Any, Any]) -> bool:
-    """Whether no text in `obj` (names included) holds a NUL or a lone surrogate. Every row pays this, so the texts
-    are joined and scanned once, in C, and the top level (most rows have nothing deeper) takes no ABC checks; the walk
-    that names the fields runs only when this is False."""
+    """Whether no text in `obj` (names included) holds a character the store cannot hold. Every row pays this, so the
+    texts are joined and scanned once, in C, and the top level (most rows have nothing deeper) takes no ABC checks;
+    the walk that names the fields runs only when this is False."""
     texts: list[str] = [k if type(k) is str else str(k) for k in obj]
     pending: list[Any] = []
     for inner in obj.values():
@@ -67,13 +69,13 @@ def _clean(obj: Mapping[Any, Any]) -> bool:
             elif isinstance(inner, Mapping | list | tuple):
                 pending.append(inner)
     text = "".join(texts)
-    return (text.isascii() and "\x00" not in text) or _BAD_CHARACTER.search(text) is None
+    return (text.isascii() and "\x00" not in text and "\x01" not in text) or _BAD_CHARACTER.search(text) is None
 
 
 def _bad_character(text: str) -> str | None:
-    """What is wrong with `text` for the store (a NUL or a lone surrogate, and where), or None (most texts: ASCII
-    without NUL, checked in C)."""
-    if text.isascii() and "\x00" not in text:
+    """What is wrong with `text` for the store (which character, and where), or None (most texts: ASCII without NUL
+    or U+0001, checked in C)."""
+    if text.isascii() and "\x00" not in text and "\x01" not in text:
         return None
     found = _BAD_CHARACTER.search(text)
     if found is None:
@@ -81,5 +83,7 @@ def _bad_character(text: str) -> str | None:
     at = found.start() + 1
     if found.group() == "\x00":
         return f"a NUL character (U+0000) at character {at}, which the store cannot hold; remove it"
+    if found.group() == "\x01":
+        return f"a start-of-heading character (U+0001) at character {at}, which the store cannot hold; remove it"
     return (f"a lone surrogate (U+{ord(found.group()):04X}) at character {at}, which no UTF-8 text can carry; send "
             "the character whole, or remove it")

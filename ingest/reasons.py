@@ -11,7 +11,8 @@ REJECT_CODES: dict[str, str] = {
     "too_deep": "arrays and objects nest deeper than 64 levels",
     "number_too_large": "a number longer than 4,300 digits, too large for a double, or an integer outside the "
                         "64-bit range the store holds",
-    "invalid_character": "a field holds a NUL character or a lone surrogate, which the store cannot hold",
+    "invalid_character": "a field holds a NUL character, a U+0001 or a lone surrogate, which the store "
+                         "cannot hold",
     "unterminated_quote": "a CSV quote still open at the end of the file, or a quoted field longer than any field "
                           "the contract allows",
     "malformed_csv": "the CSV row cannot be read, or has more cells than the header has columns",

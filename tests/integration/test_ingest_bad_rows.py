@@ -43,6 +43,7 @@ def test_bad_rows_go_to_the_rejects_file_with_a_code_and_every_valid_row_is_inge
         (line("nul", text="before\x00after").encode(), "invalid_character"),
         (line("surrogate", text="x\ud800y").encode(), "invalid_character"),
         (line("nul-name", **{"campaign\x00": "spring"}).encode(), "invalid_character"),
+        (line("soh\x01id").encode(), "invalid_character"),  # crashed the FalkorDB server (test_ingest_property)
         (line("surrogate-identity", identities={"email": "a\udc00@shop.example"}).encode(), "invalid_character"),
         (f'{{"event_id": "deep", "customer_id": "ann", "attributes": {{"a": {deep}}}}}'.encode(), "too_deep"),
         (f'{{"event_id": "digits", "customer_id": "ann", "attributes": {{"n": {"9" * 5000}}}}}'.encode(),
@@ -62,7 +63,7 @@ def test_bad_rows_go_to_the_rejects_file_with_a_code_and_every_valid_row_is_inge
     result = run_dtc("ingest", "--quiet", str(source), env=store_env)
 
     assert result.returncode == 3, result.stderr
-    assert "events read 15, ingested 3, duplicates 0, rejected 12" in result.stdout
+    assert "events read 16, ingested 3, duplicates 0, rejected 13" in result.stdout
     rejects = rejects_of(Path(f"{source}.rejects.jsonl"))
     assert [(r["line"], r["code"]) for r in rejects] == [(n, code) for n, (_, code) in enumerate(rows, start=1) if code]
     assert all(r["file"] == str(source) and r["reason"].startswith(r["code"] + ": ") for r in rejects)
@@ -71,6 +72,7 @@ def test_bad_rows_go_to_the_rejects_file_with_a_code_and_every_valid_row_is_inge
     assert "text holds a NUL character" in by_id["nul"]["reason"]
     assert "text holds a lone surrogate (U+D800)" in by_id["surrogate"]["reason"]
     assert "the name 'campaign\\x00' of a field holds a NUL" in by_id["nul-name"]["reason"]
+    assert "event_id holds a start-of-heading character (U+0001) at character 4" in by_id["soh\x01id"]["reason"]
     assert "identities.email holds a lone surrogate" in by_id["surrogate-identity"]["reason"]
     assert by_id["nul"]["text"] == rows[1][0].decode()  # the original line, as it was
     assert interaction_ids(store) == ["g1", "g2", "null-customer-with-email"]
@@ -79,7 +81,7 @@ def test_bad_rows_go_to_the_rejects_file_with_a_code_and_every_valid_row_is_inge
 def test_every_character_the_store_can_hold_reads_back_identical(store: GraphStore, store_settings: Settings,
                                                                    tmp_path: Path) -> None:
     texts = {
-        "controls": "".join(chr(c) for c in range(1, 32)) + "\x7f",
+        "controls": "".join(chr(c) for c in range(2, 32)) + "\x7f",  # U+0001: invalid_character (see below)
         "escapes": 'back\\slash \\u0041 \\n "quoted" \'single\' `ticked` \\',
         "json-like": '{"a": 1}, "b": [2]} {"',
         "unicode": "é ü 中文 😀 \U0010ffff \u2028\u2029 \ufeff \u200b اَلْعَرَبِيَّةُ e\u0301",

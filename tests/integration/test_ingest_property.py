@@ -1,7 +1,8 @@
 """Any line of an events file lands or is rejected, and the job finishes (issue 11, the ingest half of the first
 "Done when" point): hypothesis writes events files of generated lines (valid events with hostile fields, any JSON
 value, any text or bytes), `ingest_files` loads each into the real embedded store, and every line either reads back
-from the graph equal field for field or is in the rejects file with a coded reason.
+from the graph equal field for field or is in the rejects file with a coded reason. Through the stream's door
+(`POST /events`), what is accepted is applied and the rest is refused in the answer (issue 11, item 9).
 
 A fixed budget of examples fits a busy 2-core CI run; the seed is printed on failure (DTC_FUZZ_SEED=N reruns it,
 DTC_FUZZ_EXAMPLES=N changes the budget)."""
@@ -21,8 +22,10 @@ from hypothesis import strategies as st
 
 from graph.settings import Settings
 from graph.store import GraphStore
+from graph.strict_json import MalformedJSONError
 from ingest.batch import ingest_files
-from ingest.reasons import REJECT_CODES
+from ingest.reasons import REJECT_CODES, reject_code
+from ingest.stream import EventStream, accept_events, run_worker
 
 SEED = int(os.environ.get("DTC_FUZZ_SEED") or random.randrange(2**32))
 FUZZ = settings(max_examples=int(os.environ.get("DTC_FUZZ_EXAMPLES", "100")), deadline=None, database=None,
@@ -171,3 +174,41 @@ def test_every_line_of_an_events_file_lands_equal_or_is_rejected_with_a_reason(
         if value.get("customer_id") is not None:
             assert node["customer_id"] == as_code(value["customer_id"]), (value, SEED)
     assert report.ingested + report.duplicates + report.rejected + report.suppressed == len(lines), report.summary()
+
+
+@seed(SEED)
+@settings(FUZZ, max_examples=max(10, FUZZ.max_examples // 2))
+@given(rows=st.lists(st.one_of(events().map(lambda e: ("event", e)), JSON_VALUES.map(lambda v: ("json", v))),
+                     min_size=1, max_size=8))
+def test_what_the_event_door_accepts_the_worker_applies(store: GraphStore, store_settings: Settings,
+                                                       rows: list[tuple[str, Any]]) -> None:
+    """Accepted means applied (issue 11, item 9): what POST /events' door (`accept_events`) queues, a worker applies,
+    none of it refused or left as a dead letter; what it cannot apply is refused in its answer, with a code (a body
+    the API will not read as a whole, MalformedJSONError, is its 400 MALFORMED_BODY: nothing queued)."""
+    note(f"reproduce with DTC_FUZZ_SEED={SEED}")
+    store.clear()
+    stream = EventStream.connect(store, store_settings)
+    stream.client.delete(stream.key, stream.dead_letters.key)
+    n = next(_files)
+    values = [{"event_id": f"s{n}-{number}", **value} if kind == "event" else value
+              for number, (kind, value) in enumerate(rows, start=1)]
+    accepted: list[str] = []
+    for value in values:  # one body each: a body refused whole costs only its row
+        try:
+            answer = accept_events(json.dumps(value).encode(), "application/json", stream)
+        except MalformedJSONError as e:
+            assert e.code in REJECT_CODES, (e, SEED)
+            continue
+        items = value if isinstance(value, list) else [value]  # an array body is a batch of rows
+        refused = {error["row"] for error in answer.errors}
+        assert (answer.accepted, answer.rejected, answer.suppressed) == (len(items) - len(refused), len(refused), 0)
+        assert all(reject_code(reason) in REJECT_CODES for error in answer.errors for reason in error["errors"]), (
+            answer, SEED)
+        accepted += [as_code(item["event_id"]) for row, item in enumerate(items, start=1) if row not in refused]
+
+    worker = run_worker(store, store_settings, once=True)
+
+    assert (worker.invalid, worker.dead_letters) == (0, 0), (worker, SEED)
+    assert worker.applied + worker.duplicates == len(accepted), (worker, accepted, SEED)
+    stored = {r["id"] for r in store.read("MATCH (i:Interaction) RETURN i.id AS id")}
+    assert stored == set(accepted), (values, SEED)

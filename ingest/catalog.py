@@ -17,6 +17,7 @@ from ruamel.yaml.error import YAMLError
 from graph.errors import InputError
 from graph.ontology import EXPERIENCES, STAGES
 from graph.store import GraphStore
+from ingest.characters import check_characters
 
 SECTIONS = ("personas", "channels", "touchpoints", "stakeholders", "frictions", "triggers", "actions", "competitors")
 ACTION_KINDS = ("service", "product", "content", "contact")
@@ -60,6 +61,9 @@ def read_catalog(path: Path) -> dict[str, list[dict[str, Any]]]:
                 continue
             catalog[section].append(dict(entry))
             _check_entry(section, where, entry, problems)
+            unstorable: list[str] = []
+            check_characters(entry, unstorable)  # the rule of every row: a catalog entry is written the same way
+            problems += [f"{where}.{reason.removeprefix('invalid_character: ')}" for reason in unstorable]
     if problems:
         raise InputError(f"The catalog {path} breaks the catalog contract: " + "; ".join(problems) + ".")
     return catalog

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from dtc_process import run_dtc
 
-from graph.errors import QueryError
+from graph.errors import InputError, QueryError
 from graph.fingerprint import fingerprint
 from graph.settings import Settings
 from graph.store import GraphStore
@@ -168,3 +168,19 @@ def test_a_store_that_refuses_every_write_fails_the_job_instead_of_rejecting_its
     with pytest.raises(QueryError, match="OOM command not allowed"):
         ingest_files(store, store_settings, events=[source])
     assert not Path(f"{source}.rejects.jsonl").exists()
+
+
+def test_a_catalog_entry_with_a_character_the_store_cannot_hold_is_a_usage_error_before_any_write(
+        store: GraphStore, store_settings: Settings, tmp_path: Path) -> None:
+    """A U+0001 in a catalog code crashed the FalkorDB server (a NUL failed the query): the catalog is refused whole,
+    naming the entry and the field, as any contract break of the catalog is."""
+    catalog = tmp_path / "catalog.json"
+    catalog.write_text(json.dumps({"channels": [{"code": "web"}, {"code": "sh\x01op"}],
+                                   "triggers": [{"code": "promo", "name": "Spring\x00sale"}]}))
+
+    with pytest.raises(InputError) as refused:
+        ingest_files(store, store_settings, catalog=catalog)
+
+    assert "channels[2].code holds a start-of-heading character (U+0001)" in str(refused.value)
+    assert "triggers[1].name holds a NUL character (U+0000)" in str(refused.value)
+    assert store.read("MATCH (n) RETURN count(n) AS n") == [{"n": 0}]

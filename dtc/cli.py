@@ -30,6 +30,7 @@ COMMAND_MODULES: tuple[str, ...] = ("dtc.cli", "dtc.privacy_commands", "dtc.api_
                                    "dtc.demo_commands", "dtc.intelligence_commands", "dtc.store_commands")
 
 EXIT_OK, EXIT_FATAL, EXIT_USAGE = 0, 1, 2
+LONG_RUNNING = {"serve", "worker", "demo", "personas", "enrich"}  # commands whose slow store calls are logged
 Handler = Callable[[argparse.Namespace, Settings], int]
 
 
@@ -38,6 +39,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.debug else logging.WARNING,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    if args.command not in LONG_RUNNING and not args.debug:
+        # a one-shot command (stats, cypher, ingest ...) is the only user of the store while it runs and reports its
+        # own time; its stderr is for errors. Servers, the worker and background jobs log calls that hold the store.
+        logging.getLogger("dtc.store.slow").setLevel(logging.ERROR)
     signal.signal(signal.SIGTERM, _exit_on_sigterm)  # so `finally` blocks stop the embedded server cleanly
     try:
         settings = Settings.from_env()

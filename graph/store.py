@@ -42,6 +42,7 @@ T = TypeVar("T")
 DEFAULT_BATCH_SIZE = 5000
 SLOW_CALL_S = 1.0  # DESIGN.md: background jobs never hold the store for more than 1 s per call
 log = logging.getLogger("dtc.store")
+slow_log = logging.getLogger("dtc.store.slow")  # quiet in one-shot commands (dtc.cli), loud in servers and jobs
 _read_timeout_ms: ContextVar[int | None] = ContextVar("dtc_read_timeout_ms", default=None)
 
 
@@ -108,8 +109,8 @@ class GraphStore(ABC):
         seconds = time.perf_counter() - started
         if seconds > SLOW_CALL_S:
             self.slow_calls.append(SlowCall(name, mode, seconds))
-            log.warning("slow store call: %s %s took %.1f s (a call over %g s holds up the graph's other readers and "
-                        "writers)", mode, name, seconds, SLOW_CALL_S)
+            slow_log.warning("slow store call: %s %s took %.1f s (a call over %g s holds up the graph's other readers "
+                             "and writers)", mode, name, seconds, SLOW_CALL_S)
 
     def write_batches(self, query: str, rows: Iterable[Mapping[str, Any]], *, batch_size: int = DEFAULT_BATCH_SIZE,
                       name: str = "batch") -> int:

@@ -15,7 +15,7 @@ def test_a_call_over_a_second_is_one_warning_naming_the_query(store: GraphStore,
                                                                caplog: pytest.LogCaptureFixture) -> None:
     if not isinstance(store, FalkorDBStore):
         pytest.skip("the server is paused with a Redis command")
-    caplog.set_level(logging.WARNING, logger="dtc.store")
+    caplog.set_level(logging.WARNING, logger="dtc.store.slow")
     store.run("any-customer")  # a quick call logs nothing
     assert not caplog.records and not store.slow_calls
     store.redis().execute_command("CLIENT", "PAUSE", int(SLOW_CALL_S * 1500), "ALL")  # the server answers late

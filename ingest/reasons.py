@@ -30,6 +30,7 @@ REJECT_CODES: dict[str, str] = {
     "future_ts": "more than 5 minutes ahead of the clock (with --reject-future)",
     "no_timestamp": "a Segment message in a file carries none of timestamp, originalTimestamp and receivedAt",
     "store_refused": "the store refused to write the row, alone (its batch was split to find it)",
+    "apply_failed": "the worker failed to apply the stream entry, alone, with an unexpected error (a bug to report)",
 }
 
 

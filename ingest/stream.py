@@ -38,6 +38,7 @@ from graph.strict_json import MalformedJSONError, loads_strict
 from ingest.contracts import Event, event_to_json, validate_event
 from ingest.deadletters import MAX_DELIVERIES, DeadLetters, buried_fields
 from ingest.entries import VALIDATORS, entry_kind
+from ingest.planning import Applied
 from ingest.reasons import malformed_json, reject_reason
 from ingest.records import apply_records
 from ingest.sink import EventSink, is_store_wide, sink_for
@@ -368,16 +369,19 @@ def _settle(stream: EventStream, sink: EventSink, entries: Sequence[StreamEntry]
     applied = None
     if valid:
         try:
-            # events alone (POST /events) go straight to the sink; Segment messages bring profile records between
-            applied = (sink.apply([e.record for e in valid]) if all(e.kind == "event" for e in valid)
-                       else apply_records(sink, [(e.kind, e.record) for e in valid]))
-        except QueryError as e:  # refused one by one, every record of the batch (else the sink isolates events)
-            if is_store_wide(e):
-                raise
-            failed.update((x.id, reject_reason("store_refused", str(e))) for x in valid)
-        else:
-            entry_of = {id(x.record): x.id for x in valid}
-            failed.update((entry_of[id(event)], reason) for event, reason in applied.refused)
+            applied = _apply(sink, valid, failed)
+        except (*_TRANSIENT, QueryError):
+            raise
+        except Exception:  # noqa: BLE001 - a record the code cannot apply (a bug) must not stop every worker
+            sink.forget()  # the failed plan may have updated the caches as if it had been written
+            applied = Applied()
+            for entry in valid:  # one by one: only the records that fail alone are left pending
+                try:
+                    applied.add(_apply(sink, [entry], failed))
+                except (*_TRANSIENT, QueryError):
+                    raise
+                except Exception as e:  # noqa: BLE001
+                    failed[entry.id] = reject_reason("apply_failed", f"{type(e).__name__}: {e}")
     stream.ack([e.id for e in entries if e.id not in failed])  # only now: the graph write has committed
     report.batches += 1
     if applied is not None:
@@ -401,6 +405,22 @@ def _settle(stream: EventStream, sink: EventSink, entries: Sequence[StreamEntry]
             left = True
             say(f"entry {entry.id} not applied (delivery {count} of {MAX_DELIVERIES}): {reason}")
     return left
+
+
+def _apply(sink: EventSink, valid: Sequence[StreamEntry], failed: dict[str, str]) -> Applied:
+    """Write valid records; the ones the store refuses are added to `failed` with their reasons."""
+    try:
+        # events alone (POST /events) go straight to the sink; Segment messages bring profile records between
+        applied = (sink.apply([e.record for e in valid]) if all(e.kind == "event" for e in valid)
+                   else apply_records(sink, [(e.kind, e.record) for e in valid]))
+    except QueryError as e:  # refused one by one, every record of the batch (else the sink isolates events)
+        if is_store_wide(e):
+            raise
+        failed.update((x.id, reject_reason("store_refused", str(e))) for x in valid)
+        return Applied()
+    entry_of = {id(x.record): x.id for x in valid}
+    failed.update((entry_of[id(event)], reason) for event, reason in applied.refused)
+    return applied
 
 
 class WorkerThread(threading.Thread):

@@ -249,3 +249,27 @@ def test_events_posted_again_are_duplicates_whatever_the_worker_remembers(store:
         thread.stop()
     assert thread.failed is None, thread.failed
     assert interactions(store) == ["a", "b", "c"]
+
+
+def test_an_entry_the_worker_fails_on_alone_is_a_dead_letter_and_the_batch_around_it_is_applied(
+        store: GraphStore, settings: Settings, stream: EventStream, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Whatever error a record raises in the writer (here a bug injected for one event), the worker neither exits
+    nor stalls: the batch is applied entry by entry, and the one that fails alone becomes a dead letter."""
+    from ingest.sink import EventSink
+
+    real_apply = EventSink.apply
+
+    def buggy(self: EventSink, events: Any, *args: Any, **kwargs: Any) -> Any:
+        if any(e.event_id == "poison" for e in events):
+            raise RuntimeError("an unforeseen bug")
+        return real_apply(self, events, *args, **kwargs)
+
+    monkeypatch.setattr(EventSink, "apply", buggy)
+    accept_events(json.dumps([event("a", 1), event("poison", 2), event("b", 3)]).encode(), "application/json", stream)
+
+    report = run_worker(store, settings, once=True)
+
+    assert interactions(store) == ["a", "b"] and report.dead_letters == 1
+    [letter] = stream.dead_letters.list()
+    assert letter.reason == "apply_failed: RuntimeError: an unforeseen bug" and letter.deliveries == MAX_DELIVERIES
+    assert stream.length() == 0 and stream.pending() == 0

@@ -16,6 +16,7 @@ from graph import reads
 from graph.doors import Doors
 from graph.settings import ApiLimits, Settings
 from graph.store import GraphStore
+from graph.writer_lock import WriterLock, writer_lock
 
 if TYPE_CHECKING:
     from graph.embeddings import Embedder
@@ -34,6 +35,13 @@ class AppState:
     dev_mode: bool  # no API keys: every caller acts as admin
     doors: Doors  # intake, erasure, live updates and the audit subject key (graph/doors.py)
     _embedder: Embedder | None = None
+    _writers: WriterLock | None = None
+
+    def writers(self) -> WriterLock:
+        """The writers' lock of the twin's graph: a write that changes what the live state folds holds it."""
+        if self._writers is None:
+            self._writers = writer_lock(self.store, self.settings)
+        return self._writers
 
     def embedder(self) -> Embedder:
         """The sentence embedder (the model itself loads on first use, in a worker thread, once per process)."""

@@ -27,7 +27,8 @@ from graph.store import GraphStore, open_store
 
 # packages that add commands; each module has register(subparsers)
 COMMAND_MODULES: tuple[str, ...] = ("dtc.cli", "dtc.privacy_commands", "dtc.api_commands", "dtc.ingest_commands",
-                                   "dtc.demo_commands", "dtc.intelligence_commands", "dtc.store_commands")
+                                   "dtc.demo_commands", "dtc.intelligence_commands", "dtc.store_commands",
+                                   "dtc.state_commands")
 
 EXIT_OK, EXIT_FATAL, EXIT_USAGE = 0, 1, 2
 LONG_RUNNING = {"serve", "worker", "demo", "personas", "enrich"}  # commands whose slow store calls are logged

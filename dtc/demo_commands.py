@@ -26,6 +26,7 @@ from typing import Any
 from graph.errors import ConfigError, InputError
 from graph.settings import Settings
 from graph.store import GraphStore, open_store
+from graph.writer_lock import writer_lock
 
 DEMO_CUSTOMERS = 3000
 DEMO_SEED = 7
@@ -188,7 +189,8 @@ class DemoLoader(threading.Thread):
                 shown[0] = done * 4 // total
                 _say(f"scoring model personas: {done} of {total} customers")
 
-        assigned = assign_personas(store, embedder, checkpoint=scoring_checkpoint(self.settings), progress=progress)
+        assigned = assign_personas(store, embedder, checkpoint=scoring_checkpoint(self.settings), progress=progress,
+                                   lock=writer_lock(store, self.settings))
         resumed = f", resumed after {assigned.resumed}" if assigned.resumed else ""
         _say(f"model personas scored for {assigned.customers} customers in {assigned.seconds:.0f} s{resumed}")
         self._write_state({**self._state(), "enriched": True})

@@ -21,6 +21,7 @@ from typing import Any
 import cypher
 from graph.errors import InputError
 from graph.settings import Settings
+from graph.writer_lock import writer_lock
 
 EXIT_OK = 0
 
@@ -98,7 +99,8 @@ def _personas_assign(args: argparse.Namespace, settings: Settings) -> int:
         if not args.no_enrich:
             enrich(store, embedder)
         report = assign_personas(store, embedder, at=at, checkpoint=scoring_checkpoint(settings),
-                                 progress=_scoring_progress if sys.stderr.isatty() else None)
+                                 progress=_scoring_progress if sys.stderr.isatty() else None,
+                                 lock=writer_lock(store, settings))
         if report.resumed:
             print(f"resumed a run cut off after {report.resumed} customers (scoring at {report.at})",
                   file=sys.stderr)

@@ -34,6 +34,7 @@ from graph.privacy import (
     set_consent,
 )
 from graph.settings import Settings
+from graph.writer_lock import writer_lock
 
 DECISIONS = {"grant": True, "refuse": False}
 
@@ -110,7 +111,8 @@ def _consent(args: argparse.Namespace, settings: Settings) -> int:
     with store_from(settings) as store:
         if args.decision:
             decision = set_consent(store, args.customer, args.purpose, DECISIONS[args.decision], actor=_actor(args),
-                                   source=args.source, subject_key=identity_key(settings))
+                                   source=args.source, subject_key=identity_key(settings),
+                                   lock=writer_lock(store, settings))
             history = [decision]
         else:
             history = consents(store, args.customer)

@@ -33,9 +33,11 @@ import numpy.typing as npt
 
 from cypher import DAY_MS, now_ms
 from graph.embeddings import Embedder
+from graph.live_state.repair import repair
 from graph.ontology import STAGES
 from graph.settings import Settings
 from graph.store import GraphStore, Row
+from graph.writer_lock import WriterLock
 
 HALF_LIFE_DAYS = 90.0
 MIN_WEIGHT = 0.25
@@ -89,10 +91,6 @@ EXEMPLARS_PER_PERSONA = 500  # declared or rule customers behind a persona's pro
 # what a checkpoint carries over to the run that resumes it
 _CARRIED = ("customers", "refused_profiling", "opened", "closed", "unchanged")
 Progress = Callable[[int, int], None]  # (customers done, customers in all), after each step
-PersonaChangeHook = Callable[[GraphStore, Sequence[str]], None]
-# Called with the customers whose model assignments a step changed, once the step is written: the live state's
-# maintenance (every writer of a customer's inputs must repair her state) registers itself here.
-PERSONA_CHANGE_HOOKS: list[PersonaChangeHook] = []
 
 
 # -- scoring (pure) ------------------------------------------------------------------------------------------------
@@ -184,14 +182,16 @@ def _cosine(a: Vector, b: Vector) -> float:
 
 # -- reading and writing the graph ---------------------------------------------------------------------------------
 def assign_personas(store: GraphStore, embedder: Embedder, at: int | None = None, *,
-                    checkpoint: Path | None = None, progress: Progress | None = None) -> AssignReport:
+                    lock: WriterLock, checkpoint: Path | None = None, progress: Progress | None = None
+                    ) -> AssignReport:
     """Score every customer with interactions up to `at` (epoch ms, default now) and update model assignments.
 
     Uses the embeddings already stored (run `enrich` first for the text part). Works in steps of CUSTOMER_PAGE
     customers in id order, each written before the next is read, calling `progress` after each. With `checkpoint`
     (a file), the last customer written is kept there after each step, and a run cut off (killed, stopped) resumes
     after it with the same `at`, so one run's assignments share one moment; an explicit other `at` starts afresh.
-    The file is removed once every customer is scored."""
+    The file is removed once every customer is scored. Each step's assignments are written through the live state's
+    repair path, holding the writers' `lock` for that step only."""
     started = time.perf_counter()
     source = f"model:{embedder.name}"
     saved = _saved_run(checkpoint, source, at)
@@ -234,9 +234,7 @@ def assign_personas(store: GraphStore, embedder: Embedder, at: int | None = None
     vectors: dict[str, Vector] = {}  # embeddings by hash: customers share many texts
     for page_start in range(0, len(todo), CUSTOMER_PAGE):
         page = todo[page_start:page_start + CUSTOMER_PAGE]
-        changed = _score_page(store, page, at, report, vocabulary, prototypes, persona_texts, vectors, embedder.name)
-        for hook in PERSONA_CHANGE_HOOKS:
-            hook(store, changed)
+        _score_page(store, page, at, report, vocabulary, prototypes, persona_texts, vectors, embedder.name, lock)
         if checkpoint is not None:
             _save_run(checkpoint, {"source": source, "at": at, "after": page[-1],
                                    "counts": {k: v for k, v in asdict(report).items() if k in _CARRIED}})
@@ -266,8 +264,8 @@ def scoring_checkpoint(settings: Settings) -> Path:
 
 def _score_page(store: GraphStore, page: Sequence[str], at: int, report: AssignReport, vocabulary: Vocabulary,
                 prototypes: Mapping[str, Vector], persona_texts: Mapping[str, Vector], vectors: dict[str, Vector],
-                model: str) -> list[str]:
-    """Score one step's customers and write what changed; the customers whose model assignments changed."""
+                model: str, lock: WriterLock) -> None:
+    """Score one step's customers and write what changed (through the live state's repair path)."""
     refused = {r["customer"] for r in store.run("personas-refused-profiling", {"ids": list(page), "at": at})}
     open_rows = store.run("personas-open-model", {"ids": list(page)})
     page_activities = _activities(store, [c for c in page if c not in refused], at)
@@ -290,13 +288,19 @@ def _score_page(store: GraphStore, page: Sequence[str], at: int, report: AssignR
         report.unchanged += len(open_weights) - len(close)
         to_close += [{"customer": customer, "persona": p} for p in close]
         to_open += [{"customer": customer, "persona": p, "weight": w} for p, w in start.items()]
+    if to_close or to_open:
+        changed = sorted({r["customer"] for r in to_close} | {str(r["customer"]) for r in to_open})
+        repair(store, changed, lambda: _write_assignments(store, to_close, to_open, at, report.source), lock=lock)
+    report.closed += len(to_close)
+    report.opened += len(to_open)
+
+
+def _write_assignments(store: GraphStore, to_close: list[dict[str, str]], to_open: list[dict[str, object]], at: int,
+                       source: str) -> None:
     if to_close:
         store.run("personas-close", {"rows": to_close, "at": at})
     if to_open:
-        store.run("personas-open", {"rows": to_open, "at": at, "source": report.source})
-    report.closed += len(to_close)
-    report.opened += len(to_open)
-    return sorted({r["customer"] for r in to_close} | {str(r["customer"]) for r in to_open})
+        store.run("personas-open", {"rows": to_open, "at": at, "source": source})
 
 
 def _saved_run(checkpoint: Path | None, source: str, at: int | None) -> dict[str, Any] | None:

@@ -69,9 +69,9 @@ class MembershipsWritten:
 def write_memberships(store: GraphStore, memberships: Sequence[Membership], secret: bytes, now: int
                       ) -> MembershipsWritten:
     """Upsert accounts and memberships; each member is resolved as its events would be (a new anonymous visitor
-    becomes a customer)."""
+    becomes a customer). The caller holds the writers' lock."""
     who = [CustomerRecord(m.customer_id, m.identities, ts=m.since) for m in memberships]
-    written = write_customers(store, who, secret, now)
+    written = write_customers(store, who, secret, now, lock=None)
     stored = {row["aid"]: row for row in store.run("account-traits", {"ids": sorted({m.account_id
                                                                                       for m in memberships})})}
     accounts: dict[str, tuple[dict[str, Any], dict[str, int]]] = {}

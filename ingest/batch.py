@@ -320,7 +320,8 @@ class IngestJob:
             kept, suppressed = self.sink.screen.screen(batch, lock_held=False)
             self.report.customers_suppressed += suppressed
             batch[:] = kept
-        written = write_customers(self.store, batch, self.secret, now_ms())
+        written = write_customers(self.store, batch, self.secret, now_ms(), lock=self.sink.lock)
+        self.sink.forget()  # the customers' personas and consents are part of the fold states the sink caches
         self.report.new_customers += written.new_customers
         if written.survivors:  # a record's identities merged customers: one journey history per survivor again
             self.report.journeys += self.sink.relink(written.survivors).journeys

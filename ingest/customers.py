@@ -19,12 +19,15 @@ import json
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
+from graph.live_state.repair import repair
 from graph.ontology import PII_PREFIX
 from graph.privacy import consent_id
 from graph.reads import consents_of_customers, json_object
 from graph.store import GraphStore
+from graph.writer_lock import WriterLock
 from ingest import identity
 from ingest.contracts import CustomerRecord
 from ingest.lookups import identity_owners, known_customers
@@ -41,10 +44,19 @@ class CustomersWritten:
     resolved: list[str]  # the customer each record was written to, in the order of the records
 
 
-def write_customers(store: GraphStore, records: Sequence[CustomerRecord], secret: bytes, now: int
-                    ) -> CustomersWritten:
+def write_customers(store: GraphStore, records: Sequence[CustomerRecord], secret: bytes, now: int, *,
+                    lock: WriterLock | None) -> CustomersWritten:
     """Upsert one batch of customer records (in order: a later record of the same customer wins, or for dated
-    records the latest ts per trait)."""
+    records the latest ts per trait), holding the writers' `lock` (None: the caller holds it): the personas,
+    consents and merges they bring change what the live state folds, so the writes go through its repair path."""
+    if lock is None:
+        return _write_customers(store, records, secret, now)
+    with lock.hold():
+        return _write_customers(store, records, secret, now)
+
+
+def _write_customers(store: GraphStore, records: Sequence[CustomerRecord], secret: bytes, now: int
+                     ) -> CustomersWritten:
     refs_of = [identity.refs(secret, r.identities) for r in records]
     keys = sorted({ref.key for refs in refs_of for ref in refs})
     owner_of_key = identity_owners(store, keys) if keys else {}
@@ -78,6 +90,15 @@ def write_customers(store: GraphStore, records: Sequence[CustomerRecord], secret
         else:
             assert record.customer_id is not None  # validation: identities stand in for the id only when usable
             resolved.append(graph.current(record.customer_id))
+    touched = set(resolved) | {graph.current(cid) for cid in resolved} | {cid for merge in merges for cid in merge}
+    write = partial(_write, store, records, resolved, graph, attach, merges, set(known), now)
+    return repair(store, sorted(touched), write, lock=None)
+
+
+def _write(store: GraphStore, records: Sequence[CustomerRecord], resolved: list[str], graph: identity.IdentityGraph,
+           attach: Mapping[str, identity.IdentityRef], merges: list[tuple[str, str]], known: set[str], now: int
+           ) -> CustomersWritten:
+    """The merges and the upsert of one batch of resolved records."""
     for loser, winner in merges:
         merge_customer(store, loser, winner, now)
     targets = [graph.current(cid) for cid in resolved]

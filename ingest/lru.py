@@ -32,5 +32,8 @@ class LRU(Generic[K, V]):
         if len(self._items) > self.size:
             self._items.popitem(last=False)
 
+    def discard(self, key: K) -> None:
+        self._items.pop(key, None)
+
     def clear(self) -> None:
         self._items.clear()

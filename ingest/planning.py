@@ -34,6 +34,7 @@ from ingest.lookups import (
 )
 from ingest.lru import LRU
 from ingest.merging import merge_customer
+from ingest.state_keeping import LivePlan, StateKeeper
 from ingest.suppression import Screen
 
 CACHE_SIZE = 200_000  # customers and track tails remembered between batches (bounded: memory stays flat)
@@ -75,6 +76,7 @@ class Planned:
 
     params: dict[str, Any] | None
     applied: Applied
+    live: LivePlan = field(default_factory=LivePlan)  # the live state's share: repairs to finish once written
 
 
 def _nothing() -> None:
@@ -97,6 +99,8 @@ class BatchPlanner:
         # called before a read that may depend on a write still in flight (see EventSink.apply_batches)
         self.settle: Callable[[], None] = _nothing
         self._absent: set[str] = set()  # customers a warm-up read found missing (valid for the next plan only)
+        self.live = StateKeeper(store)
+        self.live.settle = lambda: self.settle()
 
     def forget(self) -> None:
         """Drop every cached fact about the graph."""
@@ -104,6 +108,7 @@ class BatchPlanner:
         self.customers.clear()
         self.tails.clear()
         self._absent.clear()
+        self.live.forget()
         if self.screen is not None:
             self.screen.forget()
 
@@ -129,6 +134,7 @@ class BatchPlanner:
         for key in tracks:
             if key[0] in self._absent:  # a customer the graph lacks has no journeys either
                 self.tails.put(key, None)
+        self.live.warm(sorted({cid for cid, _ in tracks if cid not in self._absent and cid not in merged}))
 
     def plan(self, events: Sequence[Event], careful: bool, summaries: bool, relink: set[str] | None = None
              ) -> Planned:
@@ -139,6 +145,7 @@ class BatchPlanner:
         if self.screen is not None:  # the one check every event write passes, whichever way it came in
             events, result.suppressed = self.screen.screen(events, lock_held=True)
             if result.suppressed:  # tying ids to an erased person may have erased what the caches describe
+                self.settle()  # what is read again must include the write in flight (a customer it creates)
                 self.forget()
         fresh: dict[str, Event] = {}
         for e in events:
@@ -158,24 +165,37 @@ class BatchPlanner:
         now = self.clock()
 
         owners, identities, merges, created = self._resolve(todo)
-        for loser, winner in merges:
-            merge_customer(self.store, loser, winner, now)
-            for key in [loser, winner]:
-                self.customers.put(key, winner if key == loser else None)
-        # survivors of a merge hold journeys of two customers, and an interaction without a journey can only be
-        # left by a job killed between a merge and its batch: both get their whole history relinked
-        relink_all = {winner for _, winner in merges} | unlinked | (relink or set())
-        plan = self._link(todo, owners, relink_all)
-        self.codes.ensure(todo)
+        merging = {cid for merge in merges for cid in merge}
+        live = LivePlan(repairs=self.live.start(merging))  # recorded before the merges change anything
+        try:
+            for loser, winner in merges:
+                merge_customer(self.store, loser, winner, now)
+                for key in [loser, winner]:
+                    self.customers.put(key, winner if key == loser else None)
+            # survivors of a merge hold journeys of two customers, and an interaction without a journey can only be
+            # left by a job killed between a merge and its batch: both get their whole history relinked
+            relink_all = {winner for _, winner in merges} | unlinked | (relink or set())
+            plan, late = self._link(todo, owners, relink_all)
+            self.codes.ensure(todo)
 
-        placed = {iid: (jid, seq) for iid, jid, seq in plan.included}
-        if not careful and any(e.event_id not in placed for e in todo):
-            raise Duplicates("The batch holds events that a journey in the graph already includes.")
-        groups, touchpoints = self._groups(todo, owners, placed, plan)
-        extras = [x for x in (extras_row(e, owners[e.event_id]) for e in todo
-                              if e.friction or e.trigger or e.product or e.competitor) if x is not None]
-        plan.included = [(iid, jid, seq) for iid, (jid, seq) in placed.items() if iid not in fresh]
-        params = self._params(created, identities, groups, touchpoints, extras, plan, now)
+            placed = {iid: (jid, seq) for iid, jid, seq in plan.included}
+            if not careful and any(e.event_id not in placed for e in todo):
+                raise Duplicates("The batch holds events that a journey in the graph already includes.")
+            journey_of = {e.event_id: placed[e.event_id][0] for e in todo}
+            share = self.live.plan(todo, owners, journey_of, created, repaired=merging | relink_all | late,
+                                   recorded=merging)
+            live.repairs += share.repairs
+            live.touched, live.params = share.touched, share.params
+            groups, touchpoints = self._groups(todo, owners, placed, plan)
+            extras = [x for x in (extras_row(e, owners[e.event_id]) for e in todo
+                                  if e.friction or e.trigger or e.product or e.competitor) if x is not None]
+            plan.included = [(iid, jid, seq) for iid, (jid, seq) in placed.items() if iid not in fresh]
+            params = self._params(created, identities, groups, touchpoints, extras, plan, now)
+            params["touchpoint_stages"] = self.live.stages_of(touchpoints)
+            params.update(live.params)
+        except BaseException:
+            self.live.abandon(live)
+            raise
 
         for cid in created:  # the write in flight creates them: later plans may count on them
             self.customers.put(cid, None)
@@ -186,7 +206,7 @@ class BatchPlanner:
         if summaries:
             result.interactions = [{"id": e.event_id, "customer_id": owners[e.event_id], "touchpoint": e.touchpoint,
                                     "type": e.type, "ts": e.ts, "frictions": list(e.friction)} for e in todo]
-        return Planned(params, result)
+        return Planned(params, result, live)
 
     def _groups(self, events: Sequence[Event], owners: Mapping[str, str], placed: Mapping[str, tuple[str, int]],
                 plan: LinkPlan) -> tuple[list[list[Any]], list[str]]:
@@ -306,8 +326,10 @@ class BatchPlanner:
         return final, identities, merges, created
 
     # -- journey linking --------------------------------------------------------------------------------------
-    def _link(self, events: Sequence[Event], owners: Mapping[str, str], relink_all: set[str]) -> LinkPlan:
-        """The journey changes for `events` (sorted by ts, event_id, so each track's points are in order)."""
+    def _link(self, events: Sequence[Event], owners: Mapping[str, str], relink_all: set[str]
+              ) -> tuple[LinkPlan, set[str]]:
+        """The journey changes for `events` (sorted by ts, event_id, so each track's points are in order), and the
+        customers with late events (`relink_all` gains the customers whose whole history is relinked)."""
         tracks: dict[tuple[str, str | None], list[Point]] = {}
         for e in events:
             tracks.setdefault((owners[e.event_id], e.session_id), []).append(Point(e.ts, e.event_id, e.session_id))
@@ -341,7 +363,7 @@ class BatchPlanner:
                                                           self.gap_ms)
                     plan.add(track_plan)
                     self.tails.put((cid, sid), new_tail)
-        return plan
+        return plan, {cid for cid, _ in late}
 
     def _read_tails(self, tracks: Sequence[tuple[str, str | None]], relink_all: set[str]) -> None:
         """Fill the tail cache for the tracks it lacks. A customer holding journeys that are not its own (left by a

@@ -14,8 +14,8 @@ from itertools import groupby
 from typing import Any
 
 from cypher import now_ms
-from ingest.accounts import write_memberships
-from ingest.customers import write_customers
+from ingest.accounts import MembershipsWritten, write_memberships
+from ingest.customers import CustomersWritten, write_customers
 from ingest.planning import Applied
 from ingest.sink import EventSink
 
@@ -36,8 +36,9 @@ def apply_records(sink: EventSink, records: Sequence[Record]) -> Applied:
         if not items:
             continue
         with sink.lock.hold():
-            written = (write_customers if kind == "customer" else write_memberships)(
-                sink.store, items, sink.planner.secret, now_ms())
+            written: CustomersWritten | MembershipsWritten = (
+                write_customers(sink.store, items, sink.planner.secret, now_ms(), lock=None) if kind == "customer"
+                else write_memberships(sink.store, items, sink.planner.secret, now_ms()))
             sink.forget()  # customers (and by a merge, journeys) changed under the caches
         total.new_customers += written.new_customers
         total.merges += len(written.survivors)

@@ -24,6 +24,7 @@ from typing import TypeVar
 from cypher import DAY_MS, now_ms
 from graph.errors import QueryError
 from graph.keys import identity_key
+from graph.live_state.repair import finish_pending
 from graph.settings import Settings
 from graph.store import GraphStore
 from graph.writer_lock import WriterLock, writer_lock
@@ -87,6 +88,7 @@ class EventSink:
         with self.lock.hold() as others_wrote:
             if others_wrote:
                 self.forget()
+                finish_pending(self.store)  # repairs a crashed writer left
             try:  # a write whose check fails (a resend the caches missed) is planned again carefully
                 return self._apply_now(events, summaries=True)
             except _REFUSED as e:
@@ -105,6 +107,7 @@ class EventSink:
             if self.lock.take():
                 self.forget()
             try:
+                finish_pending(self.store)  # repairs a crashed writer left
                 inflight: tuple[T, Sequence[Event], Future[Applied]] | None = None
                 upcoming = iter(batches)
                 following = next(upcoming, None)
@@ -115,15 +118,19 @@ class EventSink:
                         planned = self._plan_beside(events, inflight[2])
                     if inflight is not None:
                         applied, retried = self._finish(inflight[1], inflight[2])
-                        if retried:
-                            planned = None  # planned from caches the failed write invalidated
+                        if retried and planned is not None:  # planned from caches the failed write invalidated
+                            self._drop(planned)
+                            planned = None
                         yield inflight[0], applied
                         inflight = None
                     self.lock.keep()
                     if self.lock.wanted():
-                        planned = None
+                        if planned is not None:
+                            self._drop(planned)
+                            planned = None
                         if self.lock.pass_on():
                             self.forget()
+                            finish_pending(self.store)
                     if planned is None:
                         planned = self._plan_now(events, summaries=False)
                     following = next(upcoming, None)
@@ -137,6 +144,10 @@ class EventSink:
                     yield inflight[0], self._finish(inflight[1], inflight[2])[0]
             finally:
                 self.lock.give_back()
+
+    def _drop(self, planned: Planned) -> None:
+        """A plan that will not be written: what it recorded of the live state is given back."""
+        self.planner.live.abandon(planned.live)
 
     def _plan_beside(self, events: Sequence[Event], write: Future[Applied]) -> Planned | None:
         """Plan `events` while `write` runs; None when that is not possible (the write failed, or the plan met a
@@ -174,17 +185,20 @@ class EventSink:
             return self.planner.plan(events, careful=True, summaries=summaries)
 
     def _commit(self, planned: Planned) -> Applied:
-        """Write a planned batch; StaleCache or Duplicates when its check fails (nothing written then)."""
+        """Write a planned batch, then finish the live-state repairs it recorded; StaleCache or Duplicates when its
+        check fails (nothing written then)."""
         if planned.params is not None:
             try:
                 self.store.run("ingest-batch", planned.params, bulk=True)
             except QueryError as e:
+                self._drop(planned)
                 text = str(e).lower()
                 if any(m in text for m in _GUARD_FAILED):
                     raise StaleCache("The graph changed under the cached plan of this batch.") from e
                 if any(m in text for m in _DUPLICATE):
                     raise Duplicates("The batch holds events already in the graph.") from e
                 raise
+        self.planner.live.written(planned.live)
         return planned.applied
 
     def _isolate(self, events: Sequence[Event], error: Exception, summaries: bool) -> Applied:

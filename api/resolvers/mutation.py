@@ -31,7 +31,8 @@ class Mutation:
 
         key = await info.context.call(info.context.app.doors.subject_key)
         consent = await info.context.call(set_consent, info.context.store, str(customer_id), purpose.strip(), granted,
-                                          actor=info.context.actor(caller), source="api", subject_key=key)
+                                          actor=info.context.actor(caller), source="api", subject_key=key,
+                                          lock=info.context.app.writers())
         return Consent(purpose=consent["purpose"], granted=consent["granted"], at=from_ms(consent["ts"]),
                        source=consent["source"])
 

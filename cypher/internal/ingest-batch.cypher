@@ -1,6 +1,7 @@
 // name: ingest-batch
 // One planned batch of events, written atomically: new customers and their identities, journey changes (dropped,
-// merged, re-sequenced), the new interactions grouped by journey with every relationship, and the NEXT links. `1 /
+// merged, re-sequenced), the new interactions grouped by journey with every relationship, the NEXT links, and the
+// live state of the customers whose events came in order (counter deltas and changed facts). `1 /
 // CASE ... ELSE 0 END` fails the whole query when the plan's assumptions about the graph (from a cache) no longer
 // hold; nothing is written then, and the batch is planned again from fresh reads. Rows are lists, not maps, where they
 // are many (see the fragments ingest-places and ingest-group-interactions).
@@ -14,12 +15,28 @@
 //   new_journeys: list           [{id, customer_id, session_id, start_ts, end_ts, size}] without new interactions
 //   updated_journeys: list       the same with expected_size, the size the plan assumed
 //   touchpoints: list            touchpoint codes the new interactions refer to (by index)
+//   touchpoint_stages: list      their stages as the plan read them (the live state counted with them)
 //   new_groups: list             groups of new interactions in new journeys
 //   old_groups: list             groups of new interactions in journeys the graph holds
 //   extras: list                 [{id, frictions, trigger, experience, product, switched_to, customer_id, ts}]
 //   included: list               [interaction id, journey id, seq] INCLUDES of interactions the graph holds
 //   reseq: list                  [interaction id, journey id, seq] new seq of an INCLUDES
 //   next_added: list             [from id, to id] NEXT links the groups do not make
+//   persona_stats: list          live state counter rows (fragment live-state-write), per label
+//   friction_stats: list
+//   competitor_stats: list
+//   map_stats: list
+//   map_friction_stats: list
+//   channel_stats: list
+//   path_scope_stats: list
+//   path_stats: list
+//   transition_stats: list
+//   gap_buckets: list
+//   state_customers: list        [customer id, stage, stage reason, latest trigger, outcome, ts, event id]
+//   state_cleared: list          customers whose ACTIVE_AS and EXPOSED_TO are all rewritten
+//   state_active: list           [customer id, persona, first_ts, first_event]
+//   state_exposed: list          [customer, persona, friction, first_hit, first_event, switch ts, event, competitor]
+//   journey_stages: list         [journey id, stage]
 // mode: write
 // audience: internal
 
@@ -93,4 +110,6 @@ UNWIND $next_added AS pair
 MATCH (a:Interaction {id: pair[0]})
 MATCH (b:Interaction {id: pair[1]})
 CREATE (a)-[:NEXT]->(b)
-RETURN count(*) AS n
+WITH count(*) AS _
+// include: live-state-write
+RETURN 1 AS n

@@ -10,14 +10,17 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import TypedDict
+from typing import Any, TypedDict
 
 from cypher import now_ms
 from graph.errors import InputError
+from graph.live_state.repair import repair
 from graph.privacy.audit import CONSENT_CHANGED, audit, customer_ref
 from graph.store import GraphStore, batched
+from graph.writer_lock import WriterLock
 
 PURPOSES: tuple[str, ...] = ("marketing", "personalization", "analytics", "profiling")
+STATE_PURPOSES = ("analytics", "profiling")  # decisions that change the live state (refusers, model personas)
 _PURPOSE = re.compile(r"[a-z][a-z0-9_-]{0,49}")
 _BATCH = 1000
 
@@ -37,20 +40,29 @@ def consent_id(customer_id: str, purpose: str, ts: int | None) -> str:
 
 
 def set_consent(store: GraphStore, customer_id: str, purpose: str, granted: bool, *, actor: str, source: str,
-                subject_key: bytes, ts: int | None = None) -> ConsentDecision:
-    """Record one consent decision (history kept) and audit it. Refusing `profiling` closes open model personas."""
+                subject_key: bytes, lock: WriterLock, ts: int | None = None) -> ConsentDecision:
+    """Record one consent decision (history kept) and audit it. Refusing `profiling` closes open model personas.
+    An `analytics` or `profiling` decision changes what the live state counts: it is made through its repair path,
+    holding the writers' `lock`."""
     if not _PURPOSE.fullmatch(purpose):
         raise InputError(f"Consent purpose {purpose!r} is not a lowercase code such as {', '.join(PURPOSES)}.")
     at = now_ms() if ts is None else int(ts)
-    rows = store.run("consent-set", {  # the decision and the customer's `refused` list in one atomic query
-        "customer_id": customer_id, "id": consent_id(customer_id, purpose, at), "purpose": purpose,
-        "granted": bool(granted), "ts": at, "source": source, "actor": actor})
+
+    def decide() -> tuple[list[dict[str, Any]], int | None]:
+        rows = store.run("consent-set", {  # the decision and the customer's `refused` list in one atomic query
+            "customer_id": customer_id, "id": consent_id(customer_id, purpose, at), "purpose": purpose,
+            "granted": bool(granted), "ts": at, "source": source, "actor": actor})
+        if rows and purpose == "profiling" and "profiling" in rows[0]["refused"]:
+            closed = store.run("consent-close-model-personas", {"customer_id": customer_id, "ts": at})
+            return rows, int(closed[0]["n"]) if closed else 0
+        return rows, None
+
+    rows, closed = repair(store, [customer_id], decide, lock=lock) if purpose in STATE_PURPOSES else decide()
     if not rows:
         raise InputError(f"No customer {customer_id!r}: consent can only be recorded for a customer in the twin.")
     detail = f"purpose={purpose} granted={str(bool(granted)).lower()} source={source}"
-    if purpose == "profiling" and "profiling" in rows[0]["refused"]:
-        closed = store.run("consent-close-model-personas", {"customer_id": customer_id, "ts": at})
-        detail += f" modelPersonasClosed={closed[0]['n'] if closed else 0}"
+    if closed is not None:
+        detail += f" modelPersonasClosed={closed}"
     audit(store, actor, CONSENT_CHANGED, customer_ref(customer_id, subject_key), detail)
     return ConsentDecision(customerId=customer_id, purpose=purpose, granted=bool(granted), ts=at, source=source,
                            actor=actor)

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any, Literal, TypedDict
 
 from graph.errors import InputError
+from graph.live_state.repair import repair
 from graph.ontology import PII_PREFIX
 from graph.privacy.audit import ANONYMIZED, ERASED, audit, customer_ref
 from graph.privacy.consent import consent_id
@@ -91,10 +92,14 @@ def erase_customer(store: GraphStore, customer_id: str, mode: str = "ERASE", *, 
     suppress(store, suppress_as or customer_ref(customer_id, subject_key), targets.customer_ids | {customer_id},
              targets.identity_keys, subject_key)
     elsewhere = dict(outside(targets)) if outside else {}
+    pseudonym = f"pseudo-{secrets.token_hex(8)}"
+    # the live state follows (the caller holds the writers' lock): an erased person's contribution leaves the
+    # counters with her facts; an anonymised one's stays, identical, under the pseudonym
+    changed = sorted(targets.customer_ids | {customer_id, pseudonym})
     if mode == "ERASE":
-        deleted, scrubbed = _erase(store, targets)
+        deleted, scrubbed = repair(store, changed, lambda: _erase(store, targets), lock=None)
     else:
-        deleted, scrubbed = _anonymize(store, targets)
+        deleted, scrubbed = repair(store, changed, lambda: _anonymize(store, targets, pseudonym), lock=None)
     if outside:  # a second pass catches copies that arrived while the graph was being erased
         for name, count in outside(targets).items():
             elsewhere[name] = elsewhere.get(name, 0) + count
@@ -121,19 +126,20 @@ def _erase(store: GraphStore, t: ErasureTargets) -> tuple[int, int]:
     return deleted, 0
 
 
-def _anonymize(store: GraphStore, t: ErasureTargets) -> tuple[int, int]:
+def _anonymize(store: GraphStore, t: ErasureTargets, pseudonym: str) -> tuple[int, int]:
     """Keep what aggregates need under a random pseudonym; remove PII, identities, texts and their embeddings."""
     if not t.found:
         return 0, 0
-    pseudonym = f"pseudo-{secrets.token_hex(8)}"
     events = sorted(t.event_ids)
     deleted = _exclusive_embeddings(store, events, delete=True)
     _exclusive_embeddings(store, events, delete=False)  # shared embeddings stay, but no longer point at her
     deleted += _exclusive_identities(store, sorted(t.identity_keys), sorted(t.customer_ids))
     interactions = sorted((r["i"] for r in store.run("anonymize-interactions-read", {"ids": events})),
                           key=lambda i: (i.get("ts") or 0, i["id"]))
-    # fresh random event ids: the source systems' event ids would lead straight back to the person
-    new_event = {i["id"]: f"pseudo-{secrets.token_hex(8)}" for i in interactions}
+    # fresh random event ids: the source systems' event ids would lead straight back to the person. They share a
+    # random prefix and number the events in (ts, event_id) order, so that order, and every aggregate, stays the same
+    prefix = f"pseudo-{secrets.token_hex(8)}-"
+    new_event = {i["id"]: f"{prefix}{n:09d}" for n, i in enumerate(interactions)}
     first_event: dict[str, str] = {}
     for i in interactions:  # a journey's id is its customer's id + ':' + the id of its earliest event
         if i.get("journey_id") is not None:

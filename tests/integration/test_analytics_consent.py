@@ -22,8 +22,11 @@ from graph.analytics.stakeholders import stakeholder_map
 from graph.privacy import latest_consents, set_consent
 from graph.settings import Settings
 from graph.store import GraphStore
+from graph.writer_lock import WriterLock
 
 KEY = b"test-identity-key"
+
+UNLOCKED = WriterLock(None, "tests")  # one writer at a time in these tests
 
 
 def refused_of(store: GraphStore, customer_id: str) -> Any:
@@ -31,7 +34,8 @@ def refused_of(store: GraphStore, customer_id: str) -> Any:
 
 
 def consent(store: GraphStore, customer_id: str, granted: bool, ts: int) -> None:
-    set_consent(store, customer_id, "analytics", granted, actor="test:agent", source="web", subject_key=KEY, ts=ts)
+    set_consent(store, customer_id, "analytics", granted, actor="test:agent", source="web", subject_key=KEY,
+                ts=ts, lock=UNLOCKED)
 
 
 def summary(rows: list[Any]) -> list[tuple[Any, ...]]:
@@ -76,11 +80,13 @@ def test_a_refusal_takes_the_customer_out_of_friction_to_competitors_and_a_later
 
 def test_set_consent_keeps_refused_sorted_and_per_purpose(store: GraphStore) -> None:
     load_twin(store, [{"customer_id": "k"}], [])
-    set_consent(store, "k", "profiling", False, actor="test:agent", source="web", subject_key=KEY, ts=day(1))
+    set_consent(store, "k", "profiling", False, actor="test:agent", source="web", subject_key=KEY,
+                ts=day(1), lock=UNLOCKED)
     consent(store, "k", False, day(2))
     assert refused_of(store, "k") == ["analytics", "profiling"]
     # the same customer, purpose and ts: the later-written decision replaces the earlier one
-    set_consent(store, "k", "profiling", True, actor="test:agent", source="web", subject_key=KEY, ts=day(1))
+    set_consent(store, "k", "profiling", True, actor="test:agent", source="web", subject_key=KEY,
+                ts=day(1), lock=UNLOCKED)
     assert refused_of(store, "k") == ["analytics"]
 
 

@@ -14,10 +14,14 @@ from graph.actions import next_best_actions
 from graph.privacy import consent_id, latest_consents, refused, set_consent
 from graph.settings import Settings
 from graph.store import GraphStore
+from graph.writer_lock import WriterLock
 from ingest.batch import ingest_files
 from ingest.erasure import erase_everywhere
 
 T0 = ms("2024-04-01T10:00:00Z")
+UNLOCKED = WriterLock(None, "tests")  # one writer at a time in these tests
+
+
 def customer_file(tmp_path: Path, name: str, consents: list[dict[str, Any]]) -> Path:
     path = tmp_path / f"{name}.jsonl"
     path.write_text(json.dumps({"customer_id": "c1", "consents": consents}) + "\n")
@@ -68,7 +72,8 @@ def test_every_reader_sees_the_same_latest_decision(store: GraphStore, history: 
     assert actions == (["apology_call", "voucher"] if marketing_granted else ["apology_call"])
     # Customer.refused holds the decision that counts now (the later refusal, in the last case)
     store.write("MATCH (c:Customer {id: 'c1'}) SET c.refused = null")
-    set_consent(store, "c1", "personalization", True, actor="test", source="test", subject_key=b"k", ts=T0)
+    set_consent(store, "c1", "personalization", True, actor="test", source="test", subject_key=b"k",
+                ts=T0, lock=UNLOCKED)
     now_granted = marketing_granted and history[-1][0] != T0 + DAY_MS
     assert stored_refusals(store) == (None if now_granted else ["marketing"])
 

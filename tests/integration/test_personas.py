@@ -14,6 +14,7 @@ from graph.embeddings import Embedder
 from graph.enrichment import enrich
 from graph.personas import assign_personas
 from graph.store import GraphStore
+from graph.writer_lock import WriterLock
 
 CATALOG: dict[str, Any] = {
     "personas": [
@@ -37,6 +38,8 @@ SALON_TEXTS = ["My stylist did a wonderful job with my colour.", "Booked my next
                "The salon team gave me expert advice."]
 T1 = ms("2024-04-01T00:00:00Z")
 T2 = ms("2024-10-01T00:00:00Z")
+
+UNLOCKED = WriterLock(None, "tests")  # one writer at a time in these tests
 
 
 def _web_visits(customer: str, start: int, count: int) -> list[dict[str, Any]]:
@@ -74,7 +77,7 @@ def _history(store: GraphStore, customer: str) -> list[dict[str, Any]]:
 
 def test_a_customer_moves_from_bargain_hunter_to_salon_regular(twin: GraphStore, embedder: Embedder) -> None:
     enrich(twin, embedder)
-    first = assign_personas(twin, embedder, at=T1)
+    first = assign_personas(twin, embedder, at=T1, lock=UNLOCKED)
     assert first.parts == ("behaviour", "text")
     assert first.exemplars == {"bargain-hunter": 3, "salon-regular": 3}
     assert first.customers == 7
@@ -86,7 +89,7 @@ def test_a_customer_moves_from_bargain_hunter_to_salon_regular(twin: GraphStore,
     # over the summer Mia becomes a salon regular
     add_events(twin, _salon_visits("mia", ms("2024-06-01T00:00:00Z"), 8))
     enrich(twin, embedder)
-    second = assign_personas(twin, embedder, at=T2)
+    second = assign_personas(twin, embedder, at=T2, lock=UNLOCKED)
 
     history = _history(twin, "mia")
     assert [(h["persona"], h["since"], h["until"]) for h in history if h["persona"] == "bargain-hunter"][0] == (
@@ -97,15 +100,15 @@ def test_a_customer_moves_from_bargain_hunter_to_salon_regular(twin: GraphStore,
     assert second.closed >= 1 and second.opened >= 1
 
     # the same data scored again at the same moment changes nothing
-    again = assign_personas(twin, embedder, at=T2)
+    again = assign_personas(twin, embedder, at=T2, lock=UNLOCKED)
     assert (again.opened, again.closed) == (0, 0)
     assert len(_history(twin, "mia")) == len(history)
 
 
 def test_declared_and_rule_assignments_are_never_touched(twin: GraphStore, embedder: Embedder) -> None:
     enrich(twin, embedder)
-    assign_personas(twin, embedder, at=T1)
-    assign_personas(twin, embedder, at=T2)
+    assign_personas(twin, embedder, at=T1, lock=UNLOCKED)
+    assign_personas(twin, embedder, at=T2, lock=UNLOCKED)
     kept = twin.read("MATCH ()-[s:SHOWS]->() WHERE s.source = 'declared' OR s.source STARTS WITH 'rule:' "
                      "RETURN count(s) AS n, sum(s.weight) AS weight, count(s.until) AS closed")
     assert kept == [{"n": 6, "weight": 6.0, "closed": 0}]
@@ -113,11 +116,11 @@ def test_declared_and_rule_assignments_are_never_touched(twin: GraphStore, embed
 
 def test_a_customer_who_refused_profiling_is_not_scored(twin: GraphStore, embedder: Embedder) -> None:
     enrich(twin, embedder)
-    assign_personas(twin, embedder, at=T1)
+    assign_personas(twin, embedder, at=T1, lock=UNLOCKED)
     assert _history(twin, "mia")
     add_customer(twin, "mia", consents=[{"purpose": "profiling", "granted": False, "ts": T1 + DAY_MS}])
 
-    report = assign_personas(twin, embedder, at=T2)
+    report = assign_personas(twin, embedder, at=T2, lock=UNLOCKED)
     assert report.refused_profiling == 1
     assert [h["until"] for h in _history(twin, "mia")] == [T2]  # profiling stopped: the open assignment ended
 
@@ -127,7 +130,7 @@ def test_an_undated_profiling_refusal_stops_scoring_too(twin: GraphStore, embedd
     enrich(twin, embedder)
     add_customer(twin, "mia", consents=[{"purpose": "profiling", "granted": False}])
 
-    report = assign_personas(twin, embedder, at=T1)
+    report = assign_personas(twin, embedder, at=T1, lock=UNLOCKED)
     assert report.refused_profiling == 1
     assert _history(twin, "mia") == []
 
@@ -151,14 +154,15 @@ def test_a_run_cut_off_between_steps_resumes_after_the_last_step_written(
             raise _CutOff()
 
     with pytest.raises(_CutOff):
-        assign_personas(twin, embedder, checkpoint=checkpoint, progress=cut_after_the_second_step)
+        assign_personas(twin, embedder, checkpoint=checkpoint, progress=cut_after_the_second_step, lock=UNLOCKED)
     assert seen == [(3, 7), (6, 7)]
     saved = json.loads(checkpoint.read_text())
     assert saved["after"] == "salon-1" and saved["counts"]["customers"] == 6  # in id order: bargain-*, mia, salon-*
     written = _assignments(twin)
     assert {a[0] for a in written} == {"bargain-0", "bargain-1", "bargain-2", "mia", "salon-0", "salon-1"}
 
-    resumed = assign_personas(twin, embedder, checkpoint=checkpoint, progress=lambda d, t: seen.append((d, t)))
+    resumed = assign_personas(twin, embedder, checkpoint=checkpoint, progress=lambda d, t: seen.append((d, t)),
+                               lock=UNLOCKED)
     assert seen[2:] == [(7, 7)]
     assert (resumed.at, resumed.resumed, resumed.customers) == (saved["at"], 6, 7)  # the same moment as the cut run
     assert not checkpoint.exists()
@@ -166,7 +170,7 @@ def test_a_run_cut_off_between_steps_resumes_after_the_last_step_written(
 
     # one uninterrupted run at that moment writes the same assignments
     twin.write("MATCH ()-[s:SHOWS]->() WHERE s.source STARTS WITH 'model:' DELETE s")
-    whole = assign_personas(twin, embedder, at=resumed.at)
+    whole = assign_personas(twin, embedder, at=resumed.at, lock=UNLOCKED)
     assert _assignments(twin) == cut_then_resumed
     assert (whole.customers, whole.opened) == (resumed.customers, resumed.opened)
 

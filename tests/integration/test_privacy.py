@@ -18,17 +18,21 @@ from graph.privacy import (
     set_consent,
 )
 from graph.store import GraphStore
+from graph.writer_lock import WriterLock
 
 KEY = b"test-identity-key"
 T0 = 1_714_557_600_000  # 2024-05-01T10:00:00Z
+UNLOCKED = WriterLock(None, "tests")  # one writer at a time in these tests
+
 
 def test_the_latest_decision_per_purpose_counts_and_history_is_kept(sydney_twin: GraphStore) -> None:
     assert refused(sydney_twin, "sydney", "marketing")  # from the customer file
     assert not refused(sydney_twin, "sydney", "profiling")  # no decision is not a refusal
 
-    set_consent(sydney_twin, "sydney", "marketing", True, actor="test:agent", source="call", subject_key=KEY, ts=T0)
+    set_consent(sydney_twin, "sydney", "marketing", True, actor="test:agent", source="call", subject_key=KEY,
+                ts=T0, lock=UNLOCKED)
     set_consent(sydney_twin, "sydney", "analytics", False, actor="test:agent", source="web", subject_key=KEY,
-                ts=T0 + 1)
+                ts=T0 + 1, lock=UNLOCKED)
 
     assert not refused(sydney_twin, "sydney", "marketing")
     assert refused(sydney_twin, "sydney", "analytics")
@@ -42,16 +46,17 @@ def test_the_latest_decision_per_purpose_counts_and_history_is_kept(sydney_twin:
 
 
 def test_an_earlier_decision_recorded_late_does_not_override_the_latest(sydney_twin: GraphStore) -> None:
-    set_consent(sydney_twin, "alex", "marketing", False, actor="t", source="web", subject_key=KEY, ts=T0)
-    set_consent(sydney_twin, "alex", "marketing", True, actor="t", source="paper form", subject_key=KEY, ts=T0 - 1000)
+    set_consent(sydney_twin, "alex", "marketing", False, actor="t", source="web", subject_key=KEY, ts=T0, lock=UNLOCKED)
+    set_consent(sydney_twin, "alex", "marketing", True, actor="t", source="paper form", subject_key=KEY,
+                ts=T0 - 1000, lock=UNLOCKED)
     assert refused(sydney_twin, "alex", "marketing")
 
 
 def test_consent_refuses_unknown_customers_and_malformed_purposes(sydney_twin: GraphStore) -> None:
     with pytest.raises(InputError, match="No customer 'nobody'"):
-        set_consent(sydney_twin, "nobody", "marketing", True, actor="t", source="web", subject_key=KEY)
+        set_consent(sydney_twin, "nobody", "marketing", True, actor="t", source="web", subject_key=KEY, lock=UNLOCKED)
     with pytest.raises(InputError, match="'Marketing!' is not a lowercase code"):
-        set_consent(sydney_twin, "sydney", "Marketing!", True, actor="t", source="web", subject_key=KEY)
+        set_consent(sydney_twin, "sydney", "Marketing!", True, actor="t", source="web", subject_key=KEY, lock=UNLOCKED)
 
 
 def test_refusing_profiling_closes_model_personas_but_not_declared_ones(sydney_twin: GraphStore) -> None:
@@ -59,7 +64,8 @@ def test_refusing_profiling_closes_model_personas_but_not_declared_ones(sydney_t
                       "CREATE (c)-[:SHOWS {weight: 0.6, since: $since, source: 'model:behaviour'}]->(p)",
                       {"since": T0 - 86_400_000})
 
-    set_consent(sydney_twin, "sydney", "profiling", False, actor="t", source="web", subject_key=KEY, ts=T0)
+    set_consent(sydney_twin, "sydney", "profiling", False, actor="t", source="web", subject_key=KEY,
+                ts=T0, lock=UNLOCKED)
 
     rows = sydney_twin.read("MATCH (:Customer {id: 'sydney'})-[s:SHOWS]->(p:Persona) "
                             "RETURN p.code AS p, s.source AS source, s.until AS until ORDER BY source")
@@ -93,7 +99,8 @@ def test_export_holds_everything_about_her_and_nothing_about_alex(sydney_twin: G
 
 
 def test_export_and_consent_changes_are_audited_without_personal_data(sydney_twin: GraphStore) -> None:
-    set_consent(sydney_twin, "sydney", "analytics", False, actor="test:agent", source="web", subject_key=KEY, ts=T0)
+    set_consent(sydney_twin, "sydney", "analytics", False, actor="test:agent", source="web", subject_key=KEY,
+                ts=T0, lock=UNLOCKED)
     export_customer(sydney_twin, "sydney", actor="test:dpo", subject_key=KEY)
     assert export_customer(sydney_twin, "nobody", actor="test:dpo", subject_key=KEY) == {}
 
@@ -138,8 +145,10 @@ def test_the_documented_analytics_rule_counts_a_customer_unless_the_latest_decis
     sydney_twin.write("CREATE (:Customer {id: 'pat'})")
     assert [r["id"] for r in sydney_twin.read(ANALYTICS_RULE)] == ["alex", "pat", "sydney"]
 
-    set_consent(sydney_twin, "sydney", "analytics", False, actor="t", source="web", subject_key=KEY, ts=T0)
-    set_consent(sydney_twin, "alex", "analytics", False, actor="t", source="web", subject_key=KEY, ts=T0)
-    set_consent(sydney_twin, "alex", "analytics", True, actor="t", source="web", subject_key=KEY, ts=T0 + 1)
+    set_consent(sydney_twin, "sydney", "analytics", False, actor="t", source="web", subject_key=KEY,
+                ts=T0, lock=UNLOCKED)
+    set_consent(sydney_twin, "alex", "analytics", False, actor="t", source="web", subject_key=KEY, ts=T0, lock=UNLOCKED)
+    set_consent(sydney_twin, "alex", "analytics", True, actor="t", source="web", subject_key=KEY,
+                ts=T0 + 1, lock=UNLOCKED)
 
     assert [r["id"] for r in sydney_twin.read(ANALYTICS_RULE)] == ["alex", "pat"]

@@ -4,7 +4,8 @@
 and a catalog dict) with timestamps as RFC 3339 text or epoch ms, and writes Customer, SHOWS, Interaction,
 PERFORMED, AT, ON, IN_STAGE, Journey, TOOK, INCLUDES, NEXT, HIT, OCCURS_AT, SWITCHED_TO, OWNS, GAVE and the catalog
 nodes, and the derived `Customer.refused`. It is deliberately independent of ingest/, so the questions are tested
-against the contract, not against whatever ingest happens to write.
+against the contract, not against whatever ingest happens to write. The live state is then derived from that graph
+as for a twin ingested without it (`graph.live_state.repair.rebuild`, what `dtc verify --repair` runs).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from cypher import to_epoch_ms
+from graph.live_state.repair import rebuild
 from graph.ontology import STAGES
 from graph.store import GraphStore
 
@@ -76,6 +78,7 @@ def load_twin(store: GraphStore, customers: Iterable[Mapping[str, Any]], events:
         [e for e in events if e["type"] == "switch"],
     )
     _journeys(store, events)
+    rebuild(store)
 
 
 def refused_purposes(consents: Iterable[Mapping[str, Any]]) -> list[str]:

@@ -1,0 +1,383 @@
+"""The fold: one customer's inputs -> its live-state facts and its contribution to every counter (pure, no I/O).
+
+Inputs (`CustomerInputs`): the customer's events in (ts, event_id) order with their journey ids, its SHOWS spans and
+whether it refuses `analytics`. `step(state, event)` folds one event that comes after every event folded so far and
+returns the change it makes to the counters (a `Contribution`); `fold(inputs)` is `step` over every event from the
+empty state, the contribution being the sum of the steps'. The ingest fast path calls `step` on a cached state, the
+repair path calls `fold`: one code path. What each fact and counter means is docs/graph-model.md "Live state".
+
+A refuser's contribution is zero (`contribution_of`), its facts stay. The state of a customer holds what later
+steps need (per journey: size, steps, the persona views of journey-map, ...).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from cypher import DAY_MS
+from graph.persona_rule import shows_at
+
+WINDOW_DAYS = 90  # frictionToCompetitors' default window, the one the state keeps its counts for
+WINDOW_MS = WINDOW_DAYS * DAY_MS
+ALL = "all"  # the path scope of every customer (journeyPaths without a persona)
+
+# counter kinds and their fields, in the order rows carry them (graph/live_state/writes.py)
+PERSONA, FRICTION, COMPETITOR, MAP, MAP_FRICTION, CHANNEL, PATH_SCOPE, PATH, TRANSITION, GAP = (
+    "PersonaStat", "FrictionStat", "CompetitorStat", "MapStat", "MapFrictionStat", "ChannelStat", "PathScopeStat",
+    "PathStat", "TransitionStat", "GapBucket")
+FIELDS: dict[str, tuple[str, ...]] = {
+    PERSONA: ("customers", "switchers"),
+    FRICTION: ("exposed", "switched", "exposed_switchers"),
+    COMPETITOR: ("customers",),
+    MAP: ("interactions", "customers", "journeys", "drops", "csat_sum", "csat_count", "ces_sum", "ces_count",
+          "negatives"),
+    MAP_FRICTION: ("hits",),
+    CHANNEL: ("interactions", "customers", "csat_sum", "csat_count", "ces_sum", "ces_count", "nps_sum", "nps_count",
+              "promoters", "detractors", "negatives", "failures", "friction_hits"),
+    PATH_SCOPE: ("journeys",),
+    PATH: ("journeys", "customers"),
+    TRANSITION: ("occurrences",),
+}
+# identifying properties of each kind, in key order; GAP's "field" is the gap value itself (a multiset element)
+IDENTITY: dict[str, tuple[str, ...]] = {
+    PERSONA: ("persona",), FRICTION: ("persona", "friction"), COMPETITOR: ("persona", "friction", "competitor"),
+    MAP: ("persona", "stage", "touchpoint"), MAP_FRICTION: ("persona", "stage", "touchpoint", "friction"),
+    CHANNEL: ("channel",), PATH_SCOPE: ("scope",), PATH: ("scope", "steps"),
+    TRANSITION: ("scope", "from_touchpoint", "to_touchpoint"),
+    GAP: ("scope", "from_touchpoint", "to_touchpoint", "bucket"),
+}
+
+# (kind, identifying values, field or gap value) -> amount; sums of these over customers are the counters
+Contribution = dict[tuple[str, tuple[object, ...], object], float]
+
+
+def gap_bucket(gap_ms: int) -> int:
+    """The gap bucket of a gap (docs/graph-model.md): exact below 16 ms, then 16 buckets per doubling."""
+    if gap_ms < 16:
+        return gap_ms
+    e = gap_ms.bit_length() - 1
+    return 16 * (e - 3) + (gap_ms >> (e - 4)) - 16
+
+
+@dataclass(frozen=True, slots=True)
+class StateEvent:
+    """An interaction as the fold reads it (the stored values: `stage` is Interaction.stage)."""
+
+    id: str
+    ts: int
+    type: str
+    touchpoint: str
+    channel: str | None
+    journey_id: str
+    stage: str | None = None
+    outcome: str | None = None
+    experience: str | None = None
+    csat: float | None = None
+    ces: float | None = None
+    nps: int | None = None
+    frictions: tuple[str, ...] = ()
+    competitor: str | None = None
+    trigger: str | None = None
+
+    @property
+    def order(self) -> tuple[int, str]:
+        return self.ts, self.id
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """One SHOWS assignment."""
+
+    persona: str
+    weight: float | None
+    since: int | None
+    until: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class CustomerInputs:
+    customer_id: str
+    events: Sequence[StateEvent]  # in (ts, event_id) order
+    spans: Sequence[Span] = ()
+    refused: bool = False
+
+
+@dataclass(slots=True)
+class Exposure:
+    first_hit: int
+    first_event: str
+    switch_ts: int | None = None
+    switch_event: str | None = None
+    competitor: str | None = None
+
+
+Cell = tuple[str, str | None, str]  # journey-map's (persona, stage, touchpoint)
+
+
+@dataclass(slots=True)
+class JourneyView:
+    """A journey as journey-map sees it for one persona: the events made while the customer was that persona."""
+
+    last_cell: Cell | None = None
+    converted: bool = False
+    cells: set[Cell] = field(default_factory=set)
+
+
+@dataclass(slots=True)
+class JourneyState:
+    id: str
+    start_ts: int
+    scopes: tuple[str, ...]  # path scopes fixed by the personas at the journey's first event
+    steps: tuple[str, ...]  # touchpoints in order
+    last_ts: int
+    size: int = 0
+    negatives: int = 0  # events with a negative experience, a complaint or a failed outcome
+    purchases: int = 0
+    stage: str | None = None  # the stage of its latest event
+    personas: dict[str, JourneyView] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Facts:
+    """What the graph shows about one customer (docs/graph-model.md "Facts")."""
+
+    active: Mapping[str, tuple[int, str]]  # persona -> (first_ts, first_event)
+    exposures: Mapping[tuple[str, str], tuple[int, str, int | None, str | None, str | None]]
+    stage: str | None
+    stage_reason: str | None
+    latest_trigger: tuple[int, str, str, str | None] | None  # (ts, event id, trigger, outcome)
+    journey_stages: Mapping[str, str | None]  # of the journeys the state holds
+
+
+@dataclass(slots=True)
+class CustomerState:
+    """Everything later steps need about one customer (mutable: `step` updates it in place)."""
+
+    customer_id: str
+    spans: tuple[Span, ...]
+    refused: bool
+    last: tuple[int, str] | None = None
+    switched: bool = False
+    active: dict[str, tuple[int, str]] = field(default_factory=dict)
+    exposures: dict[tuple[str, str], Exposure] = field(default_factory=dict)
+    cells: set[Cell] = field(default_factory=set)  # journey-map cells the customer is counted in
+    channels: set[str | None] = field(default_factory=set)
+    variants: Counter[tuple[str, tuple[str, ...]]] = field(default_factory=Counter)  # (scope, steps) -> journeys
+    journeys: dict[str, JourneyState] = field(default_factory=dict)
+    purchases: int = 0
+    last_purchase: int | None = None
+    last_exit: int | None = None
+    advocacy: int = 0
+    latest_trigger: tuple[int, str, str, str | None] | None = None
+
+    def personas_at(self, t: int) -> list[str]:
+        return sorted({s.persona for s in self.spans if shows_at(s.weight, s.since, s.until, t)})
+
+    def facts(self) -> Facts:
+        stage, reason = self.relationship_stage()
+        return Facts(
+            active=dict(self.active),
+            exposures={k: (x.first_hit, x.first_event, x.switch_ts, x.switch_event, x.competitor)
+                       for k, x in self.exposures.items()},
+            stage=stage, stage_reason=reason, latest_trigger=self.latest_trigger,
+            journey_stages={jid: j.stage for jid, j in self.journeys.items()})
+
+    def relationship_stage(self) -> tuple[str | None, str | None]:
+        """The rule of cypher/relationship-stage.cypher; (None, None) without events."""
+        if self.last is None:
+            return None, None
+        if self.last_exit is not None and (self.last_purchase is None or self.last_purchase < self.last_exit):
+            return "stop", "left for a competitor or churned"
+        latest = sorted(self.journeys.values(), key=lambda j: (j.start_ts, j.id), reverse=True)[:2]
+        if latest and latest[0].negatives > 0:
+            return "backward", "negative experience in the latest journey"
+        if (self.purchases > 0 and latest and latest[0].purchases == 0 and len(latest) == 2
+                and latest[0].size < latest[1].size):
+            return "backward", "declining activity since the last purchase"
+        if self.purchases >= 2:
+            return "forward", "repeat purchase"
+        if self.advocacy > 0:
+            return "forward", "advocacy"
+        if self.purchases == 1:
+            return "start", "first purchase"
+        return "start", "no purchase yet"
+
+
+def empty_state(customer_id: str, spans: Iterable[Span] = (), refused: bool = False) -> CustomerState:
+    return CustomerState(customer_id, tuple(spans), refused)
+
+
+def fold(inputs: CustomerInputs) -> tuple[CustomerState, Contribution]:
+    """The customer's state and its whole contribution (zero for a refuser), from the empty state by `step`."""
+    state = empty_state(inputs.customer_id, inputs.spans, inputs.refused)
+    total: Contribution = {}
+    for event in inputs.events:
+        step(state, event, total)
+    return state, contribution_of(state, total)
+
+
+def contribution_of(state: CustomerState, amounts: Contribution) -> Contribution:
+    """What `amounts` (steps of this customer) add to the counters: nothing for a refuser."""
+    return {} if state.refused else amounts
+
+
+def step(state: CustomerState, e: StateEvent, into: Contribution) -> None:
+    """Fold one event that comes after every event folded so far; add what it changes to `into` (refusal aside)."""
+    if state.last is not None and e.order <= state.last:
+        raise ValueError(f"Event {e.id} at {e.ts} is not after {state.last[1]} at {state.last[0]}: step folds "
+                         "events in (ts, event_id) order only.")
+    state.last = e.order
+    personas = state.personas_at(e.ts)
+    journey = state.journeys.get(e.journey_id)
+    if journey is None:  # its first event: the journey's path scopes are the personas of that moment
+        journey = JourneyState(e.journey_id, e.ts, (ALL, *(f"persona:{p}" for p in personas)), (), e.ts)
+        state.journeys[e.journey_id] = journey
+    _friction_step(state, e, personas, into)
+    _map_step(state, e, personas, journey, into)
+    _channel_step(state, e, into)
+    _path_step(state, e, journey, into)
+    _relationship_step(state, e, journey)
+
+
+def _add(into: Contribution, kind: str, ident: tuple[object, ...], name: object, amount: float) -> None:
+    key = (kind, ident, name)
+    into[key] = into.get(key, 0) + amount
+
+
+def _add_scores(into: Contribution, kind: str, ident: tuple[object, ...], e: StateEvent) -> None:
+    """The CSAT and CES sums and counts of one event (journey-map and cx-by-channel average the same way)."""
+    if e.csat is not None:
+        _add(into, kind, ident, "csat_sum", e.csat)
+        _add(into, kind, ident, "csat_count", 1)
+    if e.ces is not None:
+        _add(into, kind, ident, "ces_sum", e.ces)
+        _add(into, kind, ident, "ces_count", 1)
+
+
+def _friction_step(state: CustomerState, e: StateEvent, personas: list[str], into: Contribution) -> None:
+    is_switch = e.type == "switch"
+    if is_switch and not state.switched:
+        state.switched = True
+        for p in state.active:
+            _add(into, PERSONA, (p,), "switchers", 1)
+        for p, f in state.exposures:
+            _add(into, FRICTION, (p, f), "exposed_switchers", 1)
+    for p in personas:
+        if p not in state.active:
+            state.active[p] = e.order
+            _add(into, PERSONA, (p,), "customers", 1)
+            if state.switched:
+                _add(into, PERSONA, (p,), "switchers", 1)
+    if is_switch:  # events come in order, so the first switch to reach an exposure's window is its earliest
+        for (p, f), x in state.exposures.items():
+            if x.switch_ts is None and x.first_hit < e.ts <= x.first_hit + WINDOW_MS:
+                x.switch_ts, x.switch_event, x.competitor = e.ts, e.id, e.competitor
+                _add(into, FRICTION, (p, f), "switched", 1)
+                if e.competitor is not None:
+                    _add(into, COMPETITOR, (p, f, e.competitor), "customers", 1)
+    if e.frictions:  # after the switch: an exposure's window starts after its first hit
+        for p in personas:
+            for f in dict.fromkeys(e.frictions):
+                if (p, f) not in state.exposures:
+                    state.exposures[(p, f)] = Exposure(e.ts, e.id)
+                    _add(into, FRICTION, (p, f), "exposed", 1)
+                    if state.switched:
+                        _add(into, FRICTION, (p, f), "exposed_switchers", 1)
+
+
+def _map_step(state: CustomerState, e: StateEvent, personas: list[str], journey: JourneyState,
+              into: Contribution) -> None:
+    purchase = e.type == "purchase"
+    for p in personas:
+        cell = (p, e.stage, e.touchpoint)
+        _add(into, MAP, cell, "interactions", 1)
+        _add_scores(into, MAP, cell, e)
+        if e.experience == "negative":
+            _add(into, MAP, cell, "negatives", 1)
+        for f in e.frictions:
+            _add(into, MAP_FRICTION, (*cell, f), "hits", 1)
+        if cell not in state.cells:
+            state.cells.add(cell)
+            _add(into, MAP, cell, "customers", 1)
+        seen = journey.personas.get(p)
+        if seen is None:
+            seen = journey.personas[p] = JourneyView()
+        if cell not in seen.cells:
+            seen.cells.add(cell)
+            _add(into, MAP, cell, "journeys", 1)
+        # the journey's latest event made while p drops it there unless the journey converted (while p)
+        if seen.last_cell is not None and not seen.converted:
+            _add(into, MAP, seen.last_cell, "drops", -1)
+        seen.converted = seen.converted or purchase
+        if not seen.converted:
+            _add(into, MAP, cell, "drops", 1)
+        seen.last_cell = cell
+
+
+def _channel_step(state: CustomerState, e: StateEvent, into: Contribution) -> None:
+    ident = (e.channel,)
+    _add(into, CHANNEL, ident, "interactions", 1)
+    if e.channel not in state.channels:
+        state.channels.add(e.channel)
+        _add(into, CHANNEL, ident, "customers", 1)
+    _add_scores(into, CHANNEL, ident, e)
+    if e.nps is not None:
+        _add(into, CHANNEL, ident, "nps_sum", e.nps)
+        _add(into, CHANNEL, ident, "nps_count", 1)
+        if e.nps >= 9:
+            _add(into, CHANNEL, ident, "promoters", 1)
+        elif e.nps <= 6:
+            _add(into, CHANNEL, ident, "detractors", 1)
+    if e.experience == "negative":
+        _add(into, CHANNEL, ident, "negatives", 1)
+    if e.outcome == "failure":
+        _add(into, CHANNEL, ident, "failures", 1)
+    if e.frictions:
+        _add(into, CHANNEL, ident, "friction_hits", len(e.frictions))
+
+
+def _path_step(state: CustomerState, e: StateEvent, journey: JourneyState, into: Contribution) -> None:
+    before = journey.steps
+    after = (*before, e.touchpoint)
+    for scope in journey.scopes:
+        if before:
+            _variant(state, scope, before, -1, into)
+            _add(into, TRANSITION, (scope, before[-1], e.touchpoint), "occurrences", 1)
+            gap = e.ts - journey.last_ts
+            _add(into, GAP, (scope, before[-1], e.touchpoint, gap_bucket(gap)), gap, 1)
+        else:
+            _add(into, PATH_SCOPE, (scope,), "journeys", 1)
+        _variant(state, scope, after, 1, into)
+    journey.steps = after
+    journey.last_ts = e.ts
+
+
+def _variant(state: CustomerState, scope: str, steps: tuple[str, ...], change: int, into: Contribution) -> None:
+    key = (scope, steps)
+    had = state.variants[key]
+    state.variants[key] = had + change
+    _add(into, PATH, key, "journeys", change)
+    if had == 0 and change > 0:
+        _add(into, PATH, key, "customers", 1)
+    elif had + change == 0:
+        _add(into, PATH, key, "customers", -1)
+        del state.variants[key]
+
+
+def _relationship_step(state: CustomerState, e: StateEvent, journey: JourneyState) -> None:
+    if e.type == "purchase":
+        state.purchases += 1
+        state.last_purchase = e.ts
+        journey.purchases += 1
+    elif e.type in ("switch", "churn"):
+        state.last_exit = e.ts
+    if e.stage == "advocacy" or (e.nps is not None and e.nps >= 9):
+        state.advocacy += 1
+    if e.experience == "negative" or e.type == "complaint" or e.outcome == "failure":
+        journey.negatives += 1
+    journey.size += 1
+    journey.stage = e.stage
+    if e.trigger is not None:
+        state.latest_trigger = (e.ts, e.id, e.trigger, e.experience)

@@ -1,0 +1,69 @@
+"""The live state's fold without a store: `step` and `fold` are one code path, a refuser contributes nothing but keeps
+its facts, events come in (ts, event_id) order only, and the gap buckets are the documented ones."""
+
+from __future__ import annotations
+
+import pytest
+
+from graph.live_state.fold import (
+    FRICTION,
+    PERSONA,
+    Contribution,
+    CustomerInputs,
+    Span,
+    StateEvent,
+    empty_state,
+    fold,
+    gap_bucket,
+    step,
+)
+
+DAY = 86_400_000
+SPANS = (Span("p-a", 1.0, None, None), Span("p-b", 0.5, 5 * DAY, None), Span("p-c", 0.0, None, None))
+EVENTS = (
+    StateEvent("e1", 1 * DAY, "view", "home", "web", "j1", frictions=("slow",), csat=4.0),
+    StateEvent("e2", 6 * DAY, "purchase", "cart", "app", "j1", stage="purchase", trigger="colour_result",
+               experience="met"),
+    StateEvent("e3", 7 * DAY, "view", "home", "web", "j1", frictions=("slow", "fee")),
+    StateEvent("e4", 50 * DAY, "switch", "shop", "store", "j2", competitor="rival"),
+)
+
+
+def test_stepping_event_by_event_gives_what_the_fold_gives() -> None:
+    folded, whole = fold(CustomerInputs("c1", EVENTS, SPANS))
+    state = empty_state("c1", SPANS)
+    stepped: Contribution = {}
+    for event in EVENTS:
+        step(state, event, stepped)
+    assert {k: v for k, v in stepped.items() if v} == {k: v for k, v in whole.items() if v}
+    assert state.facts() == folded.facts()
+    assert whole[(PERSONA, ("p-a",), "customers")] == 1 and (PERSONA, ("p-c",), "customers") not in whole
+    assert whole[(FRICTION, ("p-a", "slow"), "switched")] == 1  # first hit day 1, switch day 50: within 90 days
+    assert whole[(FRICTION, ("p-b", "slow"), "exposed")] == 1  # p-b from day 5: its first hit is e3
+
+
+def test_a_refuser_contributes_nothing_and_keeps_its_facts() -> None:
+    counted, contribution = fold(CustomerInputs("c1", EVENTS, SPANS))
+    refuser, nothing = fold(CustomerInputs("c1", EVENTS, SPANS, refused=True))
+    assert contribution and nothing == {}
+    assert refuser.facts() == counted.facts()
+    assert refuser.facts().latest_trigger == (6 * DAY, "e2", "colour_result", "met")
+    assert refuser.facts().stage == "stop"
+
+
+def test_step_refuses_an_event_that_is_not_after_the_last_one() -> None:
+    state = empty_state("c1", SPANS)
+    step(state, EVENTS[1], {})
+    with pytest.raises(ValueError, match="not after e2"):
+        step(state, EVENTS[0], {})
+
+
+@pytest.mark.parametrize(("gap", "bucket"), [(0, 0), (15, 15), (16, 16), (17, 17), (31, 31), (32, 32), (33, 32),
+                                            (34, 33), (63, 47), (64, 48), (2 * DAY, None)])
+def test_gap_buckets_are_exact_below_16_ms_then_16_per_doubling(gap: int, bucket: int | None) -> None:
+    b = gap_bucket(gap)
+    if bucket is not None:
+        assert b == bucket
+    low = b if b < 16 else (16 + b % 16) * 2 ** (b // 16 - 1)  # docs/graph-model.md
+    high = b + 1 if b + 1 < 16 else (16 + (b + 1) % 16) * 2 ** ((b + 1) // 16 - 1)
+    assert low <= gap < high

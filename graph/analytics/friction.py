@@ -1,9 +1,12 @@
-"""Which frictions lead a persona to competitors: `friction_to_competitors` runs cypher/friction-to-competitors."""
+"""Which frictions lead a persona to competitors: `friction_to_competitors` reads the live state
+(cypher/friction-to-competitors-live) for the default window over the whole history, and scans the interactions
+(cypher/friction-to-competitors) for any other window or period; both give the same rows."""
 
 from __future__ import annotations
 
 from typing import Any, TypedDict
 
+from graph.live_state.fold import WINDOW_DAYS
 from graph.store import GraphStore
 
 
@@ -30,10 +33,14 @@ def friction_to_competitors(store: GraphStore, persona: str, window_days: int = 
 
     `since`/`until` are epoch ms, timezone-aware datetimes or RFC 3339 text; None leaves the bound open.
     """
-    rows = store.run("friction-to-competitors", {
-        "persona": persona, "windowDays": window_days, "since": since, "until": until,
-        "minExposed": min_exposed, "limit": limit,
-    })
+    if window_days == WINDOW_DAYS and since is None and until is None:  # what the live state counts
+        rows = store.run("friction-to-competitors-live", {"persona": persona, "minExposed": min_exposed,
+                                                          "limit": limit})
+    else:
+        rows = store.run("friction-to-competitors", {
+            "persona": persona, "windowDays": window_days, "since": since, "until": until,
+            "minExposed": min_exposed, "limit": limit,
+        })
     return [_impact(row) for row in rows]
 
 

@@ -23,6 +23,7 @@ from hypothesis import strategies as st
 from live_answers import channel_answers, friction_answers, journey_map_answers, paths_answers, same
 
 from dtc.cli import main
+from graph.analytics.friction import FrictionImpactRow, friction_to_competitors
 from graph.live_state.repair import rebuild, repair
 from graph.live_state.verify import Difference, verify
 from graph.ontology import Label, Rel
@@ -367,3 +368,20 @@ def test_counters_deleted_after_the_graph_grew_leave_no_trace(small_twin: GraphS
         assert all(r["key"] is not None for r in keys), (label, keys)
     assert verify(small_twin) == []
 
+
+def test_friction_to_competitors_reads_the_state_for_the_default_window_and_scans_otherwise(
+        small_twin: GraphStore) -> None:
+    """windowDays 90 without a period: the answer comes from the counters and equals the scan query's, row for row;
+    any other window or a period: the scan. Corrupting a counter moves only the state path's answer."""
+    for persona in PERSONAS:
+        state = friction_to_competitors(small_twin, persona)
+        scan = friction_to_competitors(small_twin, persona, since=0)  # a period that holds every event: the scan
+        assert state == scan and state, persona
+    scanned = friction_to_competitors(small_twin, "p-a", window_days=30)
+    small_twin.write("MATCH (s:FrictionStat {persona: 'p-a', friction: 'slow'}) SET s.exposed = s.exposed + 10")
+    def exposed_to_slow(rows: list[FrictionImpactRow]) -> int:
+        return next(r["exposed"] for r in rows if r["friction"] == "slow")
+
+    assert exposed_to_slow(friction_to_competitors(small_twin, "p-a")) == 12  # read from the (now wrong) counter
+    assert friction_to_competitors(small_twin, "p-a", window_days=30) == scanned
+    assert exposed_to_slow(friction_to_competitors(small_twin, "p-a", since=BASE - DAY_MS)) == 2

@@ -293,12 +293,19 @@ class BatchPlanner:
                     graph.merged_into[cid] = merged_into
             elif cid not in self._absent:
                 to_read.add(cid)
-        for cid, customer in known_customers(self.store, sorted(to_read)).items():
-            known.add(cid)
-            self.customers.put(cid, customer.merged_into)
-            graph.kinds[cid] = Counter(customer.identity_kinds)
-            if customer.merged_into:
-                graph.merged_into[cid] = customer.merged_into
+        chased: set[str] = set()
+        while to_read:
+            for cid, customer in known_customers(self.store, sorted(to_read)).items():
+                known.add(cid)
+                self.customers.put(cid, customer.merged_into)
+                graph.kinds[cid] = Counter(customer.identity_kinds)
+                if customer.merged_into:
+                    graph.merged_into[cid] = customer.merged_into
+            # a customer merged into one that a later merge made a loser too: today's survivor is further on
+            chased |= to_read
+            to_read = set(graph.merged_into.values()) - known - chased
+            if to_read:
+                self.settle()
         owners: dict[str, str] = {}
         attach: dict[str, identity.IdentityRef] = {}
         merges: list[tuple[str, str]] = []

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
+from functools import lru_cache
 from typing import Any
 
 from graph.live_state.fold import (
@@ -38,7 +39,8 @@ SCOPED = (PATH_SCOPE, PATH, TRANSITION)  # kinds whose rows carry the persona of
 PERSONA_SCOPE = "persona:"
 
 
-def counter_key(ident: Iterable[object]) -> str:
+@lru_cache(maxsize=200_000)  # a batch writes the same few thousand counters again and again: JSON once each
+def counter_key(ident: tuple[object, ...]) -> str:
     """The `key` of a counter node: the JSON text of its identifying values, or `sha256:` and its digest when that
     text is longer than KEY_TEXT_MAX (FalkorDB 4.16 crashes on a unique key of about 4 KB: a long journey variant)."""
     text = json.dumps([list(v) if isinstance(v, tuple) else v for v in ident], ensure_ascii=False,

@@ -285,27 +285,29 @@ class BatchPlanner:
         known: set[str] = set()
         # identity events need each customer's identity counts (guardrails): always read those customers
         to_read = set(owner_of_key.values()) | {e.customer_id for e in events if e.customer_id and e.identities}
-        for cid in involved - to_read:
-            cached, merged_into = self.customers.get(cid)
-            if cached:
-                known.add(cid)
-                if merged_into:
-                    graph.merged_into[cid] = merged_into
-            elif cid not in self._absent:
-                to_read.add(cid)
-        chased: set[str] = set()
-        while to_read:
-            for cid, customer in known_customers(self.store, sorted(to_read)).items():
-                known.add(cid)
-                self.customers.put(cid, customer.merged_into)
-                graph.kinds[cid] = Counter(customer.identity_kinds)
-                if customer.merged_into:
-                    graph.merged_into[cid] = customer.merged_into
-            # a customer merged into one that a later merge made a loser too: today's survivor is further on
-            chased |= to_read
-            to_read = set(graph.merged_into.values()) - known - chased
+        wanted, checked = involved - to_read, set[str]()
+        while wanted or to_read:
+            for cid in sorted(wanted):  # the cache knows most of them
+                cached, merged_into = self.customers.get(cid)
+                if cached:
+                    known.add(cid)
+                    if merged_into:
+                        graph.merged_into[cid] = merged_into
+                elif cid not in self._absent:
+                    to_read.add(cid)
             if to_read:
-                self.settle()
+                if checked:  # a survivor the write in flight may be merging further
+                    self.settle()
+                for cid, customer in known_customers(self.store, sorted(to_read)).items():
+                    known.add(cid)
+                    self.customers.put(cid, customer.merged_into)
+                    graph.kinds[cid] = Counter(customer.identity_kinds)
+                    if customer.merged_into:
+                        graph.merged_into[cid] = customer.merged_into
+            checked |= wanted | to_read
+            # a merged customer's survivor, and its survivor when a later merge made that one a loser too: the
+            # customer an event goes to today (else it would be taken for a new one)
+            wanted, to_read = set(graph.merged_into.values()) - known - checked, set()
         owners: dict[str, str] = {}
         attach: dict[str, identity.IdentityRef] = {}
         merges: list[tuple[str, str]] = []

@@ -209,6 +209,34 @@ MERGED_TWICE: list[tuple[str, Any]] = [
 ]
 
 
+MERGED_THEN_NAMED: list[tuple[str, Any]] = [
+    ("batch", [
+        {"event_id": "e001", "customer_id": "c5", "ts": "2024-05-01T00:00:00.000Z", "channel": "web",
+         "touchpoint": "home", "type": "view", "identities": {"email": "c5@example.org"}},
+        {"event_id": "e002", "customer_id": "c4", "ts": "2024-05-02T00:00:00.000Z", "channel": "web",
+         "touchpoint": "home", "type": "view"}]),
+    ("batch", [  # batches of 4: c4's event with c5's email merges them, and the next batch names c5
+        {"event_id": "e003", "customer_id": "c4", "ts": "2024-06-01T00:00:00.000Z", "channel": "app",
+         "touchpoint": "cart", "type": "view", "identities": {"email": "c5@example.org"}},
+        *({"event_id": f"e00{n}", "customer_id": "c1", "ts": f"2024-06-0{n}T00:00:00.000Z", "channel": "web",
+           "touchpoint": "home", "type": "view"} for n in (4, 5, 6)),
+        {"event_id": "e007", "customer_id": "c5", "ts": "2024-06-10T00:00:00.000Z", "channel": "app",
+         "touchpoint": "cart", "type": "purchase"}]),
+]
+
+
+def test_an_event_naming_a_customer_merged_in_the_batch_before_counts_for_the_survivor(
+        store: GraphStore, store_settings: Settings, tmp_path: Path) -> None:
+    """Found by the property test: the planner knew from its cache that c5 was merged into c4, but did not look c4
+    up, so it took c4 for a customer the batch creates and folded c4's history from nothing."""
+    catalog = tmp_path / "catalog.yaml"
+    catalog.write_text(yaml.safe_dump(CATALOG), encoding="utf-8")
+    load_catalog(store, catalog)
+    for n, (kind, change) in enumerate(MERGED_THEN_NAMED):
+        _apply(store, store_settings, kind, change, random.Random(0))
+        check_state(store, f"step {n} ({kind})")
+
+
 def test_an_event_for_a_customer_merged_twice_goes_to_todays_survivor(store: GraphStore, store_settings: Settings,
                                                                        tmp_path: Path) -> None:
     """Found by the property test: planning followed one merge (c3 -> its first survivor) but not the second, so the

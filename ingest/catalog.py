@@ -29,6 +29,16 @@ def load_yaml(text: str) -> Any:
     return YAML(typ="safe", pure=True).load(text)
 
 
+def read_yaml_file(path: Path, what: str) -> Any:
+    """The YAML file `path` holding the user's `what` (e.g. "mapping"); InputError says why it cannot be read."""
+    try:
+        return load_yaml(path.read_text(encoding="utf-8"))
+    except OSError as e:
+        raise InputError(f"Cannot read the {what} {path}: {e.strerror}; check the path.") from e
+    except Exception as e:  # noqa: BLE001 - the YAML library's own errors; reported as one line
+        raise InputError(f"The {what} {path} is not valid YAML: {e}") from e
+
+
 def read_catalog(path: Path) -> dict[str, list[dict[str, Any]]]:
     """The catalog file, checked against the catalog contract; InputError lists every problem with its place."""
     try:

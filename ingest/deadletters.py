@@ -77,12 +77,9 @@ class ReplayReport:
     missing: list[str] = field(default_factory=list)  # ids asked for that are not dead letters
 
     def summary(self) -> str:
-        line = f"deadletters: replayed {self.replayed}, suppressed {self.suppressed}"
-        if self.still_invalid:
-            line += f", kept {len(self.still_invalid)} that are still invalid"
-        if self.missing:
-            line += f"; no dead letter {', '.join(self.missing)}"
-        return line
+        kept = f", kept {len(self.still_invalid)} that are still invalid" if self.still_invalid else ""
+        missing = f"; no dead letter {', '.join(self.missing)}" if self.missing else ""
+        return f"deadletters: replayed {self.replayed}, suppressed {self.suppressed}{kept}{missing}"
 
 
 class DeadLetters:

@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from graph.errors import InputError
-from ingest.catalog import load_yaml
+from ingest.catalog import read_yaml_file
 from ingest.contracts import NUMBER_FIELDS
 from ingest.reasons import reject_reason
 from ingest.sources import SourceRow, read_rows
@@ -231,12 +231,7 @@ class CsvMapping:
 
 def load_mapping(path: Path) -> CsvMapping:
     """Read and check a mapping file; InputError names the problem and where it is."""
-    try:
-        data = load_yaml(path.read_text(encoding="utf-8"))
-    except OSError as e:
-        raise InputError(f"Cannot read the mapping {path}: {e.strerror}.") from e
-    except Exception as e:  # noqa: BLE001 - the YAML library's own errors; reported as one line
-        raise InputError(f"The mapping {path} is not valid YAML: {e}") from e
+    data = read_yaml_file(path, "mapping")
     if not isinstance(data, Mapping) or not isinstance(data.get("sources"), list) or not data["sources"]:
         raise InputError(f"The mapping {path} needs a `sources:` list (see docs/ingest.md).")
     timezone = str(data.get("timezone") or "Z")

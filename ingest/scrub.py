@@ -29,7 +29,7 @@ import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import redis
 
@@ -110,8 +110,9 @@ class PersonMatcher:
         return re.compile(r"(?<![\w@.+-])" + re.escape(needle) + r"(?![\w@+-]|\.\w)", re.IGNORECASE)
 
 
-@dataclass(frozen=True)
-class ScrubReport:
+class ScrubReport(NamedTuple):
+    """What erasure removed outside the graph, counted per place (the `elsewhere` part of an erasure's report)."""
+
     stream_entries_deleted: int = 0
     reject_rows_removed: int = 0
     checkpoint_files_changed: int = 0

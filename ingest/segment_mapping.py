@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from graph.errors import InputError
-from ingest.catalog import load_yaml
+from ingest.catalog import read_yaml_file
 
 SPEC_EVENT_TYPES: Mapping[str, str] = {
     "Order Completed": "purchase",
@@ -122,12 +122,7 @@ def load_segment_mapping(path: Path | None) -> SegmentMapping:
     """The default mapping with the overrides of a YAML file laid over it; InputError names what is wrong."""
     if path is None:
         return DEFAULT_MAPPING
-    try:
-        data = load_yaml(path.read_text(encoding="utf-8"))
-    except OSError as e:
-        raise InputError(f"Cannot read the Segment mapping {path}: {e.strerror}; check the path.") from e
-    except Exception as e:  # noqa: BLE001 - the YAML library's own errors; reported as one line
-        raise InputError(f"The Segment mapping {path} is not valid YAML: {e}") from e
+    data = read_yaml_file(path, "Segment mapping")
     if data is None:
         return DEFAULT_MAPPING
     if not isinstance(data, Mapping):

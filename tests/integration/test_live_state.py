@@ -24,7 +24,7 @@ from live_answers import channel_answers, friction_answers, journey_map_answers,
 
 from dtc.cli import main
 from graph.analytics.friction import FrictionImpactRow, friction_to_competitors
-from graph.live_state.repair import rebuild, repair
+from graph.live_state.repair import rebuild, repair, start
 from graph.live_state.verify import Difference, verify
 from graph.ontology import Label, Rel
 from graph.personas import _write_assignments
@@ -443,3 +443,17 @@ def test_friction_to_competitors_reads_the_state_for_the_default_window_and_scan
     assert exposed_to_slow(friction_to_competitors(small_twin, "p-a")) == 12  # read from the (now wrong) counter
     assert friction_to_competitors(small_twin, "p-a", window_days=30) == scanned
     assert exposed_to_slow(friction_to_competitors(small_twin, "p-a", since=BASE - DAY_MS)) == 2
+
+
+def test_a_repair_cut_off_by_a_crash_is_finished_by_the_next_writer(small_twin: GraphStore,
+                                                                     store_settings: Settings) -> None:
+    """A writer records c1's contribution, changes c1's inputs (drops a persona) and dies before finishing: the
+    StateRepair node stays and the counters are stale until the next writer finishes the repair."""
+    start(small_twin, ["c1"])
+    small_twin.write("MATCH (:Customer {id: 'c1'})-[s:SHOWS]->(:Persona {code: 'p-b'}) DELETE s")
+    assert {d.kind for d in verify(small_twin)} >= {"StateRepair", "PersonaStat"}
+    event, errors = validate_event({"event_id": "e100", "customer_id": "c2", "ts": _iso(BASE + 40 * DAY_MS),
+                                    "channel": "web", "touchpoint": "home", "type": "view"})
+    assert event is not None, errors
+    sink_for(small_twin, store_settings).apply([event])
+    assert verify(small_twin) == []

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from graph.fingerprint import fingerprint
+from graph.live_state.verify import verify
 from graph.settings import Settings
 from graph.store import GraphStore
 from ingest.batch import ingest_files
@@ -114,6 +115,7 @@ def test_any_order_batch_sizes_and_ways_in_give_the_same_graph(new_twin: NewTwin
         plan = [(how, size, len(part)) for how, size, part in segments]
         assert got[0] == expected[0], f"permutation {seed} ({plan}): dtc stats differ"
         assert got[1] == expected[1], f"permutation {seed} ({plan}): journeys differ"
+        assert verify(twin.store) == [], f"permutation {seed} ({plan}): the live state differs from a recount"
 
 
 def test_the_fingerprint_sees_a_journey_left_empty(new_twin: NewTwin, tmp_path: Path) -> None:

@@ -20,6 +20,7 @@ from graph.analytics.friction import friction_to_competitors
 from graph.embedded import EmbeddedServer
 from graph.falkordb_store import FalkorDBStore
 from graph.fingerprint import fingerprint
+from graph.live_state.verify import verify
 from graph.privacy import latest_consents
 from graph.settings import ApiLimits, Settings
 from graph.store import GraphStore
@@ -219,6 +220,7 @@ def test_converted_generated_events_give_the_same_twin_as_the_native_ones(
                  events=[tmp_path / "segment.jsonl.gz"], segment=load_segment_mapping(tmp_path / "segment.yaml"))
     assert second_store.stats() == store.stats()
     assert fingerprint(second_store) == fingerprint(store)
+    assert verify(second_store) == [], "the Segment file's live state differs from a recount"
     personas = [r["code"] for r in store.read("MATCH (p:Persona) RETURN p.code AS code ORDER BY code")]
     assert personas
     for persona in personas:
@@ -254,6 +256,7 @@ def test_converted_events_posted_to_v1_batch_give_the_same_twin_as_the_native_fi
     worker.drain()
     assert store.stats() == second_store.stats()
     assert fingerprint(store) == fingerprint(second_store)
+    assert verify(store) == verify(second_store) == [], "a live state differs from its recount"
     for persona in [r["code"] for r in store.read("MATCH (p:Persona) RETURN p.code AS code ORDER BY code")]:
         assert friction_to_competitors(store, persona) == friction_to_competitors(second_store, persona), persona
 

@@ -22,6 +22,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -77,7 +78,8 @@ QUERIES = {"funnel": FUNNEL, "retention": RETENTION, "journeyPaths": PATHS}
 
 
 # -- DuckDB: the files as tables, and each question in SQL ----------------------------------------------------------
-def duck_load(con: Any, data: Path) -> None:
+def duck_load(con: Any, data: Path, more_events: Sequence[Path] = ()) -> None:
+    """The generated files (and `more_events`, files of events added to the twin since) as DuckDB tables."""
     import yaml
 
     catalog = yaml.safe_load((data / "catalog.yaml").read_text(encoding="utf-8"))
@@ -88,10 +90,12 @@ def duck_load(con: Any, data: Path) -> None:
         columns = {{customer_id: 'VARCHAR', identities: 'MAP(VARCHAR, VARCHAR)',
                    personas: 'STRUCT(persona VARCHAR, weight DOUBLE, since VARCHAR, until VARCHAR)[]',
                    consents: 'STRUCT(purpose VARCHAR, granted BOOLEAN, ts VARCHAR)[]'}})""")
-    con.execute(f"""CREATE TABLE raw_events AS SELECT * FROM read_json('{data / "events.jsonl"}',
+    files = ", ".join(f"'{path}'" for path in [data / "events.jsonl", *more_events])
+    con.execute(f"""CREATE TABLE raw_events AS SELECT * FROM read_json([{files}],
         columns = {{event_id: 'VARCHAR', customer_id: 'VARCHAR', identities: 'MAP(VARCHAR, VARCHAR)', ts: 'VARCHAR',
                    session_id: 'VARCHAR', channel: 'VARCHAR', touchpoint: 'VARCHAR', stage: 'VARCHAR',
-                   type: 'VARCHAR', outcome: 'VARCHAR', friction: 'VARCHAR[]'}})""")
+                   type: 'VARCHAR', outcome: 'VARCHAR', friction: 'VARCHAR[]', experience: 'VARCHAR',
+                   competitor: 'VARCHAR', csat: 'INTEGER', ces: 'INTEGER', nps: 'INTEGER'}})""")
     # identity-only events belong to the customer declaring that identity (the generated files merge no one)
     con.execute("""CREATE TABLE owner AS SELECT DISTINCT k AS kind, v AS value, customer_id
                    FROM (SELECT customer_id, unnest(map_keys(identities)) AS k, unnest(map_values(identities)) AS v
@@ -104,7 +108,8 @@ def duck_load(con: Any, data: Path) -> None:
     con.execute("""CREATE TABLE ev AS
         SELECT e.event_id AS id, epoch_ms(e.ts::TIMESTAMPTZ) AS ts, coalesce(e.customer_id, i.customer_id) AS customer,
                e.touchpoint, e.type, e.channel, coalesce(e.stage, t.stage) AS stage, e.outcome,
-               e.session_id AS session, coalesce(e.friction, []) AS frictions
+               e.session_id AS session, coalesce(e.friction, []) AS frictions, e.experience, e.competitor,
+               e.csat, e.ces, e.nps
         FROM raw_events e LEFT JOIN touchpoint_stage t ON t.code = e.touchpoint
         LEFT JOIN identified i ON i.event_id = e.event_id""")
     con.execute("""CREATE TABLE refusing AS

@@ -85,10 +85,17 @@ class GenerationReport:
 
 
 def generate(outdir: Path | str, customers: int = 3000, seed: int = 7, *, gzip_events: bool = False,
-             include_sydney: bool = True) -> GenerationReport:
-    """Write catalog.yaml, customers.jsonl, events.jsonl[.gz] and truth.json for `customers` customers."""
+             include_sydney: bool = True, history: int = 1) -> GenerationReport:
+    """Write catalog.yaml, customers.jsonl, events.jsonl[.gz] and truth.json for `customers` customers.
+
+    `history` = h gives the same customers (the same customer file, personas and switches) with about h times the
+    events each: h - 1 more runs of journeys over the same period, each from its own seeded stream, cut at the
+    customer's switch like the first (the benchmarks' "five times the history").
+    """
     if customers < 0:
         raise InputError(f"customers={customers} is negative; ask for 0 or more customers.")
+    if history < 1:
+        raise InputError(f"history={history} is below 1; ask for 1 (the demo) or more times the events.")
     started = time.perf_counter()
     out = Path(outdir)
     out.mkdir(parents=True, exist_ok=True)
@@ -108,7 +115,7 @@ def generate(outdir: Path | str, customers: int = 3000, seed: int = 7, *, gzip_e
             n_events += SYDNEY_EVENTS.count("\n")
             n_switches += 1
         for number in range(1, customers + 1):
-            simulated = _simulate_customer(world, number, seed)
+            simulated = _simulate_customer(world, number, seed, history)
             cust_file.write(json.dumps(simulated.record, separators=(",", ":")) + "\n")
             event_file.write("".join(json.dumps(e, separators=(",", ":")) + "\n" for e in simulated.events))
             n_events += len(simulated.events)
@@ -189,7 +196,7 @@ class _Simulated:
     planted_cause: tuple[str, str] | None
 
 
-def _simulate_customer(world: _World, number: int, seed: int) -> _Simulated:
+def _simulate_customer(world: _World, number: int, seed: int, history: int = 1) -> _Simulated:
     rng = Random(seed * 1_000_003 + number)
     cid = f"c{number:06d}"
     first_ts = rng.randint(PERIOD_START, PERIOD_END - 60 * DAY)
@@ -209,6 +216,12 @@ def _simulate_customer(world: _World, number: int, seed: int) -> _Simulated:
         if rng.random() < 0.7:
             exit_event["text"] = rng.choice(SWITCH_TEXTS.get(competitor, ("I have moved to another brand.",)))
         visits.append(exit_event)
+    record_visits = list(visits)
+    if history > 1:  # more journeys from streams of their own, so the customer's record stays the same
+        for run in range(2, history + 1):
+            more = _journeys(world, Random(f"{seed}:{number}:{run}"), cid, first_ts, personas_at, f"h{run}j")
+            visits += [v for v in more if leaving is None or v["_t"] < leaving[0]]
+        visits.sort(key=lambda v: int(v["_t"]))
     events = []
     for seq, visit in enumerate(visits, start=1):
         t = visit.pop("_t")
@@ -219,7 +232,7 @@ def _simulate_customer(world: _World, number: int, seed: int) -> _Simulated:
         tracked = events[0]
         del tracked["customer_id"]
         tracked["identities"] = {"crm_id": f"CRM-{number:07d}"}
-    record = _customer_record(rng, cid, number, assignments, leaving is not None, visits)
+    record = _customer_record(rng, cid, number, assignments, leaving is not None, record_visits)
     return _Simulated(record, events, leaving is not None, cause)
 
 
@@ -240,14 +253,14 @@ def _personas(world: _World, rng: Random, first_ts: int) -> list[_Assignment]:
     return assignments
 
 
-def _journeys(world: _World, rng: Random, cid: str, first_ts: int,
-              personas_at: Callable[[int], list[str]]) -> list[dict[str, Any]]:
+def _journeys(world: _World, rng: Random, cid: str, first_ts: int, personas_at: Callable[[int], list[str]],
+              session_tag: str = "j") -> list[dict[str, Any]]:
     visits: list[dict[str, Any]] = []
     t = first_ts
     for k in range(1, rng.randint(2, 7)):
         if t >= PERIOD_END:
             break
-        session = f"{cid}-j{k}"
+        session = f"{cid}-{session_tag}{k}"
         for stage in STAGES:
             if stage != "awareness" and rng.random() > CONTINUE_P[stage]:
                 break

@@ -19,6 +19,7 @@ import pytest
 import yaml
 
 from graph.actions import WIN_BACK_TRIGGER
+from graph.errors import InputError
 from ingest.demo_catalog import SYDNEY_CATALOG, SYDNEY_CUSTOMERS, SYDNEY_EVENTS, demo_catalog
 from ingest.generator import generate, iter_jsonl
 
@@ -213,3 +214,30 @@ def test_every_planted_effect_is_the_top_friction_of_its_persona_with_lift_above
         assert max(top["competitors"], key=top["competitors"].get) == effect["competitor"]
         assert top["switched"] >= 2 * rows[1]["switched"]  # a clear winner, not a coin toss
         assert effect["planted_switches"] > 0
+
+
+def test_more_history_keeps_the_customers_and_multiplies_their_events(tmp_path: Path) -> None:
+    once = generate(tmp_path / "once", customers=200, seed=3, include_sydney=False)
+    four = generate(tmp_path / "four", customers=200, seed=3, include_sydney=False, history=4)
+    assert (tmp_path / "once" / "customers.jsonl").read_bytes() == (tmp_path / "four" / "customers.jsonl").read_bytes()
+    assert 3.3 * once.events < four.events < 4.1 * once.events
+    assert four.switches == once.switches
+
+    def by_customer(path: Path) -> dict[str, list[dict[str, Any]]]:
+        owners = {f"CRM-{n:07d}": f"c{n:06d}" for n in range(1, 201)}
+        grouped: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for event in iter_jsonl(path):
+            grouped[event.get("customer_id") or owners[event["identities"]["crm_id"]]].append(event)
+        return grouped
+
+    short, long = by_customer(once.events_path), by_customer(four.events_path)
+    assert short.keys() == long.keys()
+    for customer, events in long.items():
+        assert [e["ts"] for e in events] == sorted(e["ts"] for e in events)
+        # the same switch, still the customer's last event; the first run's sessions are all there
+        switches = [(e["ts"], e["competitor"]) for e in events if e["type"] == "switch"]
+        assert switches == [(e["ts"], e["competitor"]) for e in short[customer] if e["type"] == "switch"]
+        assert not switches or events[-1]["type"] == "switch"
+        assert {e.get("session_id") for e in short[customer]} <= {e.get("session_id") for e in events}
+    with pytest.raises(InputError, match="history=0"):
+        generate(tmp_path / "none", customers=1, history=0)

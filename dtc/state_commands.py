@@ -21,13 +21,12 @@ SHOWN = 50  # differences printed without --json
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    p = subparsers.add_parser("verify", help="recompute the live state from the interactions and report every "
-                                             "difference (exit 1 when there is one)")
-    p.add_argument("--repair", action="store_true",
-                   help="when the state differs, rebuild it from the interactions (holding the writers' lock) and "
-                        "check again")
-    p.add_argument("--json", action="store_true", help="print the differences as JSON")
-    p.set_defaults(handler=_verify)
+    verify = subparsers.add_parser(
+        "verify", help="recompute the live state from the interactions and report every difference (exit 1 if any)")
+    verify.add_argument("--repair", action="store_true", help="when the state differs, rebuild it from the "
+                        "interactions (holding the writers' lock) and check again")
+    verify.add_argument("--json", action="store_true", help="print the differences as JSON")
+    verify.set_defaults(handler=_verify)
 
 
 def _verify(args: argparse.Namespace, settings: Settings) -> int:

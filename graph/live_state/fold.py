@@ -71,15 +71,17 @@ class StateEvent:
     touchpoint: str
     channel: str | None
     journey_id: str
+    # what the counters are keyed by
     stage: str | None = None
     outcome: str | None = None
+    frictions: tuple[str, ...] = ()
+    competitor: str | None = None
+    trigger: str | None = None
+    # what they measure
     experience: str | None = None
     csat: float | None = None
     ces: float | None = None
     nps: int | None = None
-    frictions: tuple[str, ...] = ()
-    competitor: str | None = None
-    trigger: str | None = None
 
     @property
     def order(self) -> tuple[int, str]:

@@ -225,28 +225,28 @@ MERGED_THEN_NAMED: list[tuple[str, Any]] = [
 ]
 
 
+def _replay(store: GraphStore, store_settings: Settings, tmp_path: Path, steps: list[tuple[str, Any]]) -> None:
+    """Apply the catalog, then each step in turn, the state checked after each."""
+    catalog = tmp_path / "catalog.yaml"
+    catalog.write_text(yaml.safe_dump(CATALOG), encoding="utf-8")
+    load_catalog(store, catalog)
+    for n, (kind, change) in enumerate(steps):
+        _apply(store, store_settings, kind, change, random.Random(0))
+        check_state(store, f"step {n} ({kind})")
+
+
 def test_an_event_naming_a_customer_merged_in_the_batch_before_counts_for_the_survivor(
         store: GraphStore, store_settings: Settings, tmp_path: Path) -> None:
     """Found by the property test: the planner knew from its cache that c5 was merged into c4, but did not look c4
     up, so it took c4 for a customer the batch creates and folded c4's history from nothing."""
-    catalog = tmp_path / "catalog.yaml"
-    catalog.write_text(yaml.safe_dump(CATALOG), encoding="utf-8")
-    load_catalog(store, catalog)
-    for n, (kind, change) in enumerate(MERGED_THEN_NAMED):
-        _apply(store, store_settings, kind, change, random.Random(0))
-        check_state(store, f"step {n} ({kind})")
+    _replay(store, store_settings, tmp_path, MERGED_THEN_NAMED)
 
 
 def test_an_event_for_a_customer_merged_twice_goes_to_todays_survivor(store: GraphStore, store_settings: Settings,
                                                                        tmp_path: Path) -> None:
     """Found by the property test: planning followed one merge (c3 -> its first survivor) but not the second, so the
     event went to a merged stub (or, with more history, the batch query's check failed on every attempt)."""
-    catalog = tmp_path / "catalog.yaml"
-    catalog.write_text(yaml.safe_dump(CATALOG), encoding="utf-8")
-    load_catalog(store, catalog)
-    for n, (kind, change) in enumerate(MERGED_TWICE):
-        _apply(store, store_settings, kind, change, random.Random(0))
-        check_state(store, f"step {n} ({kind})")
+    _replay(store, store_settings, tmp_path, MERGED_TWICE)
     owner = store.read("MATCH (c:Customer)-[:PERFORMED]->(:Interaction {id: 'e013'}) "
                        "RETURN c.merged_into AS merged_into")
     assert owner == [{"merged_into": None}]

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any, TypedDict
 
+from graph.analytics import float_or_none
 from graph.live_state.fold import WINDOW_DAYS
 from graph.store import GraphStore
 
@@ -50,8 +51,8 @@ def _impact(row: dict[str, Any]) -> FrictionImpactRow:
         exposed=int(row["exposed"]),
         switched=int(row["switched"]),
         rate=float(row["rate"]),
-        baselineRate=_float_or_none(row["baselineRate"]),
-        lift=_float_or_none(row["lift"]),
+        baselineRate=float_or_none(row["baselineRate"]),
+        lift=float_or_none(row["lift"]),
         ciLow=float(row["ciLow"]),
         ciHigh=float(row["ciHigh"]),
         # the query orders them by count desc, then code; sort again so no engine's collect() order matters
@@ -60,7 +61,3 @@ def _impact(row: dict[str, Any]) -> FrictionImpactRow:
             key=lambda c: (-c["count"], c["competitor"]),
         ),
     )
-
-
-def _float_or_none(value: Any) -> float | None:
-    return None if value is None else float(value)

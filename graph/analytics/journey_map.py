@@ -1,9 +1,11 @@
-"""A persona's journey map: `journey_map` runs cypher/journey-map (stages in funnel order)."""
+"""A persona's journey map (stages in funnel order): `journey_map` reads the live state (cypher/journey-map-live) over
+the whole history, and scans the interactions (cypher/journey-map) for a period; both give the same rows."""
 
 from __future__ import annotations
 
 from typing import Any, TypedDict
 
+from graph.analytics import float_or_none
 from graph.store import GraphStore
 
 
@@ -30,7 +32,10 @@ class JourneyStageRow(TypedDict):
 
 def journey_map(store: GraphStore, persona: str, since: Any = None, until: Any = None) -> list[JourneyStageRow]:
     """Per stage and touchpoint, how the persona's customers fared there (definitions in the query header)."""
-    rows = store.run("journey-map", {"persona": persona, "since": since, "until": until})
+    if since is None and until is None:  # what the live state counts
+        rows = store.run("journey-map-live", {"persona": persona})
+    else:
+        rows = store.run("journey-map", {"persona": persona, "since": since, "until": until})
     return [JourneyStageRow(stage=str(row["stage"]), touchpoints=[_touchpoint(t) for t in row["touchpoints"]])
             for row in rows]
 
@@ -40,13 +45,9 @@ def _touchpoint(t: dict[str, Any]) -> TouchpointExperienceRow:
         touchpoint=str(t["touchpoint"]),
         interactions=int(t["interactions"]),
         customers=int(t["customers"]),
-        avgCsat=_float_or_none(t["avgCsat"]),
-        avgCes=_float_or_none(t["avgCes"]),
+        avgCsat=float_or_none(t["avgCsat"]),
+        avgCes=float_or_none(t["avgCes"]),
         negativeShare=float(t["negativeShare"]),
         topFrictions=[FrictionCountRow(friction=str(f["friction"]), count=int(f["count"])) for f in t["topFrictions"]],
-        dropOff=_float_or_none(t["dropOff"]),
+        dropOff=float_or_none(t["dropOff"]),
     )
-
-
-def _float_or_none(value: Any) -> float | None:
-    return None if value is None else float(value)

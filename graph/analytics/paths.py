@@ -1,7 +1,10 @@
 """Paths from and to a step, and whole journeys as process-mining variants: `journey_paths` runs cypher/journey-paths.
 
 Without matchers the answer is today's variants and directly-follows graph: each whole journey is one path, so the
-sequences are the variants (`variants` keeps their old shape with a share) and the transitions are the edges.
+sequences are the variants (`variants` keeps their old shape with a share) and the transitions are the edges. Without
+matchers and period it reads the live state (cypher/journey-paths-live) instead of scanning the journeys: the same
+answer, the median gaps exact; a transition the state query cannot give a median for (see its header) sends the
+question to the scan.
 """
 
 from __future__ import annotations
@@ -54,13 +57,18 @@ def journey_paths(store: GraphStore, persona: str | None = None, limit: int = 10
 
     `start`/`end` are step matchers (None = no matcher); `since`/`until` bound the anchor (epoch ms, aware datetimes
     or RFC 3339 text; None leaves the bound open)."""
-    rows = store.run("journey-paths", {
+    scan = {
         "persona": persona, "limit": in_range("limit", limit, ROWS),
         "start": None if start is None else step_matcher(start, "start"),
         "end": None if end is None else step_matcher(end, "end"),
         "maxSteps": in_range("maxSteps", max_steps, PATH_STEPS), "since": since, "until": until,
-    })
-    found = {str(r["kind"]): r for r in rows}
+    }
+    live = start is None and end is None and since is None and until is None  # what the live state counts
+    found: dict[str, dict[str, Any]] = {}
+    if live:
+        found = {str(r["kind"]): r for r in store.run("journey-paths-live", {"persona": persona, "limit": limit})}
+    if not live or any(t["medianMs"] is None for t in found.get("transition", {}).get("rows", [])):
+        found = {str(r["kind"]): r for r in store.run("journey-paths", scan)}
     if "sequence" not in found:
         return JourneyPathsAnswer(sequences=[], transitions=[], paths=0, variants=[], edges=[])
     paths = int(found["sequence"]["total"])

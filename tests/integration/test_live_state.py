@@ -23,7 +23,10 @@ from hypothesis import strategies as st
 from live_answers import channel_answers, friction_answers, journey_map_answers, paths_answers, same
 
 from dtc.cli import main
+from graph.analytics.channels import cx_by_channel
 from graph.analytics.friction import FrictionImpactRow, friction_to_competitors
+from graph.analytics.journey_map import JourneyStageRow, journey_map
+from graph.analytics.paths import journey_paths
 from graph.live_state.repair import rebuild, repair, start
 from graph.live_state.verify import Difference, verify
 from graph.ontology import Label, Rel
@@ -164,9 +167,9 @@ def check_state(store: GraphStore, step: str) -> None:
         same(live, scan, f"{step}: frictionToCompetitors {persona}")
         live_map, scan_map = journey_map_answers(store, persona)
         same(live_map, scan_map, f"{step}: journey-map {persona}")
-    for persona in (None, *PERSONAS):
-        live_paths, scan_paths = paths_answers(store, persona)
-        same(live_paths, scan_paths, f"{step}: journey-paths {persona}")
+    for scope in (None, *PERSONAS):
+        live_paths, scan_paths = paths_answers(store, scope)
+        same(live_paths, scan_paths, f"{step}: journey-paths {scope}")
     live_channels, scan_channels = channel_answers(store)
     same(live_channels, scan_channels, f"{step}: cx-by-channel")
 
@@ -443,6 +446,50 @@ def test_friction_to_competitors_reads_the_state_for_the_default_window_and_scan
     assert exposed_to_slow(friction_to_competitors(small_twin, "p-a")) == 12  # read from the (now wrong) counter
     assert friction_to_competitors(small_twin, "p-a", window_days=30) == scanned
     assert exposed_to_slow(friction_to_competitors(small_twin, "p-a", since=BASE - DAY_MS)) == 2
+
+
+def test_journey_map_reads_the_state_without_a_period_and_scans_with_one(small_twin: GraphStore) -> None:
+    """Without a period the answer comes from MapStat/MapFrictionStat and equals the scan's, row for row; with a
+    period, the scan. Corrupting a counter moves only the state path's answer."""
+    for persona in PERSONAS:
+        state, scan = journey_map_answers(small_twin, persona)
+        assert state, persona
+        same(state, scan, f"journey-map {persona}")
+    small_twin.write("MATCH (s:MapStat {persona: 'p-a', touchpoint: 'home'}) SET s.interactions = s.interactions + 10")
+    def home(rows: list[JourneyStageRow]) -> int:
+        return next(t["interactions"] for r in rows for t in r["touchpoints"] if t["touchpoint"] == "home")
+
+    assert home(journey_map(small_twin, "p-a")) == 12  # read from the (now wrong) counter
+    assert home(journey_map(small_twin, "p-a", since=BASE - DAY_MS)) == 2
+
+
+def test_cx_by_channel_reads_the_state_without_a_period_and_scans_with_one(small_twin: GraphStore) -> None:
+    state, scan = channel_answers(small_twin)
+    assert [r["channel"] for r in state] == ["web", "app", "store", "call"]
+    same(state, scan, "cx-by-channel")
+    small_twin.write("MATCH (s:ChannelStat {channel: 'call'}) SET s.friction_hits = 7")
+    assert cx_by_channel(small_twin)[-1]["frictionHits"] == 7
+    assert cx_by_channel(small_twin, until=BASE + 100 * DAY_MS)[-1]["frictionHits"] == 0
+
+
+def test_journey_paths_without_matchers_read_the_state_and_equal_the_scan(small_twin: GraphStore) -> None:
+    """Every scope, at a small and the largest limit, the exact median gaps included; a matcher or a period scans.
+    A median the state query cannot find (its gap bucket missing) sends the question to the scan."""
+    for persona in (None, *PERSONAS):
+        for limit in (1, 100):
+            state, scan = paths_answers(small_twin, persona, limit)
+            assert state["sequences"] and state["transitions"], persona
+            same(state, scan, f"journey-paths {persona} limit {limit}")
+    small_twin.write("MATCH (s:PathScopeStat {scope: 'all'}) SET s.journeys = 99")
+    assert journey_paths(small_twin)["paths"] == 99  # read from the (now wrong) counter
+    journeys = small_twin.read("MATCH (j:Journey) RETURN count(j) AS n")[0]["n"]
+    assert journeys != 99 and journey_paths(small_twin, since=BASE - DAY_MS)["paths"] == journeys
+    assert journey_paths(small_twin, start={"touchpoint": "home"})["paths"] != 99
+    small_twin.write("MATCH (s:PathScopeStat {scope: 'all'}) SET s.journeys = $n", {"n": journeys})
+    small_twin.write("MATCH (g:GapBucket {scope: 'all'}) DETACH DELETE g")
+    live = small_twin.run("journey-paths-live", {"persona": None, "limit": 10})
+    assert all(t["medianMs"] is None for r in live if r["kind"] == "transition" for t in r["rows"])
+    same(journey_paths(small_twin), journey_paths(small_twin, since=BASE - DAY_MS), "journey-paths fallback")
 
 
 def test_a_repair_cut_off_by_a_crash_is_finished_by_the_next_writer(small_twin: GraphStore,

@@ -33,7 +33,7 @@ sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE))
 
 from api import start_serve, stop_serve  # noqa: E402  (bench/api.py)
-from graph.embedded import start_or_attach  # noqa: E402
+from graph.embedded import EmbeddedServer, start_or_attach  # noqa: E402
 from graph.falkordb_store import FalkorDBStore  # noqa: E402
 from graph.settings import Settings  # noqa: E402
 from ingest.batch import ingest_files  # noqa: E402
@@ -291,6 +291,27 @@ def loadavg() -> str:
     return " ".join(Path("/proc/loadavg").read_text().split()[:3])
 
 
+def generated_twin(root: Path, customers: int, seed: int) -> tuple[EmbeddedServer, FalkorDBStore]:
+    """The generator's files (fixed seed) in root/data and an embedded FalkorDB in root/db holding them, graph
+    `bench`, each made only when missing (so `--keep` reuses both); the caller closes the store and releases the
+    server."""
+    data = root / "data"
+    if not (data / "events.jsonl").exists():
+        report = generate(data, customers=customers, seed=seed)
+        print(f"generated {report.events:,} events for {report.customers:,} customers")
+    server = start_or_attach(root / "db")
+    store = FalkorDBStore(server.url, "127.0.0.1", server.port, "bench")
+    store.ensure_schema()
+    if not store.read("MATCH (i:Interaction) RETURN i.id AS id LIMIT 1"):
+        settings = Settings(graph_url=f"falkordb://127.0.0.1:{server.port}", graph_name="bench",
+                            identity_key="bench-identity-key", state_dir_override=str(root / "state"))
+        started = time.perf_counter()
+        done = ingest_files(store, settings, catalog=data / "catalog.yaml",
+                            customers=[data / "customers.jsonl"], events=[data / "events.jsonl"])
+        print(f"ingested {done.ingested:,} rows in {time.perf_counter() - started:.0f} s")
+    return server, store
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--customers", type=int, default=86_000, help="about 11.6 events each; 86k gives ~1M")
@@ -307,21 +328,9 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="dtc-bench-analytics-") as tmp:
         root = args.keep or Path(tmp)
         data = root / "data"
-        if not (data / "events.jsonl").exists():
-            report = generate(data, customers=args.customers, seed=args.seed)
-            print(f"generated {report.events:,} events for {report.customers:,} customers")
-        server = start_or_attach(root / "db")
-        store = FalkorDBStore(server.url, "127.0.0.1", server.port, "bench")
+        server, store = generated_twin(root, args.customers, args.seed)
         serve: subprocess.Popen[bytes] | None = None
         try:
-            store.ensure_schema()
-            if not store.read("MATCH (i:Interaction) RETURN i.id AS id LIMIT 1"):
-                settings = Settings(graph_url=f"falkordb://127.0.0.1:{server.port}", graph_name="bench",
-                                    identity_key="bench-identity-key", state_dir_override=str(root / "state"))
-                started = time.perf_counter()
-                done = ingest_files(store, settings, catalog=data / "catalog.yaml",
-                                    customers=[data / "customers.jsonl"], events=[data / "events.jsonl"])
-                print(f"ingested {done.ingested:,} rows in {time.perf_counter() - started:.0f} s")
             interactions = store.read("MATCH (i:Interaction) RETURN count(i) AS n")[0]["n"]
             con = duckdb.connect()
             started = time.perf_counter()

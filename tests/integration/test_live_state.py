@@ -492,6 +492,29 @@ def test_journey_paths_without_matchers_read_the_state_and_equal_the_scan(small_
     same(journey_paths(small_twin), journey_paths(small_twin, since=BASE - DAY_MS), "journey-paths fallback")
 
 
+@pytest.mark.parametrize("odd", ['say "hi"', "back\\slash", "tab\there"])
+def test_journey_paths_live_spells_gap_bucket_keys_of_any_touchpoint_code(small_twin: GraphStore,
+                                                                         store_settings: Settings, odd: str) -> None:
+    """The median's gap buckets are found by their key, the JSON text the state writes: a code with a quote or a
+    backslash is escaped as JSON escapes it, so the state answers; a code with a control character is not spelled
+    (JSON writes it as an escape the query does not make), its median is null and journey_paths answers by the scan,
+    equal either way."""
+    _apply(small_twin, store_settings, "batch", [
+        {"event_id": f"o{n}", "customer_id": "c2", "ts": _iso(BASE + 40 * DAY_MS + n * 3_600_000), "channel": "web",
+         "touchpoint": touchpoint, "type": "view"} for n, touchpoint in enumerate((odd, "home", odd))],
+        random.Random(0))
+    assert verify(small_twin) == []
+    live = {tuple(t["steps"]): t["medianMs"] for r in small_twin.run("journey-paths-live", {"persona": None,
+                                                                                               "limit": 10})
+            if r["kind"] == "transition" for t in r["rows"]}
+    if "\t" in odd:
+        assert live[(odd, "home")] is None and live[("home", odd)] is None
+    else:
+        assert live[(odd, "home")] == live[("home", odd)] == 3_600_000.0
+    state, scan = paths_answers(small_twin, None)
+    same(state, scan, f"journey-paths with touchpoint {odd!r}")
+
+
 def test_a_repair_cut_off_by_a_crash_is_finished_by_the_next_writer(small_twin: GraphStore,
                                                                      store_settings: Settings) -> None:
     """A writer records c1's contribution, changes c1's inputs (drops a persona) and dies before finishing: the

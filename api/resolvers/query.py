@@ -89,7 +89,8 @@ class Query:
         return Customer.of(row) if row else None
 
     @strawberry.field(description="Customers in id order, a page at a time; with `persona`, only customers showing "
-                                  "it at `at` (default now).")
+                                  "it at `at` (default now) who did not refuse analytics, so `totalCount` is the "
+                                  "persona's `customers`.")
     async def customers(self, info: Info, persona: str | None = None, at: datetime | None = None,
                         first: int | None = 20, after: str | None = None, last: int | None = None,
                         before: str | None = None) -> CustomerConnection:

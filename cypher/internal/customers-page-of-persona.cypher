@@ -1,5 +1,6 @@
 // name: customers-page-of-persona
-// A keyset page of the customers (not merged into another) showing $persona at $at, ordered by id.
+// A keyset page of the customers (not merged into another) showing $persona at $at, ordered by id. Customers who
+// refused analytics are not listed, so the total is the persona's `customers` count (persona-customer-counts).
 // params:
 //   persona: string              persona code
 //   at: int                      epoch ms
@@ -10,4 +11,5 @@
 
 MATCH (c:Customer)-[s:SHOWS]->(:Persona {code: $persona}) WHERE c.merged_into IS NULL AND
   // include: shows-persona-at(s=s, t=$at)
+  AND NOT 'analytics' IN coalesce(c.refused, [])
 // include: customers-page-window

@@ -147,3 +147,23 @@ def test_a_posted_event_is_on_the_customer_page_and_in_a_subscription_within_5_s
     assert count(page.text_content("#customer-summary") or "") == count(shown_before) + 1
     assert not watch.problems and not watch.outside, (watch.problems, watch.outside)
     page.close()
+
+
+def test_the_demo_serves_its_dashboard_and_an_offline_graphiql(demo: Demo, browser: Any) -> None:
+    """The rest of the first hour on the same `dtc demo`: the dashboard's home page draws without a key (the demo is
+    open on loopback), and GraphiQL renders its editor and runs its example with every outside request aborted."""
+    page = browser.new_page()
+    watch = Watch(demo.base)
+    watch.attach(page)
+    try:
+        page.goto(demo.base + "/")
+        page.wait_for_selector("body[data-state=ready]", timeout=60_000)
+        page.goto(demo.base + "/graphql")
+        page.wait_for_selector(".graphiql-query-editor .CodeMirror", timeout=60_000)
+        page.click(".graphiql-execute-button")
+        page.wait_for_function("() => (document.querySelector('.graphiql-response')?.innerText || '')"
+                               ".includes('frictionToCompetitors')", timeout=60_000)
+        assert watch.outside == []
+        assert watch.problems == []
+    finally:
+        page.close()

@@ -236,14 +236,20 @@ def duck_paths(con: Any, start: dict[str, Any] | None, end: dict[str, Any] | Non
         SELECT a.customer, a.id AS anchor, x.seq, x.touchpoint, x.ts
         FROM jev a JOIN jev x ON x.customer = a.customer AND x.journey = a.journey AND x.seq BETWEEN {lo} AND {hi}
         WHERE {anchors} AND {who}""")
-    sequences = con.execute("""
-        WITH paths AS (SELECT customer, anchor, list(touchpoint ORDER BY seq) AS steps FROM path_steps
-                       GROUP BY customer, anchor)
+    return duck_sequences(con, "anchor", 100)
+
+
+def duck_sequences(con: Any, path: str, limit: int) -> dict[str, Any]:
+    """The sequences (top `limit`) and transitions of the table `path_steps`, one path per (customer, `path`) in
+    `seq` order: the journeyPaths answer in DuckDB."""
+    sequences = con.execute(f"""
+        WITH paths AS (SELECT customer, list(touchpoint ORDER BY seq) AS steps FROM path_steps
+                       GROUP BY customer, {path})
         SELECT steps, count(*) AS occurrences, count(DISTINCT customer) AS customers FROM paths GROUP BY steps
-        ORDER BY occurrences DESC, steps LIMIT 100""").fetchall()
-    transitions = con.execute("""
+        ORDER BY occurrences DESC, steps LIMIT {int(limit)}""").fetchall()
+    transitions = con.execute(f"""
         WITH pairs AS (SELECT touchpoint AS source, lead(touchpoint) OVER w AS target, lead(ts) OVER w - ts AS gap
-                       FROM path_steps WINDOW w AS (PARTITION BY customer, anchor ORDER BY seq))
+                       FROM path_steps WINDOW w AS (PARTITION BY customer, {path} ORDER BY seq))
         SELECT source, target, count(*), median(gap) FROM pairs WHERE target IS NOT NULL GROUP BY source, target
         ORDER BY 3 DESC, source, target""").fetchall()
     return {"sequences": [{"steps": list(s), "occurrences": o, "customers": c} for s, o, c in sequences],

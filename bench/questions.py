@@ -39,7 +39,7 @@ sys.path.insert(0, str(HERE))
 
 from analytics import CASES as ANALYTICS_CASES  # noqa: E402  (bench/analytics.py: the journey analytics cases)
 from analytics import DUCK as ANALYTICS_DUCK  # noqa: E402
-from analytics import DUCKDB_RUNS, duck_load, loadavg, normalised, same  # noqa: E402
+from analytics import DUCKDB_RUNS, duck_load, duck_sequences, loadavg, normalised, same  # noqa: E402
 from analytics import QUERIES as ANALYTICS_QUERIES  # noqa: E402
 
 from api import start_serve, stop_serve  # noqa: E402  (bench/api.py)
@@ -178,19 +178,7 @@ def duck_whole_paths(con: Any, persona: str | None, limit: int) -> dict[str, Any
         SELECT x.customer, x.journey, x.seq, x.touchpoint, x.ts
         FROM jev a JOIN jev x ON x.customer = a.customer AND x.journey = a.journey
         WHERE a.seq = 1 AND {who}""", {"persona": persona} if persona else {})
-    sequences = con.execute("""
-        WITH paths AS (SELECT customer, list(touchpoint ORDER BY seq) AS steps FROM path_steps
-                       GROUP BY customer, journey)
-        SELECT steps, count(*) AS occurrences, count(DISTINCT customer) AS customers FROM paths GROUP BY steps
-        ORDER BY occurrences DESC, steps LIMIT $limit""", {"limit": limit}).fetchall()
-    transitions = con.execute("""
-        WITH pairs AS (SELECT touchpoint AS source, lead(touchpoint) OVER w AS target, lead(ts) OVER w - ts AS gap
-                       FROM path_steps WINDOW w AS (PARTITION BY customer, journey ORDER BY seq))
-        SELECT source, target, count(*), median(gap) FROM pairs WHERE target IS NOT NULL GROUP BY source, target
-        ORDER BY 3 DESC, source, target""").fetchall()
-    return {"sequences": [{"steps": list(s), "occurrences": o, "customers": c} for s, o, c in sequences],
-            "transitions": [{"from": a, "to": b, "occurrences": o, "medianMs": float(m)}
-                            for a, b, o, m in transitions]}
+    return duck_sequences(con, "journey", limit)
 
 
 # -- the twin's answers in the same shapes -------------------------------------------------------------------------

@@ -15,6 +15,7 @@ DAY_MS = 86_400_000
 MOMENT_FORMATS = ("epoch milliseconds (e.g. 1714557600000) or an RFC 3339 time with its offset "
                   "(e.g. 2024-05-01T10:00:00Z or 2024-05-01T12:00:00+02:00)")
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MS = timedelta(milliseconds=1)
 # RFC 3339 date-time (T or a space; lower case t and z allowed; seconds optional, as ingest always took them)
 _RFC3339 = re.compile(r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?([Zz]|[+-]\d{2}:?\d{2})")
 
@@ -47,7 +48,7 @@ def to_epoch_ms(value: Any) -> int:
     if isinstance(value, datetime):
         if value.tzinfo is None:
             raise ValueError(f"{value} has no time zone offset")
-        return (value - _EPOCH) // timedelta(milliseconds=1)
+        return (value - _EPOCH) // _MS
     text = str(value).strip()
     if re.fullmatch(r"-?\d+", text):
         return int(text)
@@ -72,7 +73,7 @@ def rfc3339_ms(text: str) -> int:
         parsed.astimezone(UTC)
     except OverflowError:
         raise ValueError(f"{text} is not a real date and time (its UTC instant is before year 1)") from None
-    return to_epoch_ms(parsed)
+    return (parsed - _EPOCH) // _MS  # aware: to_epoch_ms's datetime case, without its type checks
 
 
 def _without_offset(text: str) -> bool:

@@ -20,6 +20,10 @@ from graph.errors import InputError
 
 MAX_DEPTH = 64  # arrays and objects within each other; events and GraphQL variables need fewer than ten
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+# the escapes of JSON text that can decode to a surrogate, read left to right: an escaped backslash (so `\\ud800` is
+# no escape), a high and low pair (one character), or a surrogate alone (the group: a lone surrogate once decoded)
+_SURROGATE_ESCAPE = re.compile(r"\\\\|\\u[dD][89abAB][0-9a-fA-F]{2}\\u[dD][c-fC-F][0-9a-fA-F]{2}"
+                               r"|(\\u[dD][0-9a-fA-F]{3})")
 
 
 class MalformedJSONError(InputError):
@@ -51,14 +55,20 @@ def loads_strict(text: str | bytes, *, lone_surrogates: bool = False) -> Any:
             raise MalformedJSONError("malformed_json", f"The JSON holds a value that cannot be read: {e}") from None
         raise MalformedJSONError("number_too_large", f"The JSON holds an integer longer than "
                                  f"{sys.get_int_max_str_digits():,} digits; send numbers of ordinary size.") from None
-    # only text with that many brackets can nest that deep, and only a \u escape (or a text that holds one already)
-    # can make a lone surrogate: most texts skip the walk over every value
-    deep = text.count("[") + text.count("{") > MAX_DEPTH
-    surrogate = not lone_surrogates and ("\\ud" in text or "\\uD" in text
-                                         or (not text.isascii() and _LONE_SURROGATE.search(text) is not None))
-    if deep or surrogate:
-        _check(value, surrogates=not lone_surrogates)
+    # only a lone \u escape (or a text that holds a surrogate already) can make a lone surrogate, and only text with
+    # that many brackets can nest that deep: most texts skip the walk over every string, many skip the walk at all
+    if not lone_surrogates and _may_hold_lone_surrogate(text):
+        _check(value, surrogates=True)
+    elif text.count("[") + text.count("{") > MAX_DEPTH:
+        _check_depth(value)
     return value
+
+
+def _may_hold_lone_surrogate(text: str) -> bool:
+    """False only when no string of `text` decodes to a lone surrogate (surrogate pairs are one character)."""
+    if ("\\ud" in text or "\\uD" in text) and any(_SURROGATE_ESCAPE.findall(text)):
+        return True
+    return not text.isascii() and _LONE_SURROGATE.search(text) is not None
 
 
 def _no_constant(name: str) -> Any:
@@ -92,6 +102,18 @@ def _check(value: Any, surrogates: bool) -> None:
                     pending.append((inner, depth + 1))
             else:
                 pending.extend((inner, depth + 1) for inner in item)
+
+
+def _check_depth(value: Any) -> None:
+    """Depth alone: only the arrays and objects are walked (a batch holds several times more strings and numbers)."""
+    pending: list[tuple[Any, int]] = [(value, 0)] if isinstance(value, dict | list) else []
+    while pending:
+        item, depth = pending.pop()
+        if depth >= MAX_DEPTH:
+            raise MalformedJSONError("too_deep", f"The JSON nests deeper than {MAX_DEPTH} levels; send flatter data.")
+        inner = depth + 1
+        pending.extend((v, inner) for v in (item.values() if type(item) is dict else item)
+                       if type(v) is dict or type(v) is list)
 
 
 def _text(text: str) -> None:

@@ -39,7 +39,7 @@ from cypher.moments import rfc3339
 from ingest.accounts import validate_membership
 from ingest.contracts import parse_ts, validate_customer, validate_event
 from ingest.reasons import reject_reason
-from ingest.segment_mapping import DEFAULT_MAPPING, SegmentMapping, path_of, show, slug
+from ingest.segment_mapping import DEFAULT_MAPPING, SegmentMapping, is_mapping, path_of, show, slug
 
 MESSAGE_TYPES = ("track", "page", "screen", "identify", "group", "alias")
 NO_TIMESTAMP = "no_timestamp"  # the reject code of a file message without any time
@@ -47,6 +47,7 @@ SEGMENT_SOURCE = "segment"  # the `source` of the consents a message carries
 # properties that carry the twin's meaning: they become the event's own fields
 EVENT_FIELDS = ("friction", "experience", "csat", "ces", "nps", "sentiment", "text", "competitor", "product", "value",
                 "currency", "trigger", "outcome", "stage")
+_EVENT_FIELD_SET = frozenset(EVENT_FIELDS)
 _PII_NAME = re.compile(r"[^A-Za-z0-9_]+")
 
 
@@ -73,7 +74,7 @@ def map_message(message: Any, *, arrival_ms: int | None = None, sent_at: Any = N
                 mapping: SegmentMapping = DEFAULT_MAPPING) -> SegmentRecords | SegmentReject:
     """The twin's records of one Segment message. `arrival_ms` (when it came over HTTP) selects the HTTP time rule,
     with `sent_at` the batch envelope's sentAt; without it the file rule applies."""
-    if not isinstance(message, Mapping):
+    if not is_mapping(message):
         return SegmentReject(None, reject_reason("not_an_object", f"a Segment message must be a JSON object, not "
                                                            f"{type(message).__name__}"))
     message_id = _message_id(message)
@@ -102,7 +103,7 @@ def map_message(message: Any, *, arrival_ms: int | None = None, sent_at: Any = N
         traits = message.get("traits")
         if traits is None:  # RudderStack's SDKs send identify traits in the context only
             traits = path_of(message, "context", "traits")
-        if traits is not None and not isinstance(traits, Mapping):
+        if traits is not None and not is_mapping(traits):
             return _not_an_object(message_id, "traits", traits)
         return SegmentRecords(message_id, kind, customer={**_profile(who, traits or {}, consents, mapping),
                                                           "ts": rfc3339(ts)})
@@ -112,12 +113,12 @@ def map_message(message: Any, *, arrival_ms: int | None = None, sent_at: Any = N
         if account is None:
             return SegmentReject(message_id, reject_reason("missing_field", "a group call needs a groupId"))
         traits = message.get("traits")
-        if traits is not None and not isinstance(traits, Mapping):
+        if traits is not None and not is_mapping(traits):
             return _not_an_object(message_id, "traits", traits)
         return SegmentRecords(message_id, kind, customer=customer, membership={
             **who, "account_id": account, "since": rfc3339(ts), "traits": dict(traits or {})})
     properties = message.get("properties")
-    if properties is not None and not isinstance(properties, Mapping):
+    if properties is not None and not is_mapping(properties):
         return _not_an_object(message_id, "properties", properties)
     event = _event(message_id, kind, message, dict(properties or {}), ts, mapping)
     if isinstance(event, SegmentReject):
@@ -191,12 +192,14 @@ def _event(message_id: str, kind: str, message: Mapping[str, Any], properties: d
                              "touchpoint": _touchpoint(kind, name, message, properties, event_type)}
     properties.pop("touchpoint", None)
     properties.pop("channel", None)
-    for twin_field, names in mapping.property_fields.items():
+    # most messages hold none or few of the names looked for: each loop runs only when one is there
+    for twin_field, names in mapping.property_fields.items() if not mapping.property_names.isdisjoint(properties) \
+            else ():
         for prop in names:
             if properties.get(prop) not in (None, ""):
                 event[twin_field] = properties.pop(prop)
                 break
-    for twin_field in EVENT_FIELDS:
+    for twin_field in EVENT_FIELDS if not _EVENT_FIELD_SET.isdisjoint(properties) else ():
         if twin_field not in event and properties.get(twin_field) is not None:
             event[twin_field] = properties.pop(twin_field)
     if "session_id" not in event and path_of(message, "context", "sessionId") is not None:
@@ -273,7 +276,7 @@ def _pii_name(name: str) -> str:
 
 def _consents(message: Mapping[str, Any], ts: int, mapping: SegmentMapping) -> list[dict[str, Any]]:
     preferences = path_of(message, "context", "consent", "categoryPreferences")
-    if not isinstance(preferences, Mapping):
+    if not is_mapping(preferences):
         return []
     decisions: dict[str, bool] = {}
     for category, granted in preferences.items():

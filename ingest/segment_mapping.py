@@ -10,7 +10,7 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -70,6 +70,11 @@ class SegmentMapping:
     identity_traits: Mapping[str, str] = field(default_factory=lambda: dict(IDENTITY_TRAITS))
     property_fields: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: dict(PROPERTY_FIELDS))
 
+    @cached_property
+    def property_names(self) -> frozenset[str]:
+        """Every property read for a twin field (property_fields' names)."""
+        return frozenset(name for names in self.property_fields.values() for name in names)
+
     def event_type(self, name: str) -> str:
         return self.event_types.get(name) or slug(name) or "event"
 
@@ -99,17 +104,24 @@ def _library_channel(libraries: tuple[tuple[str, str], ...], default: str, name:
 DEFAULT_MAPPING = SegmentMapping()
 
 
+@lru_cache(maxsize=4096)
 def slug(text: str) -> str:
-    """A code from a name: `Order Completed` -> `order_completed`."""
+    """A code from a name: `Order Completed` -> `order_completed` (cached: event and page names recur in every
+    batch)."""
     return _SLUG.sub("_", text.lower()).strip("_")
 
 
 def path_of(obj: Any, *keys: str) -> Any:
     for key in keys:
-        if not isinstance(obj, Mapping):
+        if not is_mapping(obj):
             return None
         obj = obj.get(key)
     return obj
+
+
+def is_mapping(value: Any) -> bool:
+    """isinstance(value, Mapping), without the slow ABC check for the dicts JSON gives (several per message)."""
+    return type(value) is dict or isinstance(value, Mapping)
 
 
 def show(value: Any) -> str:

@@ -21,6 +21,21 @@ def test_a_pair_of_surrogate_escapes_is_one_character() -> None:
     assert loads_strict('{"smile": "\\ud83d\\ude00", "\\ud83d\\ude00": [1]}') == {"smile": "😀", "😀": [1]}
 
 
+@pytest.mark.parametrize(("text", "lone"), [
+    ('["\\\\ud800"]', False),  # an escaped backslash, then plain text
+    ('["\\\\\\ud800"]', True),  # an escaped backslash, then an escape
+    ('["\\\\ud83d\\ude00"]', True),  # the escape after the backslash has no high half: alone
+    ('["\\ud800\\ud83d\\ude00"]', True), ('["\\ud83d\\ude00\\udc00"]', True), ('["\\ud7ff\\ue000"]', False)])
+def test_escaped_backslashes_and_pairs_are_read_as_the_decoder_reads_them(text: str, lone: bool) -> None:
+    """The surrogate escapes are found in the text (only a lone one makes the full walk run): each case as json
+    decodes it."""
+    if lone:
+        with pytest.raises(MalformedJSONError, match="lone surrogate"):
+            loads_strict(text)
+    else:
+        assert loads_strict(text) == json.loads(text)
+
+
 @pytest.mark.parametrize("surrogates", [False, True])
 def test_nesting_past_the_limit_is_refused_with_or_without_surrogate_escapes(surrogates: bool) -> None:
     leaf = '"\\ud83d\\ude00"' if surrogates else "1"

@@ -38,6 +38,7 @@ from queries import PERSONAS, load  # noqa: E402
 from graph import reads  # noqa: E402
 from graph.embedded import start_or_attach  # noqa: E402
 from graph.falkordb_store import FalkorDBStore  # noqa: E402
+from graph.live_state.repair import rebuild  # noqa: E402
 from graph.store import GraphStore  # noqa: E402
 
 CUSTOMER = """query($id: ID!) { customer(id: $id) { id personas { persona { code name } weight since }
@@ -46,6 +47,7 @@ CUSTOMER = """query($id: ID!) { customer(id: $id) { id personas { persona { code
 FRICTIONS = """query($persona: String!) { frictionToCompetitors(persona: $persona) { friction { code name }
   exposed switched rate baselineRate lift ciLow ciHigh competitors { competitor { code } count } } }"""
 LEVELS = (1, 8, 32)
+MIX_CLIENTS = 8
 
 
 def free_port() -> int:
@@ -136,6 +138,13 @@ def main() -> int:
             store.ensure_schema()
             written, seconds = load(store, n_customers, args.per_customer, args.seed)
             print(f"loaded {written:,} interactions for {n_customers:,} customers in {seconds:.0f} s")
+            started = time.perf_counter()  # written straight to the engine: the live state is built as dtc verify does
+            folded = rebuild(store)
+            print(f"live state of {folded:,} customers built in {time.perf_counter() - started:.0f} s")
+            from graph.analytics.friction import friction_to_competitors
+
+            if friction_to_competitors(store, PERSONAS[0]) != friction_to_competitors(store, PERSONAS[0], since=0):
+                raise SystemExit("frictionToCompetitors from the live state differs from its scan")
             serve, url = start_serve(server.port, env)
             ids = [r["id"] for r in store.read("MATCH (c:Customer) RETURN c.id AS id LIMIT 5000")]
             rng = random.Random(args.seed)
@@ -155,7 +164,21 @@ def main() -> int:
                     print(f"| {name} | {clients} | {r['rps']:.1f} | {r['p50']:.1f} | {r['p95']:.1f} | "
                           f"{r['p99']:.1f} | {r['errors']:.0f} |")
 
-            from graph.analytics.friction import friction_to_competitors
+            def mixed_request() -> dict[str, Any]:  # issue 13's mix: 80% customer twins, 20% frictionToCompetitors
+                return customer_request() if rng.random() < 0.8 else friction_request()
+
+            def empty_request() -> dict[str, Any]:
+                return {"query": "{ __typename }"}
+
+            print(f"\n| load at {MIX_CLIENTS} clients, same server, same run | req/s | p50 ms | p99 ms | p99 / p50 |")
+            print("| --- | ---: | ---: | ---: | ---: |")
+            mix = {}
+            for name, request in (("{ __typename }", empty_request), ("80% customer twin, 20% frictionToCompetitors",
+                                                                      mixed_request)):
+                r = mix[name] = asyncio.run(drive(url, MIX_CLIENTS, args.seconds, request, MIX_CLIENTS * 4))
+                print(f"| {name} | {r['rps']:.1f} | {r['p50']:.1f} | {r['p99']:.1f} | {r['p99'] / r['p50']:.1f} |")
+            ratio = mix["80% customer twin, 20% frictionToCompetitors"]["rps"] / mix["{ __typename }"]["rps"]
+            print(f"mixed / empty throughput: {ratio:.2f} (target >= 0.33)")
 
             cid = ids[0]
             d_twin, a_twin = direct_vs_api(store, url, args.runs * 3, lambda: customer_twin_direct(store, cid),

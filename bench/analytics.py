@@ -318,12 +318,18 @@ def generated_twin(root: Path, customers: int, seed: int) -> tuple[EmbeddedServe
     return server, store
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--customers", type=int, default=86_000, help="about 11.6 events each; 86k gives ~1M")
+def twin_arguments(doc: str | None, customers: int) -> argparse.ArgumentParser:
+    """The options of a benchmark over `generated_twin`: its size, seed, timed runs and a folder to keep."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0] if doc else None)
+    parser.add_argument("--customers", type=int, default=customers, help="about 11.6 events each; 86k gives ~1M")
     parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--runs", type=int, default=5, help="timed GraphQL runs per question")
+    parser.add_argument("--runs", type=int, default=5, help="timed runs per question")
     parser.add_argument("--keep", type=Path, help="reuse (or keep) the generated files and the store in this folder")
+    return parser
+
+
+def main() -> int:
+    parser = twin_arguments(__doc__, 86_000)
     parser.add_argument("--deadline-ms", type=int, default=120_000,
                         help="DTC_API_DEADLINE_MS of the server, raised so slow answers are timed rather than cut "
                              "(the table marks those over the default 10 s deadline)")

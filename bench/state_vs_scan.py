@@ -12,7 +12,6 @@ at start and end. Nothing caches an answer between runs (each run executes its C
 
 from __future__ import annotations
 
-import argparse
 import statistics
 import sys
 import tempfile
@@ -27,7 +26,7 @@ sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent / "tests" / "integration"))
 
-from analytics import generated_twin  # noqa: E402  (bench/analytics.py)
+from analytics import generated_twin, twin_arguments  # noqa: E402  (bench/analytics.py)
 from live_answers import EVERY_EVENT, same  # noqa: E402
 
 from graph.analytics.channels import cx_by_channel  # noqa: E402
@@ -62,11 +61,7 @@ def median_ms(ask: Callable[[], Any], runs: int) -> tuple[float, Any]:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--customers", type=int, default=26_000, help="about 11.6 events each")
-    parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--runs", type=int, default=5, help="timed runs per question and path")
-    parser.add_argument("--keep", type=Path, help="reuse (or keep) the generated files and the store in this folder")
+    parser = twin_arguments(__doc__, 26_000)
     args = parser.parse_args()
     print(f"load average at start: {loadavg()}")
     with tempfile.TemporaryDirectory(prefix="dtc-bench-state-") as tmp:

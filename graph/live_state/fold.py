@@ -72,16 +72,16 @@ class StateEvent:
     channel: str | None
     journey_id: str
     # what the counters are keyed by
-    stage: str | None = None
-    outcome: str | None = None
-    frictions: tuple[str, ...] = ()
-    competitor: str | None = None
-    trigger: str | None = None
+    stage: str | None = None  # journey-map cells, Journey.stage, advocacy moves the relationship
+    outcome: str | None = None  # a failure counts per channel and moves the relationship backward
+    frictions: tuple[str, ...] = ()  # exposures (first hit while a persona), map cells' frictions, channel hits
+    competitor: str | None = None  # on a switch: frictionToCompetitors' competitor counts
+    trigger: str | None = None  # the customer's latest trigger fact (with its experience)
     # what they measure
-    experience: str | None = None
-    csat: float | None = None
-    ces: float | None = None
-    nps: int | None = None
+    experience: str | None = None  # negative shares; a negative one moves the relationship backward
+    csat: float | None = None  # summed per map cell and channel (their averages)
+    ces: float | None = None  # summed per map cell and channel (their averages)
+    nps: int | None = None  # per channel: sum, promoters (9+), detractors (6-); 9+ moves it forward
 
     @property
     def order(self) -> tuple[int, str]:

@@ -4,6 +4,7 @@ stdout, and stderr may carry a progress line or a warning on a busy machine, so 
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 from collections.abc import Mapping
@@ -23,9 +24,16 @@ def start_dtc(*args: str, env: Mapping[str, str] | None = None, cwd: Path | None
               stderr: int | IO[str] | None = subprocess.PIPE,
               stdout: int | IO[str] | None = subprocess.PIPE) -> subprocess.Popen[str]:
     """`dtc ARGS…` started in its own session (so a test can SIGKILL its whole group); extra `env` on top of ours.
-    A long-running command (`dtc demo`) writes to a file instead of a pipe nobody reads until it ends."""
+    A long-running command (`dtc demo`) writes to a file instead of a pipe nobody reads until it ends. SIGINT (Ctrl-C)
+    reaches it as it would from a terminal, even when the suite itself runs in the background of a script, where the
+    shell starts it with SIGINT ignored and every child would inherit that."""
     return subprocess.Popen([sys.executable, "-m", "dtc.cli", *args], stdout=stdout, stderr=stderr,
-                            text=True, env={**os.environ, **(env or {})}, cwd=cwd, start_new_session=True)
+                            text=True, env={**os.environ, **(env or {})}, cwd=cwd, start_new_session=True,
+                            preexec_fn=_interrupt_as_from_a_terminal)
+
+
+def _interrupt_as_from_a_terminal() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def finish(process: subprocess.Popen[str], timeout: float = TIMEOUT_S) -> subprocess.CompletedProcess[str]:

@@ -31,15 +31,13 @@ def cx_by_channel(store: GraphStore, since: Any = None, until: Any = None) -> li
         rows = store.run("cx-by-channel-live")
     else:
         rows = store.run("cx-by-channel", {"since": since, "until": until})
-    return [ChannelExperienceRow(
-        channel=None if row["channel"] is None else str(row["channel"]),
-        interactions=int(row["interactions"]),
-        customers=int(row["customers"]),
-        avgCsat=float_or_none(row["avgCsat"]),
-        avgCes=float_or_none(row["avgCes"]),
-        avgNps=float_or_none(row["avgNps"]),
-        nps=float_or_none(row["nps"]),
-        negativeShare=float(row["negativeShare"]),
-        failureShare=float(row["failureShare"]),
-        frictionHits=int(row["frictionHits"]),
-    ) for row in rows]
+    return [_channel(row) for row in rows]
+
+
+def _channel(row: dict[str, Any]) -> ChannelExperienceRow:
+    avg_csat, avg_ces, avg_nps, nps = (float_or_none(row[k]) for k in ("avgCsat", "avgCes", "avgNps", "nps"))
+    return ChannelExperienceRow(channel=None if row["channel"] is None else str(row["channel"]),
+                                interactions=int(row["interactions"]), customers=int(row["customers"]),
+                                avgCsat=avg_csat, avgCes=avg_ces, avgNps=avg_nps, nps=nps,
+                                negativeShare=float(row["negativeShare"]), failureShare=float(row["failureShare"]),
+                                frictionHits=int(row["frictionHits"]))

@@ -36,6 +36,22 @@ def rfc3339(ms: int, timespec: str = "milliseconds") -> str:
     return from_epoch_ms(ms).isoformat(timespec=timespec).replace("+00:00", "Z")
 
 
+class WrittenMoment(str):
+    """RFC 3339 text the twin wrote itself (`written_moment`), holding the epoch milliseconds it was written from:
+    `rfc3339_ms` reads those back instead of parsing the text again (a mapped Segment message's times are parsed
+    once, when the message is read, not again when its records are validated)."""
+
+    ms: int
+
+
+def written_moment(ms: int) -> WrittenMoment:
+    """`rfc3339(ms)` that `rfc3339_ms` reads back without parsing: the text always has the shape and is a real
+    date and time (it was written from one), so what it would parse to is `ms`."""
+    text = WrittenMoment(rfc3339(ms))
+    text.ms = int(ms)
+    return text
+
+
 def to_epoch_ms(value: Any) -> int:
     """Epoch milliseconds from an int/float (taken as ms), a datetime, or an RFC 3339 string with an offset.
 
@@ -63,6 +79,8 @@ def is_rfc3339(text: str) -> bool:
 def rfc3339_ms(text: str) -> int:
     """Epoch milliseconds of an RFC 3339 date-time with its offset; ValueError for any other text, or a date that does
     not exist. The one parser of moments as text: event and customer files, query parameters, the API."""
+    if type(text) is WrittenMoment:
+        return text.ms
     text = text.strip()
     if not _RFC3339.fullmatch(text):
         if _without_offset(text):

@@ -35,7 +35,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from cypher.moments import rfc3339
+from cypher.moments import written_moment
 from ingest.accounts import validate_membership
 from ingest.contracts import parse_ts, validate_customer, validate_event
 from ingest.reasons import reject_reason
@@ -90,7 +90,7 @@ def map_message(message: Any, *, arrival_ms: int | None = None, sent_at: Any = N
         previous = _id(message.get("previousId"))
         if user_id is None or previous is None:
             return SegmentReject(message_id, reject_reason("missing_field", "an alias needs a userId and a previousId"))
-        return SegmentRecords(message_id, kind, customer={"customer_id": user_id, "ts": rfc3339(ts),
+        return SegmentRecords(message_id, kind, customer={"customer_id": user_id, "ts": written_moment(ts),
                                                           "identities": {"anonymous_id": previous},
                                                           "previous_id": previous})
     if user_id is None and anonymous_id is None:
@@ -106,8 +106,8 @@ def map_message(message: Any, *, arrival_ms: int | None = None, sent_at: Any = N
         if traits is not None and not is_mapping(traits):
             return _not_an_object(message_id, "traits", traits)
         return SegmentRecords(message_id, kind, customer={**_profile(who, traits or {}, consents, mapping),
-                                                          "ts": rfc3339(ts)})
-    customer = {**who, "ts": rfc3339(ts), "consents": consents} if consents else None
+                                                          "ts": written_moment(ts)})
+    customer = {**who, "ts": written_moment(ts), "consents": consents} if consents else None
     if kind == "group":
         account = _id(message.get("groupId"))
         if account is None:
@@ -116,7 +116,7 @@ def map_message(message: Any, *, arrival_ms: int | None = None, sent_at: Any = N
         if traits is not None and not is_mapping(traits):
             return _not_an_object(message_id, "traits", traits)
         return SegmentRecords(message_id, kind, customer=customer, membership={
-            **who, "account_id": account, "since": rfc3339(ts), "traits": dict(traits or {})})
+            **who, "account_id": account, "since": written_moment(ts), "traits": dict(traits or {})})
     properties = message.get("properties")
     if properties is not None and not is_mapping(properties):
         return _not_an_object(message_id, "properties", properties)
@@ -187,7 +187,7 @@ def _event(message_id: str, kind: str, message: Mapping[str, Any], properties: d
         event_type = mapping.event_type(str(name))
     else:
         event_type = mapping.page_type if kind == "page" else mapping.screen_type
-    event: dict[str, Any] = {"event_id": message_id, "ts": rfc3339(ts), "type": event_type,
+    event: dict[str, Any] = {"event_id": message_id, "ts": written_moment(ts), "type": event_type,
                              "channel": mapping.channel_of(message, properties),
                              "touchpoint": _touchpoint(kind, name, message, properties, event_type)}
     properties.pop("touchpoint", None)
@@ -283,7 +283,7 @@ def _consents(message: Mapping[str, Any], ts: int, mapping: SegmentMapping) -> l
         purpose = mapping.consent_purposes.get(str(category).lower()) or mapping.consent_purposes.get(str(category))
         if purpose is not None and isinstance(granted, bool):
             decisions[purpose] = decisions.get(purpose, True) and granted  # two categories, one purpose: a no wins
-    return [{"purpose": p, "granted": g, "ts": rfc3339(ts), "source": SEGMENT_SOURCE}
+    return [{"purpose": p, "granted": g, "ts": written_moment(ts), "source": SEGMENT_SOURCE}
             for p, g in sorted(decisions.items())]
 
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from cypher.moments import WrittenMoment, rfc3339_ms
 from graph.errors import InputError
 from ingest.accounts import validate_membership
 from ingest.contracts import parse_ts, validate_customer, validate_event
@@ -93,6 +95,19 @@ def test_in_files_timestamp_then_received_minus_skew_then_original_then_received
 @pytest.mark.parametrize("when", ["2547-09-10T06:39:29.503Z", "2330-06-02T01:46:25.286Z", "1924-05-01T10:00:00.001Z"])
 def test_a_message_keeps_the_millisecond_of_its_time(when: str) -> None:
     assert event_of(track(timestamp=when))["ts"] == when
+
+
+@pytest.mark.parametrize("when", ["0001-01-01T00:00:00.000Z", "1969-12-31T23:59:59.999Z", "2024-05-01T10:00:00.000Z",
+                                  "9999-12-31T23:59:59.999Z"])
+def test_a_mapped_time_is_read_back_as_the_moment_it_was_written_from(when: str) -> None:
+    # the mapping parsed the message's time once: validation takes the milliseconds the text was written from
+    mapped = records(track(timestamp=when, type="identify", traits={}))
+    assert mapped.customer is not None
+    written = mapped.customer["ts"]
+    assert isinstance(written, WrittenMoment) and written == when and written.ms == ms(when)
+    assert validate_customer(mapped.customer, anonymous=True)[0] is not None
+    assert rfc3339_ms(written) == rfc3339_ms(str(written)) == written.ms  # the same moment the text parses to
+    assert json.loads(json.dumps({"ts": written})) == {"ts": when}  # queued as plain text
 
 
 def test_a_file_message_without_any_time_is_rejected_no_timestamp() -> None:

@@ -94,6 +94,30 @@ def messages_of(body: Any, kind: str | None) -> tuple[list[Any], Any]:
     return batch, body.get("sentAt")
 
 
+def read_messages(scope: Scope, sent: bytes, encoding: str, max_bytes: int,
+                  kind: str | None) -> tuple[Any, list[Any], Any] | Response:
+    """(the body, its messages, the batch's sentAt) of a request's body as sent, or the answer refusing it (413 over
+    the size limit once decompressed, 400 when it cannot be read as a message or a batch)."""
+    try:
+        raw = inflate(sent, encoding, max_bytes)
+    except TooLarge:
+        return segment_error(scope, 413, f"The request body is over the {max_bytes:,}-byte limit once decompressed; "
+                             "send fewer messages per batch.", ErrorCode.PAYLOAD_TOO_LARGE)
+    except ValueError as e:
+        return segment_error(scope, 400, str(e), ErrorCode.MALFORMED_BODY)
+    try:
+        body = loads_strict(raw)
+        messages, sent_at = messages_of(body, kind)
+    except MalformedJSONError as e:
+        return segment_error(scope, 400, f"{e} Nothing was queued.", ErrorCode.MALFORMED_BODY)
+    except json.JSONDecodeError as e:
+        return segment_error(scope, 400, f"The body is not JSON ({e.msg} at line {e.lineno}, column {e.colno}); "
+                             "nothing was queued.", ErrorCode.MALFORMED_BODY)
+    except ValueError as e:  # JSON, but not a message or a batch
+        return segment_error(scope, 400, f"{e} Nothing was queued.", ErrorCode.MALFORMED_BODY)
+    return body, messages, sent_at
+
+
 def segment_error(request: Request | Scope, status: int, message: str, code: ErrorCode,
                   headers: Mapping[str, str] | None = None) -> JSONResponse:
     scope = request.scope if isinstance(request, Request) else request
@@ -131,24 +155,14 @@ class SegmentRoutes:
         name = request.url.path.removeprefix(PREFIX)
         arrival_ms = now_ms()
         state = self.state_of(request.app)
-        try:
-            raw = inflate(await request.body(), request.headers.get("content-encoding", ""),
-                          state.limits.max_body_bytes)
-        except TooLarge:
-            return segment_error(request, 413, f"The request body is over the {state.limits.max_body_bytes:,}-byte "
-                                 "limit once decompressed; send fewer messages per batch.", ErrorCode.PAYLOAD_TOO_LARGE)
-        except ValueError as e:
-            return segment_error(request, 400, str(e), ErrorCode.MALFORMED_BODY)
-        try:
-            body = loads_strict(raw)
-            messages, sent_at = messages_of(body, SINGLE_PATHS.get(name))
-        except MalformedJSONError as e:
-            return segment_error(request, 400, f"{e} Nothing was queued.", ErrorCode.MALFORMED_BODY)
-        except json.JSONDecodeError as e:
-            return segment_error(request, 400, f"The body is not JSON ({e.msg} at line {e.lineno}, column "
-                                 f"{e.colno}); nothing was queued.", ErrorCode.MALFORMED_BODY)
-        except ValueError as e:  # JSON, but not a message or a batch
-            return segment_error(request, 400, f"{e} Nothing was queued.", ErrorCode.MALFORMED_BODY)
+        # read in a worker thread, as POST /events reads its body: a 6 MB batch parsed on the event loop would hold
+        # every other request (the bodies still arriving included) until it is done
+        read = await run_in_threadpool(read_messages, request.scope, await request.body(),
+                                       request.headers.get("content-encoding", ""), state.limits.max_body_bytes,
+                                       SINGLE_PATHS.get(name))
+        if isinstance(read, Response):
+            return read
+        body, messages, sent_at = read
         caller = self._caller(request, body)
         if caller is None:
             return segment_error(request, 401, "No write key, or one the twin does not know: send the key as the "

@@ -105,15 +105,16 @@ def _check(value: Any, surrogates: bool) -> None:
 
 
 def _check_depth(value: Any) -> None:
-    """Depth alone: only the arrays and objects are walked (a batch holds several times more strings and numbers)."""
-    pending: list[tuple[Any, int]] = [(value, 0)] if isinstance(value, dict | list) else []
-    while pending:
-        item, depth = pending.pop()
+    """Depth alone: only the arrays and objects are walked (a batch holds several times more strings and numbers),
+    one level at a time (a Segment batch holds four objects a message: no tuple per object, one list per level)."""
+    level: list[Any] = [value] if type(value) is dict or type(value) is list else []
+    depth = 0
+    while level:
         if depth >= MAX_DEPTH:
             raise MalformedJSONError("too_deep", f"The JSON nests deeper than {MAX_DEPTH} levels; send flatter data.")
-        inner = depth + 1
-        pending.extend((v, inner) for v in (item.values() if type(item) is dict else item)
-                       if type(v) is dict or type(v) is list)
+        level = [inner for item in level for inner in (item.values() if type(item) is dict else item)
+                 if type(inner) is dict or type(inner) is list]
+        depth += 1
 
 
 def _text(text: str) -> None:

@@ -46,6 +46,21 @@ def test_nesting_past_the_limit_is_refused_with_or_without_surrogate_escapes(sur
         loads_strict(deep)
 
 
+@pytest.mark.parametrize("where", [0, 150, 299])
+def test_one_message_nested_past_the_limit_refuses_a_wide_batch_wherever_it_is(where: int) -> None:
+    # a batch of shallow messages has far more than MAX_DEPTH brackets: the depth is counted, not the brackets
+    shallow = '{"context": {"library": {"name": "x"}}, "properties": {"friction": ["a"]}}'
+
+    def batch(nested: str) -> str:
+        return '{"batch": [' + ", ".join(nested if n == where else shallow for n in range(300)) + "]}"
+
+    # the batch object and its list are two of the MAX_DEPTH levels: a message filling the rest fits, one more does not
+    fits = "[" * (MAX_DEPTH - 2) + "1" + "]" * (MAX_DEPTH - 2)
+    assert loads_strict(batch(fits))["batch"][where] is not None
+    with pytest.raises(MalformedJSONError, match="nests deeper"):
+        loads_strict(batch("[" + fits + "]"))
+
+
 def test_numbers_and_constants_json_does_not_have_are_refused() -> None:
     for text in ("[NaN]", "[1e999]", "[" + "9" * 5000 + "]"):
         with pytest.raises(MalformedJSONError):

@@ -15,6 +15,7 @@ DAY_MS = 86_400_000
 MOMENT_FORMATS = ("epoch milliseconds (e.g. 1714557600000) or an RFC 3339 time with its offset "
                   "(e.g. 2024-05-01T10:00:00Z or 2024-05-01T12:00:00+02:00)")
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_NAIVE_EPOCH = datetime(1970, 1, 1)  # UTC, for writing: a naive time writes no offset, so Z follows at once
 _MS = timedelta(milliseconds=1)
 # RFC 3339 date-time (T or a space; lower case t and z allowed; seconds optional, as ingest always took them)
 _RFC3339 = re.compile(r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?([Zz]|[+-]\d{2}:?\d{2})")
@@ -33,7 +34,7 @@ def from_epoch_ms(ms: int) -> datetime:
 def rfc3339(ms: int, timespec: str = "milliseconds") -> str:
     """Epoch milliseconds written as RFC 3339 in UTC, e.g. `2024-05-01T10:00:00.000Z`: the one way moments leave the
     twin as text (exports, files, messages)."""
-    return from_epoch_ms(ms).isoformat(timespec=timespec).replace("+00:00", "Z")
+    return (_NAIVE_EPOCH + timedelta(milliseconds=int(ms))).isoformat(timespec=timespec) + "Z"  # no offset to write
 
 
 class WrittenMoment(str):

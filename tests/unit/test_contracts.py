@@ -11,6 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from cypher.moments import from_epoch_ms, rfc3339, rfc3339_ms, written_moment
 from ingest.contracts import (
     event_to_json,
     from_csv_row,
@@ -155,6 +156,19 @@ def test_an_event_the_door_accepts_is_read_back_the_same_by_the_worker(obj: dict
         return
     queued = json.dumps(event_to_json(event), ensure_ascii=False).encode("utf-8")  # as the stream entry holds it
     assert validate_event(json.loads(queued)) == (event, [])
+
+
+_FIRST_MS, _LAST_MS = -62_135_596_800_000, 253_402_300_799_999  # 0001-01-01T00:00:00.000Z, 9999-12-31T23:59:59.999Z
+
+
+@settings(deadline=None)  # a busy machine must not fail it
+@given(st.integers(_FIRST_MS, _LAST_MS) | st.sampled_from([_FIRST_MS, -1, 0, _LAST_MS]),
+       st.sampled_from(["milliseconds", "seconds", "auto"]))
+def test_a_moment_is_written_as_its_utc_time_with_z_and_read_back_the_same(ms: int, timespec: str) -> None:
+    written = rfc3339(ms, timespec)
+    assert written == from_epoch_ms(ms).isoformat(timespec=timespec).replace("+00:00", "Z")
+    if timespec == "milliseconds":
+        assert rfc3339_ms(written) == ms == rfc3339_ms(written_moment(ms))
 
 
 @settings(max_examples=300, deadline=None)

@@ -35,7 +35,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from cypher.moments import written_moment
+from cypher.moments import WrittenMoment, written_moment
 from ingest.accounts import validate_membership
 from ingest.contracts import parse_ts, validate_customer, validate_event
 from ingest.reasons import reject_reason
@@ -85,12 +85,18 @@ def map_message(message: Any, *, arrival_ms: int | None = None, sent_at: Any = N
     ts, reason = (http_time(message, arrival_ms, sent_at) if arrival_ms is not None else file_time(message))
     if ts is None:
         return SegmentReject(message_id, reason or NO_TIMESTAMP)
+    try:  # written once, for every record of the message
+        when = written_moment(ts)
+    except OverflowError:  # each time was a date, but the clock skew taken out moved the message off the calendar
+        return SegmentReject(message_id, reject_reason("invalid_ts", "the message's time corrected for the sender's "
+                                                       "clock (its sentAt against when it was received) falls outside "
+                                                       "the years 1 to 9999; check the clock that stamped it"))
     user_id, anonymous_id = _id(message.get("userId")), _id(message.get("anonymousId"))
     if kind == "alias":
         previous = _id(message.get("previousId"))
         if user_id is None or previous is None:
             return SegmentReject(message_id, reject_reason("missing_field", "an alias needs a userId and a previousId"))
-        return SegmentRecords(message_id, kind, customer={"customer_id": user_id, "ts": written_moment(ts),
+        return SegmentRecords(message_id, kind, customer={"customer_id": user_id, "ts": when,
                                                           "identities": {"anonymous_id": previous},
                                                           "previous_id": previous})
     if user_id is None and anonymous_id is None:
@@ -98,7 +104,7 @@ def map_message(message: Any, *, arrival_ms: int | None = None, sent_at: Any = N
     who: dict[str, Any] = {"customer_id": user_id} if user_id is not None else {}
     if anonymous_id is not None:
         who["identities"] = {"anonymous_id": anonymous_id}
-    consents = _consents(message, ts, mapping)
+    consents = _consents(message, when, mapping)
     if kind == "identify":
         traits = message.get("traits")
         if traits is None:  # RudderStack's SDKs send identify traits in the context only
@@ -106,8 +112,8 @@ def map_message(message: Any, *, arrival_ms: int | None = None, sent_at: Any = N
         if traits is not None and not is_mapping(traits):
             return _not_an_object(message_id, "traits", traits)
         return SegmentRecords(message_id, kind, customer={**_profile(who, traits or {}, consents, mapping),
-                                                          "ts": written_moment(ts)})
-    customer = {**who, "ts": written_moment(ts), "consents": consents} if consents else None
+                                                          "ts": when})
+    customer = {**who, "ts": when, "consents": consents} if consents else None
     if kind == "group":
         account = _id(message.get("groupId"))
         if account is None:
@@ -116,11 +122,11 @@ def map_message(message: Any, *, arrival_ms: int | None = None, sent_at: Any = N
         if traits is not None and not is_mapping(traits):
             return _not_an_object(message_id, "traits", traits)
         return SegmentRecords(message_id, kind, customer=customer, membership={
-            **who, "account_id": account, "since": written_moment(ts), "traits": dict(traits or {})})
+            **who, "account_id": account, "since": when, "traits": dict(traits or {})})
     properties = message.get("properties")
     if properties is not None and not is_mapping(properties):
         return _not_an_object(message_id, "properties", properties)
-    event = _event(message_id, kind, message, dict(properties or {}), ts, mapping)
+    event = _event(message_id, kind, message, dict(properties or {}), when, mapping)
     if isinstance(event, SegmentReject):
         return event
     return SegmentRecords(message_id, kind, event={**event, **who}, customer=customer)
@@ -178,8 +184,8 @@ def _time(message: Mapping[str, Any], name: str) -> tuple[int | None, str | None
 
 
 # -- the records ------------------------------------------------------------------------------------------------
-def _event(message_id: str, kind: str, message: Mapping[str, Any], properties: dict[str, Any], ts: int,
-           mapping: SegmentMapping) -> dict[str, Any] | SegmentReject:
+def _event(message_id: str, kind: str, message: Mapping[str, Any], properties: dict[str, Any],
+           when: WrittenMoment, mapping: SegmentMapping) -> dict[str, Any] | SegmentReject:
     name = message.get("event") if kind == "track" else message.get("name")
     if kind == "track" and (not isinstance(name, str) or not name.strip()):
         return SegmentReject(message_id, reject_reason("missing_field", "a track call needs an event name"))
@@ -187,7 +193,7 @@ def _event(message_id: str, kind: str, message: Mapping[str, Any], properties: d
         event_type = mapping.event_type(str(name))
     else:
         event_type = mapping.page_type if kind == "page" else mapping.screen_type
-    event: dict[str, Any] = {"event_id": message_id, "ts": written_moment(ts), "type": event_type,
+    event: dict[str, Any] = {"event_id": message_id, "ts": when, "type": event_type,
                              "channel": mapping.channel_of(message, properties),
                              "touchpoint": _touchpoint(kind, name, message, properties, event_type)}
     properties.pop("touchpoint", None)
@@ -274,7 +280,7 @@ def _pii_name(name: str) -> str:
     return ("t_" + cleaned if not cleaned[0].isalpha() else cleaned)[:64]
 
 
-def _consents(message: Mapping[str, Any], ts: int, mapping: SegmentMapping) -> list[dict[str, Any]]:
+def _consents(message: Mapping[str, Any], when: WrittenMoment, mapping: SegmentMapping) -> list[dict[str, Any]]:
     preferences = path_of(message, "context", "consent", "categoryPreferences")
     if not is_mapping(preferences):
         return []
@@ -283,7 +289,7 @@ def _consents(message: Mapping[str, Any], ts: int, mapping: SegmentMapping) -> l
         purpose = mapping.consent_purposes.get(str(category).lower()) or mapping.consent_purposes.get(str(category))
         if purpose is not None and isinstance(granted, bool):
             decisions[purpose] = decisions.get(purpose, True) and granted  # two categories, one purpose: a no wins
-    return [{"purpose": p, "granted": g, "ts": written_moment(ts), "source": SEGMENT_SOURCE}
+    return [{"purpose": p, "granted": g, "ts": when, "source": SEGMENT_SOURCE}
             for p, g in sorted(decisions.items())]
 
 

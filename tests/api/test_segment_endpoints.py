@@ -96,6 +96,21 @@ def test_a_malformed_message_is_rejected_with_a_reason_while_the_rest_is_applied
     assert interactions(store) == ["ok1", "ok2"]
 
 
+def test_a_message_whose_corrected_time_is_no_date_is_rejected_while_the_rest_is_applied(
+        make_api: MakeApi, worker: RunningWorker, store: GraphStore) -> None:
+    # stamped in year 1 and sent in year 9999 by its clock: arrival - (sentAt - timestamp) is before year 1
+    api = make_api(keys=KEYS)
+    body = batch(message("track", "ok1", userId="u1", event="Viewed"),
+                 message("track", "skewed", userId="u1", event="Viewed", timestamp="0001-01-01T00:00:00Z",
+                         sentAt="9999-12-31T00:00:00Z"))
+    r = api.client.post("/v1/batch", json=body, headers=BASIC)
+    assert r.status_code == 200, r.text
+    [rejected] = r.json()["rejected"]
+    assert rejected["messageId"] == "skewed" and rejected["reason"].startswith("invalid_ts:"), rejected
+    worker.drain()
+    assert interactions(store) == ["ok1"]
+
+
 def test_the_same_batch_twice_changes_nothing(make_api: MakeApi, worker: RunningWorker, store: GraphStore) -> None:
     api = make_api(keys=KEYS)
     body = batch(message("track", "d1", userId="u1", event="Viewed"),

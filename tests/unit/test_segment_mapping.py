@@ -117,6 +117,18 @@ def test_a_file_message_without_any_time_is_rejected_no_timestamp() -> None:
     assert event_of(track(timestamp=None), arrival_ms=ARRIVAL)["ts"] == "2024-05-01T12:00:00.000Z"
 
 
+@pytest.mark.parametrize(("timestamp", "sent_at"), [("0001-01-01T00:00:00Z", "9999-12-31T00:00:00Z"),
+                                                   ("9999-12-31T00:00:00Z", "0001-01-01T00:00:00Z")])
+def test_a_time_the_clock_skew_moves_past_year_9999_or_before_year_1_rejects_the_message(timestamp: str,
+                                                                                        sent_at: str) -> None:
+    # each time is readable, but arrival - (sentAt - timestamp) is no date: the message is refused, not the batch
+    over_http = reject_of(track(timestamp=timestamp, sentAt=sent_at), arrival_ms=ARRIVAL)
+    assert over_http.startswith("invalid_ts:") and "years 1 to 9999" in over_http
+    in_file = reject_of(track(timestamp=None, originalTimestamp=timestamp, sentAt=sent_at,
+                              receivedAt="2024-05-01T12:00:00Z"))
+    assert in_file.startswith("invalid_ts:") and "years 1 to 9999" in in_file
+
+
 def test_an_unreadable_time_rejects_the_message_naming_the_field() -> None:
     assert "timestamp 'yesterday'" in reject_of(track(timestamp="yesterday"))
     assert "sentAt" in reject_of(track(), arrival_ms=ARRIVAL, sent_at="soon")

@@ -12,6 +12,9 @@ batches to `POST /events`, each applied by a `dtc worker`, in the same run.
    post every batch (as several SDK instances would), and the clock stops when the worker has applied the last event
    (the graph holds them all). Reported: events per second end to end for each path, the ratio Segment / native per
    round and its median (target >= 0.9), when the last post was answered, and the load average at the start and end.
+4. Beside the clock, the CPU seconds each path took from the first post to the last event applied (Linux /proc):
+   `dtc serve` (the door: HTTP, reading, mapping, validation, queuing) and `dtc worker` + FalkorDB (applying), per
+   1,000 events. Other work on the machine stretches the clock far more than it changes these.
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import httpx
 
@@ -38,7 +41,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from segment_converter import PAGE_MAPPING_YAML, convert  # noqa: E402
 
-from api import free_port, wait_until_ready  # noqa: E402
+from api import cpu_seconds, free_port, wait_until_ready  # noqa: E402
 from graph.embedded import start_or_attach  # noqa: E402
 from graph.falkordb_store import FalkorDBStore  # noqa: E402
 from ingest.generator import generate  # noqa: E402
@@ -50,10 +53,18 @@ def batches(items: list[dict[str, Any]], size: int) -> list[list[dict[str, Any]]
     return [items[i:i + size] for i in range(0, len(items), size)]
 
 
+class Timing(NamedTuple):
+    applied_s: float  # until the worker applied every event
+    posted_s: float  # until the last post was answered
+    door_cpu_s: float  # CPU seconds of `dtc serve` meanwhile
+    apply_cpu_s: float  # CPU seconds of `dtc worker` and the FalkorDB server meanwhile
+
+
 def run_path(url: str, path: str, bodies: list[bytes], store: FalkorDBStore, expected: int,
-             headers: dict[str, str], clients: int) -> tuple[float, float]:
-    """(seconds until the worker applied everything, seconds until the last post was answered), the batches posted
-    by `clients` concurrent clients (as many SDK instances send at once)."""
+             headers: dict[str, str], clients: int, door: int, appliers: tuple[int, ...]) -> Timing:
+    """The batches posted by `clients` concurrent clients (as many SDK instances send at once) until the worker
+    applied them all: the clock and the CPU seconds of the door (pid `door`) and of the `appliers`."""
+    cpu_started = cpu_seconds(door), sum(map(cpu_seconds, appliers))
     started = time.perf_counter()
 
     def post(body: bytes) -> None:
@@ -67,7 +78,9 @@ def run_path(url: str, path: str, bodies: list[bytes], store: FalkorDBStore, exp
     posting = time.perf_counter() - started
     while store.read("MATCH (i:Interaction) RETURN count(i) AS n")[0]["n"] < expected:
         time.sleep(0.02)
-    return time.perf_counter() - started, posting
+    applied = time.perf_counter() - started
+    return Timing(applied, posting, cpu_seconds(door) - cpu_started[0],
+                  sum(map(cpu_seconds, appliers)) - cpu_started[1])
 
 
 def main() -> int:
@@ -99,9 +112,10 @@ def main() -> int:
         store_url = f"falkordb://127.0.0.1:{server.port}"
         processes: list[subprocess.Popen[bytes]] = []
         ratios: list[float] = []
+        cpu: dict[str, list[tuple[float, float]]] = {"native": [], "segment": []}  # (door, apply) per 1,000 events
         try:
             for n in range(args.rounds):
-                timings: dict[str, tuple[float, float]] = {}
+                timings: dict[str, Timing] = {}
                 order = [("native", "/events", native_bodies), ("segment", "/v1/batch", segment_bodies)]
                 for name, path, bodies in order if n % 2 == 0 else order[::-1]:
                     graph = f"bench_{name}_{n}"
@@ -118,22 +132,30 @@ def main() -> int:
                     wait_until_ready(url, serve)
                     timings[name] = run_path(url, path, bodies, store, len(native),
                                              {"Authorization": f"Bearer {KEY}", "Content-Type": "application/json"},
-                                             args.clients)
+                                             args.clients, serve.pid, (worker.pid, server.pid))
+                    cpu[name].append((1000 * timings[name].door_cpu_s / len(native),
+                                      1000 * timings[name].apply_cpu_s / len(native)))
                     for process in (serve, worker):
                         process.terminate()
                         process.wait(timeout=60)
                     store.close()
-                rates = {k: len(native) / v[0] for k, v in timings.items()}
+                rates = {k: len(native) / v.applied_s for k, v in timings.items()}
                 ratios.append(rates["segment"] / rates["native"])
-                print(f"round {n + 1}: native {rates['native']:,.0f} events/s (posted in {timings['native'][1]:.1f} "
-                      f"s), Segment {rates['segment']:,.0f} events/s (posted in {timings['segment'][1]:.1f} s), "
-                      f"ratio {ratios[-1]:.2f}")
+                print(f"round {n + 1}: native {rates['native']:,.0f} events/s (posted in "
+                      f"{timings['native'].posted_s:.1f} s), Segment {rates['segment']:,.0f} events/s (posted in "
+                      f"{timings['segment'].posted_s:.1f} s), "
+                      f"ratio {ratios[-1]:.2f}; CPU s per 1,000 events, door + applying: "
+                      f"native {cpu['native'][-1][0]:.3f} + {cpu['native'][-1][1]:.3f}, "
+                      f"Segment {cpu['segment'][-1][0]:.3f} + {cpu['segment'][-1][1]:.3f}")
         finally:
             for process in processes:
                 if process.poll() is None:
                     process.kill()
             server.release()
     load_end = os.getloadavg()
+    door, apply = ({k: statistics.median(c[i] for c in v) for k, v in cpu.items()} for i in (0, 1))
+    print(f"median CPU s per 1,000 events: door native {door['native']:.3f}, Segment {door['segment']:.3f}; "
+          f"applying native {apply['native']:.3f}, Segment {apply['segment']:.3f}")
     print(f"median ratio Segment / native: {statistics.median(ratios):.2f} (target >= 0.9); "
           f"load average {load_start[0]:.2f} -> {load_end[0]:.2f}")
     return 0

@@ -10,32 +10,36 @@ the existing `Embedding` node instead of being encoded again, and `EnrichReport.
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
 from graph.embeddings import DEFAULT_BATCH_SIZE, Embedder
 from graph.ontology import EMBEDDING_VECTOR_PROPERTY, Label
-from graph.store import GraphStore
+from graph.paging import id_windows
+from graph.store import GraphStore, Row
 
-PAGE_SIZE = 2048  # nodes read, embedded and linked per round
+PAGE_SIZE = 2048  # nodes embedded and linked per round
 
 
 @dataclass(frozen=True)
 class TextSource:
-    """Where embeddable text lives: a label, the query that finds its nodes with text and no embedding yet
-    (cypher/internal/enrich-missing-*.cypher says which property is the text) and the one that links them."""
+    """Where embeddable text lives: a label, the query that finds its nodes with text and no embedding yet in one
+    window of ids (cypher/internal/enrich-missing-*.cypher says which property is the text), the one that links them,
+    and the one that says whether ids remain (graph.paging)."""
 
     label: Label
     missing: str
     link: str
+    remaining: str
 
 
 TEXT_SOURCES: tuple[TextSource, ...] = (
-    TextSource(Label.INTERACTION, "enrich-missing-interactions", "enrich-link-interactions"),
-    TextSource(Label.PERSONA, "enrich-missing-personas", "enrich-link-personas"),
-    TextSource(Label.INSIGHT, "enrich-missing-insights", "enrich-link-insights"),
-    TextSource(Label.FRICTION_POINT, "enrich-missing-frictions", "enrich-link-frictions"),
+    TextSource(Label.INTERACTION, "enrich-missing-interactions", "enrich-link-interactions", "remaining-interactions"),
+    TextSource(Label.PERSONA, "enrich-missing-personas", "enrich-link-personas", "remaining-personas"),
+    TextSource(Label.INSIGHT, "enrich-missing-insights", "enrich-link-insights", "remaining-insights"),
+    TextSource(Label.FRICTION_POINT, "enrich-missing-frictions", "enrich-link-frictions", "remaining-frictions"),
 )
 
 
@@ -59,31 +63,21 @@ def enrich(store: GraphStore, embedder: Embedder, batch_size: int = DEFAULT_BATC
            page_size: int = PAGE_SIZE) -> EnrichReport:
     """Embed and link every text node without an embedding of `embedder`'s model; safe to run at any time.
 
-    Pages are pipelined: while the model encodes one page, a writer thread stores the previous page's vectors
-    (the vector index insert is the server's cost) and links, so the step runs close to the bare model's rate."""
+    Nodes are read in windows of ids (graph.paging), so no read holds the store for long however large the twin, and
+    embedded in pages of `page_size`. Pages are pipelined: while the model encodes one page, a writer thread stores
+    the previous page's vectors (the vector index insert is the server's cost) and links, so the step runs close to
+    the bare model's rate."""
     started = time.perf_counter()
     report = EnrichReport(model=embedder.name)
     index_ready = False
     in_flight: Future[None] | None = None  # the previous page's write; at most one, so writes stay in order
-    in_flight_keys: set[str] = set()  # nodes of that page: they can still read as missing until it lands
     in_flight_hashes: set[str] = set()  # embeddings of that page: known, though not stored yet
-    counts = {r["label"]: int(r["n"]) for r in store.run("text-node-counts")}
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="enrich-writer") as writer:
         for source in TEXT_SOURCES:
-            # a guard against looping on nodes whose links cannot be written (e.g. deleted meanwhile)
-            budget, processed = counts.get(source.label.value, 0) + 2 * page_size, 0
-            while True:
-                page = store.run(source.missing, {"model": embedder.name, "limit": 2 * page_size})
-                fresh = [row for row in page if row["key"] not in in_flight_keys][:page_size]
-                if not fresh and in_flight is not None and page:
-                    in_flight.result()  # only the page being written came back: wait for it and look again
-                    in_flight, in_flight_keys = None, set()
-                    continue
-                if not fresh or processed > budget:
-                    break
+            for page in _missing_pages(store, source, embedder.name, page_size):
                 by_hash: dict[str, str] = {}
                 links: list[dict[str, str]] = []
-                for row in fresh:
+                for row in page:
                     digest = embedder.text_hash(row["text"])
                     by_hash.setdefault(digest, row["text"])
                     links.append({"hash": digest, "key": row["key"]})
@@ -98,9 +92,8 @@ def enrich(store: GraphStore, embedder: Embedder, batch_size: int = DEFAULT_BATC
                 if in_flight is not None:
                     in_flight.result()
                 in_flight = writer.submit(_write_page, store, source, embeddings, links)
-                in_flight_keys, in_flight_hashes = {row["key"] for row in fresh}, set(new)
-                processed += len(fresh)
-                report.nodes += len(fresh)
+                in_flight_hashes = set(new)
+                report.nodes += len(page)
                 report.texts += len(by_hash)
                 report.computed += len(new)
                 report.reused += len(by_hash) - len(new)
@@ -110,6 +103,14 @@ def enrich(store: GraphStore, embedder: Embedder, batch_size: int = DEFAULT_BATC
             in_flight.result()
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _missing_pages(store: GraphStore, source: TextSource, model: str, page_size: int) -> Iterator[list[Row]]:
+    """The nodes of `source` with text and no embedding of `model`, read a window of ids at a time, in pages."""
+    for window in id_windows(store, source.remaining):
+        missing = store.run(source.missing, {"model": model, **window})
+        for start in range(0, len(missing), page_size):
+            yield missing[start:start + page_size]
 
 
 def _write_page(store: GraphStore, source: TextSource, embeddings: list[dict[str, Any]],

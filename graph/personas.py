@@ -35,6 +35,7 @@ from cypher import DAY_MS, now_ms
 from graph.embeddings import Embedder
 from graph.live_state.repair import repair
 from graph.ontology import STAGES
+from graph.paging import id_windows
 from graph.settings import Settings
 from graph.store import GraphStore, Row
 from graph.writer_lock import WriterLock
@@ -45,8 +46,9 @@ MATERIAL_CHANGE = 0.1
 BEHAVIOUR_TEMPERATURE = 0.1
 TEXT_TEMPERATURE = 0.05  # sentence similarities spread less than behaviour profiles do
 VALUE_SCALE = 100.0  # currency units at which spending counts as 63% of "high value"
-CUSTOMER_PAGE = 250  # customers per step: a step's reads stay well under a second (graph.store.SLOW_CALL_S) and
-# its writes are committed before the next step reads, so API calls and the worker pass between steps
+CUSTOMER_PAGE = 100  # customers per step: a step's reads stay well under a second (graph.store.SLOW_CALL_S; the
+# live state's read of 250 customers' inputs took 1.0-1.4 s at 1M interactions beside the API, of 100 ~0.2 s) and its
+# writes are committed before the next step reads, so API calls and the worker pass between steps
 Vector = npt.NDArray[np.float64]
 
 
@@ -206,7 +208,8 @@ def assign_personas(store: GraphStore, embedder: Embedder, at: int | None = None
         return report  # shares between fewer than two personas say nothing
 
     persona_texts = {p: v for p, v in _persona_text_vectors(store, embedder.name).items() if p in personas}
-    exemplars = _sample_exemplars(store.run("personas-exemplars", {"at": at}))
+    exemplars = _sample_exemplars([row for window in id_windows(store, "remaining-customers")
+                                   for row in store.run("personas-exemplars", {"at": at, **window})])
     exemplar_ids = sorted({r["customer"] for r in exemplars})
     activities = _activities(store, exemplar_ids, at)
     prototypes: dict[str, Vector] = {}
@@ -224,7 +227,8 @@ def assign_personas(store: GraphStore, embedder: Embedder, at: int | None = None
         persona_texts = {}
     report.parts = tuple(name for name, part in (("behaviour", prototypes), ("text", persona_texts)) if part)
 
-    customer_ids = [r["id"] for r in store.run("personas-customers")]
+    customer_ids = sorted(r["id"] for window in id_windows(store, "remaining-customers")
+                          for r in store.run("personas-customers", window))
     todo = customer_ids
     if saved:
         for key in _CARRIED:

@@ -12,6 +12,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 
 from graph.privacy import consent_id
@@ -177,3 +178,17 @@ def _ts(value: Any) -> int | None:
     if value is None or isinstance(value, int):
         return value
     return ms(str(value))
+
+
+def rows_returned(store: GraphStore, monkeypatch: pytest.MonkeyPatch) -> dict[str, list[int]]:
+    """From now on, how many rows each named query run on `store` returned, call by call."""
+    returned: dict[str, list[int]] = {}
+    run = store.run
+
+    def recording(name: str, params: Mapping[str, Any] | None = None, *, bulk: bool = False) -> list[dict[str, Any]]:
+        rows = run(name, params, bulk=bulk)
+        returned.setdefault(name, []).append(len(rows))
+        return rows
+
+    monkeypatch.setattr(store, "run", recording)
+    return returned

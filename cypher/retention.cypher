@@ -7,7 +7,7 @@
 // matching returnEvent in [start(c) + nL, start(c) + (n+1)L) (return events are not filtered by since, until or
 // persona). asOf = the parameter, else the latest interaction ts of the twin not after now (all customers).
 // A step matcher is a map with some of the keys touchpoint, type, stage, channel, outcome; an event matches when
-// each given key's interaction property is not null and equals the value.
+// each given key's interaction property is not null and equals the value (leave a key out rather than give null).
 // Customers who refused `analytics` (in Customer.refused) are left out: docs/privacy.md.
 // One row: `asOf` and `cohorts` ({start, size, periods: [{n, eligible, retained}]}, by start; empty ones left out).
 // params:
@@ -21,56 +21,44 @@
 //   asOf: datetime = null         the moment the answer is computed for; null = the latest interaction until now
 // returns: asOf: datetime, cohorts.start: datetime
 // mode: read
-
-OPTIONAL MATCH (latest:Interaction)
-WHERE $asOf IS NULL AND latest.ts <= timestamp()
-WITH coalesce($asOf, max(latest.ts), timestamp()) AS asOf
-// each matcher as its conditions [property index, value] (touchpoint, type, stage, channel, outcome = 0..4)
-WITH asOf, CASE $period WHEN 'DAY' THEN 1 WHEN 'MONTH' THEN 30 ELSE 7 END * 86400000 AS length,
-     [c IN [[0, $cohortEvent.touchpoint], [1, $cohortEvent.type], [2, $cohortEvent.stage],
-            [3, $cohortEvent.channel], [4, $cohortEvent.outcome]] WHERE c[1] IS NOT NULL] AS cohortConds,
-     [c IN [[0, $returnEvent.touchpoint], [1, $returnEvent.type], [2, $returnEvent.stage],
-            [3, $returnEvent.channel], [4, $returnEvent.outcome]] WHERE c[1] IS NOT NULL] AS returnConds
-// from here on no clause may drop every row: the answer carries asOf even without a cohort, so what does not take
-// part is flagged, not filtered, until the last collect. One pass over each customer's events: the ts of those
-// matching cohortEvent and of those matching returnEvent
-WITH asOf, length, cohortConds, returnConds, [c IN cohortConds + returnConds | c[0]] AS used
-OPTIONAL MATCH (c:Customer)-[:PERFORMED]->(x:Interaction)
-// only the properties a matcher reads are fetched (FalkorDB pays for each)
-WITH asOf, length, cohortConds, returnConds, c, x.ts AS ts,
-     [CASE WHEN 0 IN used THEN x.touchpoint END, CASE WHEN 1 IN used THEN x.type END,
-      CASE WHEN 2 IN used THEN x.stage END, CASE WHEN 3 IN used THEN x.channel END,
-      CASE WHEN 4 IN used THEN x.outcome END] AS p
-WITH asOf, length, c,
-     min(CASE WHEN all(cond IN cohortConds WHERE p[cond[0]] = cond[1]) THEN ts END) AS start,
-     collect(CASE WHEN all(cond IN returnConds WHERE p[cond[0]] = cond[1]) THEN ts END) AS returns
-WITH asOf, length, c, start, returns,
-     start IS NOT NULL AND c.merged_into IS NULL AND NOT 'analytics' IN coalesce(c.refused, [])
-       AND ($since IS NULL OR start >= $since) AND ($until IS NULL OR start < $until) AS candidate
-// a pattern comprehension, not OPTIONAL MATCH + collect: that would make `returns` a grouping key
-WITH asOf, length, start, returns,
-     candidate AND ($persona IS NULL OR any(s IN [(c)-[s:SHOWS]->(:Persona {code: $persona})
-                                                  | s]
-                                           WHERE s.weight > 0 AND (s.since IS NULL OR s.since <= start)  // rule: shows-persona-at(s=s, t=start)
-                                             AND (s.until IS NULL OR start < s.until))) AS member
+// one pass over each counted customer's events, grouped by the customer alone: start(c) and the ts of every event
+// matching returnEvent. Only a matcher's given keys are read (x[k]: FalkorDB pays for every property and test; a
+// null property never equals, so it fails the key)
+MATCH (c:Customer)
+WHERE c.merged_into IS NULL AND NOT 'analytics' IN coalesce(c.refused, [])
+MATCH (c)-[:PERFORMED]->(x:Interaction)
+WITH c, min(CASE WHEN all(k IN keys($cohortEvent) WHERE x[k] = $cohortEvent[k]) THEN x.ts END) AS start,
+     collect(CASE WHEN all(k IN keys($returnEvent) WHERE x[k] = $returnEvent[k]) THEN x.ts END) AS returns
+WHERE start IS NOT NULL AND ($since IS NULL OR start >= $since) AND ($until IS NULL OR start < $until)
+// (a pattern comprehension FalkorDB evaluates in a projection, not in a WHERE)
+WITH start, returns,
+     $persona IS NULL OR any(s IN [(c)-[s:SHOWS]->(:Persona {code: $persona}) | s]
+                             WHERE s.weight > 0 AND (s.since IS NULL OR s.since <= start)  // rule: shows-persona-at(s=s, t=start)
+                               AND (s.until IS NULL OR start < s.until)) AS member
+WHERE member
 // the cohort: the day number (floored for any sign), then the ISO week's Monday or the month's 1st (civil calendar
 // from the day number, H. Hinnant's days_from_civil inverse)
-WITH asOf, length, start, returns, member,
-     CASE WHEN member THEN (start - ((start % 86400000) + 86400000) % 86400000) / 86400000 END AS day
-WITH asOf, length, start, returns, member, day, day + 719468 AS z
-WITH asOf, length, start, returns, member, day, z - (z / 146097) * 146097 AS doe
-WITH asOf, length, start, returns, member, day, doe, (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365 AS yoe
-WITH asOf, length, start, returns, member, day, doe - (365 * yoe + yoe / 4 - yoe / 100) AS doy
-WITH asOf, length, start, returns, member,
-     CASE $period
-       WHEN 'DAY' THEN day
-       WHEN 'MONTH' THEN day - (doy - (153 * ((5 * doy + 2) / 153) + 2) / 5)
-       ELSE day - ((day + 3) % 7 + 7) % 7 END * 86400000 AS cohort
-// the periods n in 1..periods holding a return event: [start + nL, start + (n+1)L)
-WITH asOf, collect(CASE WHEN member THEN [cohort, start, length,
-       [r IN returns WHERE r >= start + length AND r < start + ($periods + 1) * length | (r - start) / length]] END)
+WITH start, returns, (start - ((start % 86400000) + 86400000) % 86400000) / 86400000 AS day,
+     CASE $period WHEN 'DAY' THEN 1 WHEN 'MONTH' THEN 30 ELSE 7 END * 86400000 AS length
+WITH start, returns, day, length, day + 719468 - ((day + 719468) / 146097) * 146097 AS doe
+WITH start, returns, day, length, doe, (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365 AS yoe
+WITH start, returns, day, length, doe - (365 * yoe + yoe / 4 - yoe / 100) AS doy
+// each member as [cohort, start, L, the periods n in 1..periods holding a return event: [start + nL, start + (n+1)L)];
+// a collect without a grouping key gives one row even with no member, so the answer always carries asOf
+WITH collect([
+       CASE $period
+         WHEN 'DAY' THEN day
+         WHEN 'MONTH' THEN day - (doy - (153 * ((5 * doy + 2) / 153) + 2) / 5)
+         ELSE day - ((day + 3) % 7 + 7) % 7 END * 86400000,
+       start, length,
+       [r IN returns WHERE r >= start + length AND r < start + ($periods + 1) * length | (r - start) / length]])
        AS members
-// no member still gives the one row that carries asOf
+// asOf in a subquery: an aggregation after the collect would hash `members` once per interaction
+CALL {
+  OPTIONAL MATCH (latest:Interaction)
+  WHERE $asOf IS NULL AND latest.ts <= timestamp()
+  RETURN coalesce($asOf, max(latest.ts), timestamp()) AS asOf
+}
 UNWIND (CASE WHEN size(members) = 0 THEN [null] ELSE members END) AS m
 UNWIND (CASE WHEN m IS NULL THEN [null] ELSE range(1, $periods) END) AS n
 WITH asOf, m[0] AS cohort, n, count(m) AS size,

@@ -21,9 +21,9 @@ PATH_STEPS = (2, 10)
 ROWS = (1, 100)  # `limit` of funnel (frictions per step) and journeyPaths (sequences)
 
 
-def step_matcher(value: Mapping[str, Any] | None, argument: str) -> dict[str, str | None]:
-    """`value` as a matcher with every key present (absent ones null, as the queries read them); a null value
-    counts as absent. Raises InputError naming `argument` for an empty map or an unknown key."""
+def step_matcher(value: Mapping[str, Any] | None, argument: str) -> dict[str, str]:
+    """`value` as a matcher holding only its given keys (a null value counts as absent: the queries test each key of
+    the map they get). Raises InputError naming `argument` for an empty map or an unknown key."""
     given = {k: v for k, v in (value or {}).items() if v is not None}
     unknown = sorted(set(given) - set(MATCHER_KEYS))
     if unknown:
@@ -35,7 +35,7 @@ def step_matcher(value: Mapping[str, Any] | None, argument: str) -> dict[str, st
     for key, v in given.items():
         if not isinstance(v, str):
             raise InputError(f"{argument}.{key}: {v!r} is not a string; give a code such as \"checkout\".")
-    return {k: given.get(k) for k in MATCHER_KEYS}
+    return given
 
 
 def in_range(argument: str, value: int, bounds: tuple[int, int]) -> int:

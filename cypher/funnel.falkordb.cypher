@@ -2,22 +2,15 @@
 // FalkorDB variant of funnel.cypher (same header, parameters and answer); only the block between
 // `// order:` and `// end order` differs (tests/integration/test_journey_analytics.py checks it).
 
-WITH [s IN $steps | [c IN [[0, s.touchpoint], [1, s.type], [2, s.stage], [3, s.channel], [4, s.outcome]]
-                     WHERE c[1] IS NOT NULL]] AS conds
-// 1. above, each step as its conditions [property index, value] (touchpoint, type, stage, channel, outcome =
-//    0..4); below, which properties any step reads (FalkorDB pays for every property it fetches)
-WITH conds, reduce(used = [], s IN conds | used + [c IN s WHERE NOT c[0] IN used | c[0]]) AS used
 MATCH (c:Customer)
 WHERE c.merged_into IS NULL AND NOT 'analytics' IN coalesce(c.refused, [])
 
-// 2. per customer, the events that matter (those matching a step or hitting a friction) in (ts, event_id) order,
-//    each as [ts, event_id, matched step indexes, frictions, channel]; only the customer is a grouping key
+// 1. per customer, the events that matter (those matching a step or hitting a friction) in (ts, event_id) order,
+//    each as [ts, event_id, matched step indexes, frictions, channel]; only the customer is a grouping key. Only a
+//    step's given keys are read (x[k]: FalkorDB pays for every property and test; a null property never equals)
 MATCH (c)-[:PERFORMED]->(x:Interaction)
-WITH conds, c, x,
-     [CASE WHEN 0 IN used THEN x.touchpoint END, CASE WHEN 1 IN used THEN x.type END,
-      CASE WHEN 2 IN used THEN x.stage END, CASE WHEN 3 IN used THEN x.channel END,
-      CASE WHEN 4 IN used THEN x.outcome END] AS p
-WITH c, x, [k IN range(0, size(conds) - 1) WHERE all(cond IN conds[k] WHERE p[cond[0]] = cond[1])] AS matched
+WITH c, x,
+     [k IN range(0, size($steps) - 1) WHERE all(key IN keys($steps[k]) WHERE x[key] = $steps[k][key])] AS matched
 WHERE size(matched) > 0 OR x.frictions IS NOT NULL
 // order: each customer's events in (ts, event_id) order, sorted per customer (list.sort orders lists element by
 // element): a global ORDER BY of every event costs FalkorDB 4.16 more than the rest of the query
@@ -27,15 +20,18 @@ WITH c, ev,
      [a IN range(0, size(ev) - 1) WHERE 0 IN ev[a][2] AND ($since IS NULL OR ev[a][0] >= $since)
                                    AND ($until IS NULL OR ev[a][0] < $until)] AS candidates
 WHERE size(candidates) > 0
-// a pattern comprehension, not OPTIONAL MATCH + collect: that would make the event list a grouping key
-WITH ev, candidates, [(c)-[s:SHOWS]->(p:Persona) | [p.code, s]] AS spans
+// the persona assignments, only when a persona or the persona breakdown asks (a pattern comprehension, not
+// OPTIONAL MATCH + collect: that would make the event list a grouping key)
+WITH ev, candidates,
+     CASE WHEN $persona IS NOT NULL OR $breakdown = 'PERSONA' THEN [(c)-[s:SHOWS]->(p:Persona) | [p.code, s]]
+          ELSE [] END AS spans
 WITH size($steps) AS n, $windowDays * 86400000 AS window, ev, spans,
      [a IN candidates WHERE $persona IS NULL OR any(x IN spans WHERE x[0] = $persona
         AND x[1].weight > 0 AND (x[1].since IS NULL OR x[1].since <= ev[a][0])  // rule: shows-persona-at(s=x[1], t=ev[a][0])
         AND (x[1].until IS NULL OR ev[a][0] < x[1].until))] AS entries
 WHERE size(entries) > 0
 
-// 3. the chain from each entry (for each next step, the first later event that matches it within the window);
+// 2. the chain from each entry (for each next step, the first later event that matches it within the window);
 //    attempt = the first entry's chain of the greatest length (once one reaches every step, no later entry can
 //    beat it, so the later ones are not followed)
 WITH n, window, ev, spans,
@@ -46,7 +42,7 @@ WITH n, window, ev, spans,
 WITH n, window, ev, spans, attempt, size(attempt) AS level, [b IN attempt | ev[b][0] - ev[attempt[0]][0]] AS fromEntry,
      ev[attempt[0]][0] AS entryTs
 
-// 4. breakdown keys and, per step k < n reached, the frictions hit from the k-th match up to the next one (or, with
+// 3. breakdown keys and, per step k < n reached, the frictions hit from the k-th match up to the next one (or, with
 //    no next one, up to the end of the window)
 WITH n, level, fromEntry,
      CASE $breakdown
@@ -62,7 +58,7 @@ WITH n, level, fromEntry,
            CASE WHEN ev[b][0] <= entryTs + window THEN hit + [f IN ev[b][3] WHERE NOT f IN hit] ELSE hit END)]]
        AS reached
 
-// 5. one fact per counted thing, then the counts (a customer who is no persona at entry is in the null group)
+// 4. one fact per counted thing, then the counts (a customer who is no persona at entry is in the null group)
 WITH n, level, fromEntry, reached,
      CASE WHEN $breakdown = 'PERSONA' AND size(keys) = 0 THEN [null] ELSE keys END AS keys
 WITH [k IN range(1, level) | {kind: 'step', key: null, step: k, ms: fromEntry[k - 1], dropped: 0}]

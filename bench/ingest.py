@@ -13,9 +13,11 @@
    frictions, triggers, checkpoints), with its peak RSS. Timed three ways: the whole process; the ingest as the
    command reports it (no interpreter start-up or store start/stop); and that without the end-of-job compaction
    of the append-only file. The ratio is the last one against the ceiling; the others are printed beside it.
-4. Re-ingest: the same command again (an unchanged file is a no-op).
+4. A customer file for the same customers (identities, personal data, attributes, declared personas, consents),
+   ingested once after the events.
+5. Re-ingest: both files again in one command (unchanged files are a no-op), timed against 3. + 4.
 Prints events/s, the ratio (target >= 0.5, aim 0.85), the peak RSS (target < 500 MB) and the re-ingest speed-up
-(target >= 3x).
+(issue 13: at least 10x).
 """
 
 from __future__ import annotations
@@ -43,6 +45,7 @@ from graph.store import batched  # noqa: E402
 TOUCHPOINTS = [("influencer_post", "social"), ("product_page", "web"), ("search", "web"), ("checkout", "web"),
                ("ai_try_on", "mobile_app"), ("app_home", "mobile_app"), ("colour_appointment", "salon"),
                ("aftercare", "call_center"), ("newsletter", "email"), ("chat", "chatbot")]
+PERSONAS = ["trend-seeker", "bargain-hunter", "loyal-pro"]
 FRICTIONS = ["cant_find_product", "long_wait", "colour_mismatch", "payment_failed", "late_delivery"]
 TYPES = ["view", "search", "interaction", "purchase", "feedback", "support"]
 START_MS = 1_704_067_200_000  # 2024-01-01
@@ -96,6 +99,29 @@ def generate(path: Path, events: int, customers: int, seed: int = 7) -> None:
             f.write(json.dumps(event) + "\n")
 
 
+def generate_customers(path: Path, customers: int, seed: int = 7) -> None:
+    """A customer file for the same customers: identities, personal data, attributes, a declared persona (some
+    two, one of them ended) and consents (~5% refusing profiling), as a CRM export would give them."""
+    rng = random.Random(seed)
+    with open(path, "w", encoding="utf-8") as f:
+        for n in range(customers):
+            cid = f"c{n:06d}"
+            personas = [{"persona": rng.choice(PERSONAS), "weight": round(rng.uniform(0.5, 1), 2),
+                         "since": "2024-01-01T00:00:00Z", "source": "declared"}]
+            if rng.random() < 0.3:
+                personas.append({"persona": rng.choice(PERSONAS), "weight": 0.4, "since": "2023-06-01T00:00:00Z",
+                                 "until": "2024-01-01T00:00:00Z", "source": "declared"})
+            record = {"customer_id": cid, "identities": {"email": f"{cid}@example.com"},
+                      "pii": {"name": f"Customer {n}", "email": f"{cid}@example.com"},
+                      "attributes": {"tier": rng.choice(["bronze", "silver", "gold"]), "age_band": rng.choice(
+                          ["18-24", "25-34", "35-44", "45+"])},
+                      "personas": personas,
+                      "consents": [{"purpose": "analytics", "granted": True, "ts": "2024-01-01T00:00:00Z"},
+                                   {"purpose": "profiling", "granted": rng.random() >= 0.05,
+                                    "ts": "2024-01-01T00:00:00Z"}]}
+            f.write(json.dumps(record) + "\n")
+
+
 def raw_ceiling(store: FalkorDBStore, path: Path, batch_size: int, as_text: bool) -> tuple[int, float]:
     customers = set()
     rows = []
@@ -117,11 +143,14 @@ def raw_ceiling(store: FalkorDBStore, path: Path, batch_size: int, as_text: bool
     return len(rows), time.perf_counter() - started
 
 
-def run_ingest(data_dir: Path, graph: str, path: Path, batch_size: int) -> tuple[float, str]:
+def run_ingest(data_dir: Path, graph: str, batch_size: int, events: Path | None, customers: Path | None = None
+               ) -> tuple[float, str]:
+    """`dtc ingest` of an event file, a customer file or both, in its own process: (seconds, its summary)."""
     env = dict(os.environ, DTC_GRAPH_NAME=graph, DTC_STATE_DIR=str(data_dir / f"state-{graph}"))
+    files = (["--customers", str(customers)] if customers is not None else []) + ([str(events)] if events else [])
     started = time.perf_counter()
     done = subprocess.run([str(ROOT / ".venv" / "bin" / "dtc"), "--store", f"embedded://{data_dir}", "ingest",
-                           "--quiet", "--batch-size", str(batch_size), str(path)],
+                           "--quiet", "--batch-size", str(batch_size), *files],
                           capture_output=True, text=True, env=env)
     elapsed = time.perf_counter() - started
     if done.returncode != 0:
@@ -144,10 +173,11 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory(prefix="dtc-bench-ingest-") as tmp:
         work = Path(tmp)
-        data = work / "events.jsonl"
+        data, customers = work / "events.jsonl", work / "customers.jsonl"
         generate(data, args.events, args.customers)
+        generate_customers(customers, args.customers)
         print(f"{args.events:,} events over {args.customers:,} customers, batch size {args.batch_size}, "
-              f"{data.stat().st_size / 1e6:.0f} MB of JSONL")
+              f"{data.stat().st_size / 1e6:.0f} MB of JSONL, customer file {customers.stat().st_size / 1e6:.0f} MB")
         server = start_or_attach(work / "store")
         try:
             rates = {}
@@ -161,7 +191,7 @@ def main() -> None:
                       f"rows as {label})")
             raw_rate = max(rates.values())
 
-            full_s, summary = run_ingest(work / "store", "bench_full", data, args.batch_size)
+            full_s, summary = run_ingest(work / "store", "bench_full", args.batch_size, data)
             peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
             elapsed, compaction = reported(summary, "elapsed"), reported(summary, "compaction")
             ingest_s = elapsed - compaction
@@ -169,12 +199,16 @@ def main() -> None:
                   f"+ {compaction:.1f} s compaction = {elapsed:.1f} s reported; "
                   f"+ {full_s - elapsed:.1f} s start-up and store start/stop = {full_s:.1f} s whole process)")
             print(f"              {summary}")
-            again_s, _ = run_ingest(work / "store", "bench_full", data, args.batch_size)
-            print(f"re-ingest     {again_s:.1f} s (whole process)")
+            customers_s, _ = run_ingest(work / "store", "bench_full", args.batch_size, None, customers)
+            print(f"customer file {customers_s:.1f} s (whole process, after the events)")
+            first_s = full_s + customers_s
+            again_s, _ = run_ingest(work / "store", "bench_full", args.batch_size, data, customers)
+            print(f"re-ingest     {again_s:.1f} s (whole process, the same event and customer files again)")
             print(f"ratio full/raw {args.events / ingest_s / raw_rate:.2f} (target >= 0.5, aim 0.85; ingesting "
                   f"vs the faster raw)   with compaction {args.events / elapsed / raw_rate:.2f}   whole process "
                   f"{args.events / full_s / raw_rate:.2f}")
-            print(f"peak RSS {peak_mb:.0f} MB (target < 500)   re-ingest {full_s / again_s:.1f}x faster (target >= 3)")
+            print(f"peak RSS {peak_mb:.0f} MB (target < 500)   re-ingest {first_s / again_s:.1f}x faster than the "
+                  "first ingest of both files (target >= 10)")
         finally:
             server.release()
 

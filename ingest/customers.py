@@ -5,7 +5,10 @@ Re-ingesting a customer updates it: attributes merge key by key, personal data g
 personas are upserted by (customer, persona, since) and consents by (customer, purpose, ts), and `Customer.refused`
 is rewritten from the customer's whole consent history in the same query. Identities are hashed and resolved with
 the merge rule of `ingest.identity`; the caller relinks the journeys of the survivors of a merge
-(`CustomersWritten.survivors`, `EventSink.relink`).
+(`CustomersWritten.survivors`, `EventSink.relink`). Re-ingesting the same customer file is a no-op: a customer
+written from its own file record keeps that record's keyed hash (`Customer.record_hash`), a record whose hash is the
+stored one is skipped, and every other writer of a profile (a message's record, a merge, a consent set through the
+API, anonymisation) clears the hash, so the next file record is written again.
 
 A record from a message is dated (`ts`) and may name its customer by identities only (an anonymous visitor). Its
 traits follow ingest.profile_rules: each keeps the value of the latest message that set it (`Customer.trait_ts`
@@ -15,10 +18,12 @@ from the one in force at its time. An alias (`previous_id`) that names a known c
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from functools import partial
 from typing import Any
 
@@ -30,7 +35,7 @@ from graph.store import GraphStore
 from graph.writer_lock import WriterLock
 from ingest import identity
 from ingest.contracts import CustomerRecord
-from ingest.lookups import identity_owners, known_customers
+from ingest.lookups import chunks, identity_owners, known_customers
 from ingest.merging import merge_customer
 from ingest.profile_rules import Decision, consent_changes, overlay_traits
 
@@ -57,6 +62,18 @@ def write_customers(store: GraphStore, records: Sequence[CustomerRecord], secret
 
 def _write_customers(store: GraphStore, records: Sequence[CustomerRecord], secret: bytes, now: int
                      ) -> CustomersWritten:
+    """The records the graph does not hold already, upserted."""
+    unchanged = _unchanged(store, records, secret)
+    if not unchanged:
+        return _upsert(store, records, secret, now)
+    changed = [r for n, r in enumerate(records) if n not in unchanged]
+    written = _upsert(store, changed, secret, now) if changed else CustomersWritten(0, [], [])
+    targets = iter(written.resolved)
+    return CustomersWritten(written.new_customers, written.survivors,
+                            [str(r.customer_id) if n in unchanged else next(targets) for n, r in enumerate(records)])
+
+
+def _upsert(store: GraphStore, records: Sequence[CustomerRecord], secret: bytes, now: int) -> CustomersWritten:
     refs_of = [identity.refs(secret, r.identities) for r in records]
     keys = sorted({ref.key for refs in refs_of for ref in refs})
     owner_of_key = identity_owners(store, keys) if keys else {}
@@ -91,13 +108,13 @@ def _write_customers(store: GraphStore, records: Sequence[CustomerRecord], secre
             assert record.customer_id is not None  # validation: identities stand in for the id only when usable
             resolved.append(graph.current(record.customer_id))
     touched = set(resolved) | {graph.current(cid) for cid in resolved} | {cid for merge in merges for cid in merge}
-    write = partial(_write, store, records, resolved, graph, attach, merges, set(known), now)
+    write = partial(_write, store, records, resolved, graph, attach, merges, set(known), now, secret)
     return repair(store, sorted(touched), write, lock=None)
 
 
 def _write(store: GraphStore, records: Sequence[CustomerRecord], resolved: list[str], graph: identity.IdentityGraph,
-           attach: Mapping[str, identity.IdentityRef], merges: list[tuple[str, str]], known: set[str], now: int
-           ) -> CustomersWritten:
+           attach: Mapping[str, identity.IdentityRef], merges: list[tuple[str, str]], known: set[str], now: int,
+           secret: bytes) -> CustomersWritten:
     """The merges and the upsert of one batch of resolved records."""
     for loser, winner in merges:
         merge_customer(store, loser, winner, now)
@@ -135,6 +152,13 @@ def _write(store: GraphStore, records: Sequence[CustomerRecord], resolved: list[
             consents.append({"id": consent_id(target, consent.purpose, consent.ts), "customer_id": target,
                              "purpose": consent.purpose, "granted": consent.granted, "ts": consent.ts,
                              "source": consent.source})
+    records_of: dict[str, list[CustomerRecord]] = {}
+    for record, target in zip(records, targets, strict=True):
+        records_of.setdefault(target, []).append(record)
+    for target, row in rows.items():  # a row written from its own customer file records only: the last one's hash
+        own = records_of[target]
+        row["record_hash"] = (record_hash(secret, own[-1])
+                              if all(r.ts is None and r.customer_id == target for r in own) else None)
     identities = [{"key": key, "kind": ref.kind, "hash": ref.hash, "customer_id": graph.current(graph.owner[key])}
                   for key, ref in sorted(attach.items())]
     # `refused` is rewritten from the whole history of every customer whose consents this batch or a merge touched
@@ -171,10 +195,33 @@ def _overlay(row: dict[str, Any], record: CustomerRecord) -> None:
 
 
 def _finished(row: dict[str, Any]) -> dict[str, Any]:
-    return {"id": row["id"], "stage": row["stage"], "pii": row["pii"],
+    return {"id": row["id"], "stage": row["stage"], "pii": row["pii"], "record_hash": row["record_hash"],
             "attributes": json.dumps(row["attributes"], sort_keys=True, ensure_ascii=False, default=str)
             if row["attributes"] else None,
             "trait_ts": json.dumps(row["trait_ts"], sort_keys=True) if row["dated"] else None}
+
+
+def record_hash(secret: bytes, record: CustomerRecord) -> str:
+    """The content key of a customer file record: keyed by the identity secret (it covers personal data and a new
+    secret hashes identities anew), the same for the same record however its keys were ordered."""
+    content = json.dumps(asdict(record), sort_keys=True, ensure_ascii=False, default=str)
+    return hmac.new(secret, b"dtc-customer-record\x00" + content.encode(), hashlib.sha256).hexdigest()
+
+
+def _unchanged(store: GraphStore, records: Sequence[CustomerRecord], secret: bytes) -> set[int]:
+    """The positions of the customer file records the graph holds already: the customer's stored `record_hash` is
+    the record's, so writing it again would change nothing (each profile writer other than a customer file record
+    clears the hash). A customer with any other record in the batch is written, all its records in order."""
+    ids = sorted({r.customer_id for r in records if r.ts is None and r.customer_id and r.previous_id is None})
+    if not ids:
+        return set()
+    stored = {row["id"]: row["hash"] for chunk in chunks(ids) for row in store.run("customer-record-hashes",
+                                                                                 {"ids": list(chunk)})}
+    same = {n for n, r in enumerate(records)
+            if r.ts is None and r.previous_id is None and r.customer_id in stored
+            and stored[r.customer_id] == record_hash(secret, r)}
+    written = {r.customer_id for n, r in enumerate(records) if n not in same}
+    return {n for n in same if records[n].customer_id not in written}
 
 
 def _decisions(store: GraphStore, ids: Sequence[str]) -> dict[str, list[Decision]]:

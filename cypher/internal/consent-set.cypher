@@ -12,7 +12,7 @@
 // mode: write
 // audience: internal
 
-MATCH (c:Customer {id: $customer_id})
+MATCH (c:Customer {id: $customer_id}) SET c.record_hash = null  // a customer file re-ingested writes its consents again
 MERGE (k:Consent {id: $id})
 SET k.customer_id = $customer_id, k.purpose = $purpose, k.granted = $granted, k.ts = $ts, k.source = $source,
     k.actor = $actor

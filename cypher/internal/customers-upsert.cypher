@@ -2,10 +2,11 @@
 // One batch of customer records (of a customer file, or Segment profile updates): customers (attributes, personal
 // data as pii_*, declared relationship stage, when each dated trait was set), their identities, persona assignments
 // upserted by (customer, persona, since), consents by id, and Customer.refused
-// rewritten for every customer whose consents changed.
+// rewritten for every customer whose consents changed. `record_hash`: the hash of the customer file record a row
+// was written from, else null (ingest.customers: re-ingesting the same record is skipped).
 // params:
 //   now: int                     epoch ms of the write
-//   rows: list                   [{id, stage, attributes, pii, trait_ts}] (trait_ts: null keeps the stored one)
+//   rows: list                   [{id, stage, attributes, pii, trait_ts, record_hash}] (null trait_ts keeps the stored)
 //   identities: list             [{customer_id, key, kind, hash}]
 //   shows: list                  [{customer_id, persona, weight, since, until, source}]
 //   consents: list               [{id, customer_id, purpose, granted, ts, source}]
@@ -15,7 +16,8 @@
 
 UNWIND $rows AS r
 MERGE (c:Customer {id: r.id}) ON CREATE SET c.created_ts = $now
-SET c.updated_ts = $now, c.attributes = r.attributes, c.trait_ts = coalesce(r.trait_ts, c.trait_ts), c += r.pii
+SET c.updated_ts = $now, c.attributes = r.attributes, c.trait_ts = coalesce(r.trait_ts, c.trait_ts), c += r.pii,
+    c.record_hash = r.record_hash
 FOREACH (stage IN CASE WHEN r.stage IS NULL THEN [] ELSE [r.stage] END | SET c.relationship_stage = stage)
 WITH count(*) AS _
 // include: link-identities

@@ -12,7 +12,7 @@
 
 MERGE (l:Customer {id: $loser}) ON CREATE SET l.created_ts = $now
 MERGE (s:Customer {id: $survivor}) ON CREATE SET s.created_ts = $now
-SET l.merged_into = s.id, l.updated_ts = $now, s.updated_ts = $now
+SET l.merged_into = s.id, l.updated_ts = $now, s.updated_ts = $now, l.record_hash = null, s.record_hash = null
 WITH count(*) AS _
 MATCH (x:Identity)-[r:IDENTIFIES]->(:Customer {id: $loser}) MATCH (s:Customer {id: $survivor})
 DELETE r MERGE (x)-[:IDENTIFIES]->(s)

@@ -13,9 +13,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from intelligence_graph import rows_returned
 
+from graph.privacy.consent import set_consent
 from graph.settings import Settings
 from graph.store import GraphStore
+from graph.writer_lock import WriterLock
 from ingest.batch import ingest_files
 
 DAY_MS = 86_400_000
@@ -306,3 +309,43 @@ def test_a_customer_file_again_merges_attributes_and_upserts_personas(store: Gra
     shows = store.read("MATCH (:Customer {id: 'ann'})-[s:SHOWS]->(p:Persona) RETURN s.weight AS w, s.since AS since, "
                        "p.auto AS auto ORDER BY w")
     assert shows == [{"w": 0.2, "since": 1_717_200_000_000, "auto": True}, {"w": 0.9, "since": None, "auto": True}]
+
+
+def test_a_customer_file_ingested_again_changes_nothing_and_a_changed_record_still_applies(
+        store: GraphStore, settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Re-ingesting a customer file upserted every customer again (6.7 s of a 23 s first ingest, issue 13): a record
+    the graph holds already is skipped, and a changed record, or one whose customer another writer changed, is
+    written as before."""
+    def customer(cid: str, tier: str, profiling: bool) -> dict[str, Any]:
+        return {"customer_id": cid, "identities": {"email": f"{cid}@example.com"}, "pii": {"name": cid.title()},
+                "attributes": {"tier": tier}, "personas": [{"persona": "p1", "weight": 0.8, "source": "declared"}],
+                "consents": [{"purpose": "profiling", "granted": profiling, "ts": "2024-01-01T00:00:00Z"}]}
+
+    def profiles() -> list[dict[str, Any]]:
+        return store.read("MATCH (c:Customer) OPTIONAL MATCH (c)-[:GAVE]->(k:Consent) "
+                          "RETURN c.id AS id, c.attributes AS attributes, c.refused AS refused, "
+                          "c.updated_ts AS updated, collect(k.granted) AS granted ORDER BY id")
+
+    file = write_jsonl(tmp_path / "customers.jsonl", [customer("ann", "gold", True), customer("bob", "gold", True)])
+    ingest_files(store, settings, customers=[file])
+    first = profiles()
+    returned = rows_returned(store, monkeypatch)
+
+    again = ingest_files(store, settings, customers=[file])
+
+    assert profiles() == first and again.customers_read == 2
+    assert "customers-upsert" not in returned and "live-inputs" not in returned  # no write, no live state repair
+
+    # bob's record changed in the file: bob is written, ann is not
+    write_jsonl(file, [customer("ann", "gold", True), customer("bob", "silver", False)])
+    ingest_files(store, settings, customers=[file])
+    ann, bob = profiles()
+    assert ann == first[0]
+    assert (json.loads(bob["attributes"]), bob["refused"], bob["granted"]) == ({"tier": "silver"}, ["profiling"],
+                                                                               [False])
+    # another writer changes ann's consent: the unchanged file writes her record again, as before
+    set_consent(store, "ann", "profiling", False, actor="test", source="api", subject_key=b"k",
+                lock=WriterLock(None, "tests"), ts=1_704_067_200_000)
+    assert profiles()[0]["refused"] == ["profiling"]
+    ingest_files(store, settings, customers=[file])
+    assert (profiles()[0]["refused"], profiles()[0]["granted"]) == (None, [True])

@@ -9,8 +9,7 @@ from collections import Counter, defaultdict
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from graph.analytics.stats import lift, rate, wilson_interval
-
+from .stats import lift, rate, wilson_interval
 from .twin import DAY_MS, EPOCH, Customer, Event, Twin
 
 Matcher = dict[str, str]

@@ -129,15 +129,34 @@ def test_the_api_reaches_ingest_only_through_the_doors_of_graph() -> None:
     assert {path: layers for path, layers in found.items() if layers} == {}
 
 
-def test_the_oracle_imports_none_of_the_twin_but_the_statistics() -> None:
-    """tests/oracle recomputes the questions independently: it shares no code with what it checks, but the
-    statistics' one home (graph/analytics/stats.py: Wilson, rate, lift), tested against published values."""
-    shared = {"graph.analytics.stats"}
-    files = sorted((ROOT / "tests" / "oracle").glob("*.py"))
-    assert len(files) >= 3
-    found = {relative(p): sorted(m for m in imports(p) if m not in shared and m.split(".")[0] in PRODUCTION)
-             for p in files}
+def oracle_imports_of_the_twin(oracle: Path) -> dict[str, list[str]]:
+    """The twin's modules each oracle file imports (any of PRODUCTION: graph, ingest, api, cypher, dtc)."""
+    found = {p.relative_to(oracle).as_posix(): sorted(m for m in imports(p) if m.split(".")[0] in PRODUCTION)
+             for p in sorted(oracle.rglob("*.py"))}
+    return {path: modules for path, modules in found.items() if modules}
+
+
+def test_the_oracle_imports_nothing_of_the_twin() -> None:
+    """tests/oracle recomputes the questions independently (issue 15): it shares no code with what it checks, not
+    even the statistics (it has its own Wilson interval, rate and lift); the frozen scan runner takes the store as
+    an argument."""
+    oracle = ROOT / "tests" / "oracle"
+    assert len(list(oracle.glob("*.py"))) >= 5
+    assert oracle_imports_of_the_twin(oracle) == {}
+
+
+def test_no_production_code_imports_the_oracle() -> None:
+    found = {relative(p): sorted(m for m in imports(p) if m.split(".")[0] in ("oracle", "tests"))
+             for p in production_modules()}
     assert {path: modules for path, modules in found.items() if modules} == {}
+
+
+def test_the_oracle_check_sees_an_import_of_the_twin(tmp_path: Path) -> None:
+    (tmp_path / "questions.py").write_text("from math import sqrt\nfrom graph.analytics.stats import lift\n",
+                                           encoding="utf-8")
+    (tmp_path / "scan.py").write_text("def f():\n    import ingest.sink\n    import cypher\n", encoding="utf-8")
+    assert oracle_imports_of_the_twin(tmp_path) == {
+        "questions.py": ["graph.analytics.stats"], "scan.py": ["cypher", "ingest.sink"]}
 
 
 def test_the_import_check_sees_a_forbidden_import(tmp_path: Path) -> None:

@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from types import ModuleType
+
 import pytest
+from oracle import stats as oracle_stats
 
-from graph.analytics.stats import lift, rate, wilson_interval
+from graph.analytics import stats as twin_stats
+
+# the twin's statistics and the oracle's own copy (tests/oracle/stats.py), each held to the published values
+BOTH = pytest.mark.parametrize("stats", [twin_stats, oracle_stats], ids=["twin", "oracle"])
 
 
-def test_wilson_matches_published_values() -> None:
+@BOTH
+def test_wilson_matches_published_values(stats: ModuleType) -> None:
+    wilson_interval: Callable[[int, int], tuple[float, float]] = stats.wilson_interval
     # 1 success in 2 trials: the textbook interval (0.0945, 0.9055)
     low, high = wilson_interval(1, 2)
     assert low == pytest.approx(0.094531, abs=1e-6)
@@ -18,7 +27,9 @@ def test_wilson_matches_published_values() -> None:
     assert high == pytest.approx(0.366210, abs=1e-6)
 
 
-def test_wilson_at_the_edges_stays_inside_zero_one() -> None:
+@BOTH
+def test_wilson_at_the_edges_stays_inside_zero_one(stats: ModuleType) -> None:
+    wilson_interval: Callable[[int, int], tuple[float, float]] = stats.wilson_interval
     low, high = wilson_interval(0, 10)
     assert low == 0.0
     assert high == pytest.approx(0.277533, abs=1e-6)
@@ -27,16 +38,20 @@ def test_wilson_at_the_edges_stays_inside_zero_one() -> None:
     assert high == pytest.approx(1.0, abs=1e-12)
 
 
-def test_wilson_with_no_trials_knows_nothing() -> None:
-    assert wilson_interval(0, 0) == (0.0, 1.0)
+@BOTH
+def test_wilson_with_no_trials_knows_nothing(stats: ModuleType) -> None:
+    assert stats.wilson_interval(0, 0) == (0.0, 1.0)
 
 
-def test_wilson_refuses_impossible_counts() -> None:
+@BOTH
+def test_wilson_refuses_impossible_counts(stats: ModuleType) -> None:
     with pytest.raises(ValueError, match="successes=3, trials=2"):
-        wilson_interval(3, 2)
+        stats.wilson_interval(3, 2)
 
 
-def test_rate_and_lift_edge_cases() -> None:
+@BOTH
+def test_rate_and_lift_edge_cases(stats: ModuleType) -> None:
+    rate, lift = stats.rate, stats.lift
     assert rate(1, 4) == 0.25
     assert rate(0, 0) is None  # empty baseline group -> null
     assert lift(0.5, 0.25) == 2.0

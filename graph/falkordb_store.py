@@ -28,7 +28,7 @@ from graph.errors import (
     StoreUnavailableError,
     WriteRefusedError,
 )
-from graph.ontology import Label
+from graph.ontology import Label, Rel
 from graph.settings import Settings
 from graph.store import GraphStore, Row, plain_indexes, unique_keys, with_retries
 
@@ -117,6 +117,11 @@ class FalkorDBStore(GraphStore):
                 self._ddl_command("GRAPH.CONSTRAINT", "CREATE", self.graph_name, "UNIQUE", "NODE", label.value,
                                   "PROPERTIES", "1", key)
                 created = True
+        known = {r["type"] for r in self.read("CALL db.relationshipTypes() YIELD relationshipType "
+                                              "RETURN relationshipType AS type", name="schema")}
+        if not {r.value for r in Rel} <= known:  # see cypher/internal/relationship-types-register.cypher
+            self.run("relationship-types-register")
+            created = True
         self._wait_until_operational()
         if created:
             self._snapshot_schema()

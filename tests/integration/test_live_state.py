@@ -4,12 +4,17 @@ A property test drives random sequences of changes into a real embedded store: e
 events one at a time in random order, late events that move journeys, identity merges (by event and by customer
 file), persona changes (customer file, model assignments), analytics refusals and grants, erasure and
 anonymisation. After every change `dtc verify`'s recomputation (scan queries sharing no code with the fold) finds no
-difference, and every question the state answers equals the analysts' scan query (tests/integration/live_answers.py).
+difference, every question the state answers equals the analysts' scan query (tests/integration/live_answers.py),
+and every question through its `graph/analytics` function, with a random period (bounds drawn from the events' own
+instants, sometimes open), `windowDays`, persona, limit and step matchers, equals the scan oracle frozen under
+tests/oracle/scan (whichever path production takes: the live state or its scan). DTC_FUZZ_EXAMPLES=N changes the
+budget.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import random
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -21,6 +26,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from live_answers import channel_answers, friction_answers, journey_map_answers, paths_answers, same
+from oracle import scan as oracle
 
 from dtc.cli import main
 from graph.analytics.channels import cx_by_channel
@@ -57,6 +63,8 @@ CATALOG: dict[str, Any] = {
 }
 CUSTOMERS = ("c1", "c2", "c3", "c4", "c5")
 KEY = b"test-subject-key"
+
+EXAMPLES = int(os.environ.get("DTC_FUZZ_EXAMPLES", "30"))
 
 # instants on a coarse grid, so equal timestamps, 90-day windows and 30-day journey gaps are hit exactly
 moments = st.integers(0, 80).map(lambda n: BASE + n * 5 * DAY_MS // 2)
@@ -114,6 +122,10 @@ def changes(draw: st.DrawFn) -> list[tuple[str, Any]]:
 
 def _iso(ms: int) -> str:
     return datetime.fromtimestamp(ms // 1000, UTC).strftime("%Y-%m-%dT%H:%M:%S") + f".{ms % 1000:03d}Z"
+
+
+def _ms(iso: str) -> int:
+    return int(datetime.fromisoformat(iso.replace("Z", "+00:00")).timestamp() * 1000)
 
 
 def _apply(store: GraphStore, settings_: Settings, kind: str, change: Any, rng: random.Random) -> None:
@@ -174,13 +186,55 @@ def check_state(store: GraphStore, step: str) -> None:
     same(live_channels, scan_channels, f"{step}: cx-by-channel")
 
 
-@settings(max_examples=30, deadline=None, print_blob=True,
+def _stage_none_as_text(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The oracle's map with the stage-less group named "None" as journey_map names it today: the one known
+    difference, kept visible by the strict xfail test_journey_map_names_no_stage_none (remove this when it passes)."""
+    return [{**row, "stage": "None" if row["stage"] is None else row["stage"]} for row in rows]
+
+
+def check_questions(store: GraphStore, step: str, data: st.DataObject, instants: list[int]) -> None:
+    """Every question through its production function, with random parameters, equals the frozen scan oracle's.
+
+    A period's bounds are the events' own instants (an event exactly at `since` counts, one at `until` does not) or
+    open; half the periods are wholly open, so the live state's path (the default window, no period) is taken often."""
+    bound = st.one_of(st.none(), st.sampled_from(instants)) if instants else st.none()
+    period = st.one_of(st.just((None, None)), st.tuples(bound, bound))
+    for persona in PERSONAS:
+        since, until = data.draw(period, label="friction period")
+        window = data.draw(st.one_of(st.just(90), st.integers(0, 365)), label="windowDays")
+        exposed, limit = data.draw(st.integers(1, 3), label="minExposed"), data.draw(st.sampled_from((1, 3, 100)))
+        same(friction_to_competitors(store, persona, window, since, until, exposed, limit),
+             oracle.friction_to_competitors(store, persona, window, since, until, exposed, limit),
+             f"{step}: frictionToCompetitors {persona} window {window} [{since}, {until}) min {exposed} "
+             f"limit {limit}")
+        since, until = data.draw(period, label="journey-map period")
+        same(journey_map(store, persona, since, until),
+             _stage_none_as_text(oracle.journey_map(store, persona, since, until)),
+             f"{step}: journey-map {persona} [{since}, {until})")
+    since, until = data.draw(period, label="cx-by-channel period")
+    same(cx_by_channel(store, since, until), oracle.cx_by_channel(store, since, until),
+         f"{step}: cx-by-channel [{since}, {until})")
+    matcher = st.one_of(st.none(), st.none(), st.fixed_dictionaries(
+        {}, optional={"touchpoint": st.sampled_from(sorted(TOUCHPOINTS)), "type": st.sampled_from(("view", "switch")),
+                      "outcome": st.just("failure")}).filter(bool))
+    scope = data.draw(st.one_of(st.none(), st.sampled_from(PERSONAS)), label="journey-paths persona")
+    since, until = data.draw(period, label="journey-paths period")
+    start, end = data.draw(matcher, label="start"), data.draw(matcher, label="end")
+    limit, max_steps = data.draw(st.sampled_from((1, 2, 10, 100))), data.draw(st.integers(2, 10))
+    same(journey_paths(store, scope, limit, start=start, end=end, max_steps=max_steps, since=since, until=until),
+         oracle.journey_paths(store, scope, limit, start=start, end=end, max_steps=max_steps, since=since,
+                              until=until),
+         f"{step}: journey-paths {scope} limit {limit} start {start} end {end} maxSteps {max_steps} "
+         f"[{since}, {until})")
+
+
+@settings(max_examples=EXAMPLES, deadline=None, print_blob=True,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
                                  HealthCheck.data_too_large])
-@given(plan=changes(), seed=st.integers(0, 2**32 - 1))
+@given(plan=changes(), seed=st.integers(0, 2**32 - 1), data=st.data())
 def test_the_live_state_equals_its_recomputation_after_every_change(store: GraphStore, store_settings: Settings,
                                                                      tmp_path: Path, plan: list[tuple[str, Any]],
-                                                                     seed: int) -> None:
+                                                                     seed: int, data: st.DataObject) -> None:
     store.clear()
     redis_url = store.redis_url()
     if redis_url is not None:  # the suppression list lives in the graph; the stream and lock beside it
@@ -192,9 +246,13 @@ def test_the_live_state_equals_its_recomputation_after_every_change(store: Graph
     catalog.write_text(yaml.safe_dump(CATALOG), encoding="utf-8")
     load_catalog(store, catalog)
     rng = random.Random(seed)
+    instants: set[int] = set()
     for n, (kind, change) in enumerate(plan):
         _apply(store, store_settings, kind, change, rng)
+        if kind in ("batch", "stream"):
+            instants |= {_ms(event["ts"]) for event in change}
         check_state(store, f"step {n} ({kind}, seed {seed})")
+        check_questions(store, f"step {n} ({kind}, seed {seed})", data, sorted(instants))
 
 
 MERGED_TWICE: list[tuple[str, Any]] = [
@@ -228,6 +286,16 @@ MERGED_THEN_NAMED: list[tuple[str, Any]] = [
 ]
 
 
+ASKED_BEFORE_THE_FIRST_PERSONA: list[tuple[str, Any]] = [
+    ("batch", [  # no customer file: no SHOWS edge in the graph yet
+        {"event_id": "e010", "customer_id": "c5", "ts": "2024-09-30T12:00:00.000Z", "channel": "app",
+         "touchpoint": "cart", "type": "view"},
+        {"event_id": "e012", "customer_id": "c5", "ts": "2024-06-12T12:00:00.000Z", "channel": "call",
+         "touchpoint": "help", "type": "purchase", "friction": ["slow"]}]),
+    ("model", ("c5", "p-b", BASE + 10 * DAY_MS)),  # the first assignment: c5 is p-b from 2024-05-11
+]
+
+
 def _replay(store: GraphStore, store_settings: Settings, tmp_path: Path, steps: list[tuple[str, Any]]) -> None:
     """Apply the catalog, then each step in turn, the state checked after each."""
     catalog = tmp_path / "catalog.yaml"
@@ -243,6 +311,26 @@ def test_an_event_naming_a_customer_merged_in_the_batch_before_counts_for_the_su
     """Found by the property test: the planner knew from its cache that c5 was merged into c4, but did not look c4
     up, so it took c4 for a customer the batch creates and folded c4's history from nothing."""
     _replay(store, store_settings, tmp_path, MERGED_THEN_NAMED)
+
+
+def test_a_persona_question_asked_before_the_first_assignment_sees_the_assignments_made_after(
+        store: GraphStore, store_settings: Settings, tmp_path: Path) -> None:
+    """Found by the property test: journey-paths' scan for p-b ran (empty) before any SHOWS edge existed, and FalkorDB
+    kept that plan, whose pattern comprehension over SHOWS then stayed empty after c5 became p-b (the live state said
+    two paths, the scan none). The store now makes every relationship type known when it sets up its schema
+    (tests/integration/test_plan_cache.py). Without that the scan's line failed: [] instead of the two paths."""
+    catalog = tmp_path / "catalog.yaml"
+    catalog.write_text(yaml.safe_dump(CATALOG), encoding="utf-8")
+    load_catalog(store, catalog)
+    (batch, events), (model, assignment) = ASKED_BEFORE_THE_FIRST_PERSONA
+    _apply(store, store_settings, batch, events, random.Random(0))
+    assert journey_paths(store, "p-b", since=0)["paths"] == 0  # the scan, planned before any SHOWS exists
+    _apply(store, store_settings, model, assignment, random.Random(0))
+    expected = [{"steps": ["cart"], "occurrences": 1, "customers": 1},
+                {"steps": ["help"], "occurrences": 1, "customers": 1}]
+    assert journey_paths(store, "p-b")["sequences"] == expected  # the live state
+    assert journey_paths(store, "p-b", since=0)["sequences"] == expected  # the scan
+    check_state(store, "after the first assignment")
 
 
 def test_an_event_for_a_customer_merged_twice_goes_to_todays_survivor(store: GraphStore, store_settings: Settings,
@@ -461,6 +549,18 @@ def test_journey_map_reads_the_state_without_a_period_and_scans_with_one(small_t
 
     assert home(journey_map(small_twin, "p-a")) == 12  # read from the (now wrong) counter
     assert home(journey_map(small_twin, "p-a", since=BASE - DAY_MS)) == 2
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "Found by the property test against tests/oracle/scan: journey_map shapes a stage with str(), so the group of "
+    "interactions without a stage (a touchpoint without a catalog stage and an event without one, as c1's e003 at "
+    "'shop') is answered as a stage named 'None', on the state path and the scan path alike, while both queries "
+    "give null; GraphQL's JourneyStage.stage is String!, so the fix needs a decision (a nullable stage, or "
+    "stage-less interactions left off the map)"))
+def test_journey_map_names_no_stage_none(small_twin: GraphStore) -> None:
+    for since in (None, BASE - DAY_MS):  # the state and the scan
+        stages = [r["stage"] for r in journey_map(small_twin, "p-a", since=since)]
+        assert len(stages) == len(oracle.journey_map(small_twin, "p-a", since=since)) and "None" not in stages
 
 
 def test_cx_by_channel_reads_the_state_without_a_period_and_scans_with_one(small_twin: GraphStore) -> None:

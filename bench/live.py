@@ -8,9 +8,12 @@ computes embeddings and model personas in the background). As soon as the embedd
 starts), this process posts events one at a time, each for a random demo customer and hitting a friction (so it
 changes her twin and her persona's friction counts): before each, it subscribes to that customer's
 `interactionRecorded` and waits until the server listens (/metrics), then POSTs the event and measures the seconds
-until (a) the subscription delivers it and (b) the customer's twin query (`customer(id) { journeys(first: 1,
-newestFirst: true) ... }`) shows it, polled every 20 ms. Each event is marked as posted while persona scoring ran or
-after it finished. Prints p50/p95/max per phase, the slow store calls `dtc demo` logged, and the load average.
+until (a) the subscription delivers it, (b) the customer's twin query (`customer(id) { journeys(first: 1,
+newestFirst: true) ... }`) shows it and (c) her persona's `frictionToCompetitors` row of the friction counts her,
+each polled every 20 ms. Each event is chosen to change that row: the customer is a persona P since before the
+event's ts, and the friction is one she has never hit, so her first hit while P adds one to P's `exposed` for it.
+Each event is marked as posted while persona scoring ran or after it finished. Prints p50/p95/max per phase, the
+slow store calls `dtc demo` logged, and the load average.
 """
 
 from __future__ import annotations
@@ -37,6 +40,8 @@ from websockets.sync.client import connect
 ROOT = Path(__file__).resolve().parent.parent
 TWIN = """query($id: ID!) { customer(id: $id) { journeys(first: 1, newestFirst: true) { edges { node {
   interactions { id } } } } } }"""
+CHOICE = """query($id: ID!) { customer(id: $id) { personas { persona { code } since } frictions { code } } }"""
+ROW = """query($p: String!) { frictionToCompetitors(persona: $p, limit: 100) { friction { code } exposed } }"""
 WATCH = "subscription($id: ID!) { interactionRecorded(customerId: $id) { id } }"
 FRICTIONS = ("cant_find_product", "colour_mismatch", "long_wait", "late_delivery", "out_of_stock")  # demo catalog
 
@@ -59,7 +64,7 @@ def main() -> int:
         try:
             _wait_for(lambda: "feedback search is ready" in log.read_text(), demo, log)
             customers = _customer_ids(Path(folder) / "state" / "demo-data" / "customers.jsonl")
-            samples = [_one_event(base, random.choice(customers), log) for _ in range(args.events)]
+            samples = [_one_event(base, *_choose(base, customers), log) for _ in range(args.events)]
         finally:
             demo.send_signal(signal.SIGINT)
             demo.wait(120)
@@ -68,7 +73,7 @@ def main() -> int:
         chosen = [s for s in samples if s["phase"] == phase]
         if chosen:
             print(f"{phase}: {len(chosen)} events")
-            for what in ("subscription", "twin"):
+            for what in ("subscription", "twin", "persona row"):
                 values = [s[what] for s in chosen]
                 print(f"  {what:12s} p50 {statistics.median(values):.3f} s  p95 {_p95(values):.3f} s  "
                       f"max {max(values):.3f} s")
@@ -82,7 +87,27 @@ def main() -> int:
     return 0
 
 
-def _one_event(base: str, customer: str, log: Path) -> dict[str, Any]:
+def _choose(base: str, customers: list[str]) -> tuple[str, str, str]:
+    """A customer who is a persona since before the event's ts (a minute ago), her persona, and a friction she has
+    never hit."""
+    before = (datetime.now(UTC) - timedelta(minutes=2)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    for _ in range(1000):
+        customer = random.choice(customers)
+        twin = _post(base + "/graphql", {"query": CHOICE, "variables": {"id": customer}})["data"]["customer"]
+        personas = [a["persona"]["code"] for a in twin["personas"] if a["since"] is None or a["since"] < before]
+        fresh = [f for f in FRICTIONS if f not in {h["code"] for h in twin["frictions"]}]
+        if personas and fresh:
+            return customer, random.choice(personas), random.choice(fresh)
+    raise SystemExit("no demo customer is a persona with a friction left to hit")
+
+
+def _exposed(base: str, persona: str, friction: str) -> int:
+    rows = _post(base + "/graphql", {"query": ROW, "variables": {"p": persona}})["data"]["frictionToCompetitors"]
+    return next((int(r["exposed"]) for r in rows if r["friction"]["code"] == friction), 0)
+
+
+def _one_event(base: str, customer: str, persona: str, friction: str, log: Path) -> dict[str, Any]:
+    exposed_before = _exposed(base, persona, friction)
     listening = _subscriptions(base)
     with connect(base.replace("http", "ws", 1) + "/graphql", subprotocols=["graphql-transport-ws"]) as ws:  # type: ignore[list-item]
         ws.send(json.dumps({"type": "connection_init"}))
@@ -97,7 +122,7 @@ def _one_event(base: str, customer: str, log: Path) -> dict[str, Any]:
         at = (datetime.now(UTC) - timedelta(minutes=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
         event = {"event_id": event_id, "customer_id": customer, "ts": at, "channel": "web",
                  "touchpoint": "product_page", "type": "search", "outcome": "failure",
-                 "friction": [random.choice(FRICTIONS)], "experience": "negative"}
+                 "friction": [friction], "experience": "negative"}
         delivered: list[float] = []
 
         def listen() -> None:
@@ -108,14 +133,17 @@ def _one_event(base: str, customer: str, log: Path) -> dict[str, Any]:
         listener.start()
         posted = time.monotonic()
         _post(base + "/events", event)
-        twin = float("inf")
-        while time.monotonic() - posted < 60:
-            if event_id in json.dumps(_post(base + "/graphql", {"query": TWIN, "variables": {"id": customer}})):
+        twin = row = float("inf")
+        while time.monotonic() - posted < 60 and float("inf") in (twin, row):
+            if twin == float("inf") and event_id in json.dumps(
+                    _post(base + "/graphql", {"query": TWIN, "variables": {"id": customer}})):
                 twin = time.monotonic() - posted
-                break
+            if row == float("inf") and _exposed(base, persona, friction) > exposed_before:
+                row = time.monotonic() - posted
             time.sleep(0.02)
         listener.join(60)
-    return {"phase": phase, "subscription": delivered[0] - posted if delivered else float("inf"), "twin": twin}
+    return {"phase": phase, "subscription": delivered[0] - posted if delivered else float("inf"), "twin": twin,
+            "persona row": row}
 
 
 def _post(url: str, body: dict[str, Any]) -> Any:

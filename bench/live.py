@@ -40,7 +40,8 @@ from websockets.sync.client import connect
 ROOT = Path(__file__).resolve().parent.parent
 TWIN = """query($id: ID!) { customer(id: $id) { journeys(first: 1, newestFirst: true) { edges { node {
   interactions { id } } } } } }"""
-CHOICE = """query($id: ID!) { customer(id: $id) { personas { persona { code } since } frictions { code } } }"""
+CHOICE = """query($id: ID!) { customer(id: $id) { personas { persona { code } since } frictions { code }
+  consents { purpose granted } } }"""
 ROW = """query($p: String!) { frictionToCompetitors(persona: $p, limit: 100) { friction { code } exposed } }"""
 WATCH = "subscription($id: ID!) { interactionRecorded(customerId: $id) { id } }"
 FRICTIONS = ("cant_find_product", "colour_mismatch", "long_wait", "late_delivery", "out_of_stock")  # demo catalog
@@ -89,14 +90,15 @@ def main() -> int:
 
 def _choose(base: str, customers: list[str]) -> tuple[str, str, str]:
     """A customer who is a persona since before the event's ts (a minute ago), her persona, and a friction she has
-    never hit."""
+    never hit; not one who refused analytics (the questions leave her out)."""
     before = (datetime.now(UTC) - timedelta(minutes=2)).strftime("%Y-%m-%dT%H:%M:%SZ")
     for _ in range(1000):
         customer = random.choice(customers)
         twin = _post(base + "/graphql", {"query": CHOICE, "variables": {"id": customer}})["data"]["customer"]
         personas = [a["persona"]["code"] for a in twin["personas"] if a["since"] is None or a["since"] < before]
         fresh = [f for f in FRICTIONS if f not in {h["code"] for h in twin["frictions"]}]
-        if personas and fresh:
+        refused = any(c["purpose"] == "analytics" and not c["granted"] for c in twin["consents"])
+        if personas and fresh and not refused:
             return customer, random.choice(personas), random.choice(fresh)
     raise SystemExit("no demo customer is a persona with a friction left to hit")
 

@@ -7,7 +7,7 @@
 // after `until`); it stops at the first step without a match. level(c) = the longest chain of c's entries;
 // attempt(c) = c's first entry with that chain. A step matcher is a map with some of the keys touchpoint, type,
 // stage, channel, outcome; an event matches when each given key's interaction property is not null and equals it
-// (leave a key out rather than give null).
+// (a key given as null counts as absent).
 // Customers who refused `analytics` (in Customer.refused) are left out: docs/privacy.md.
 // One row per count (the rates, medians and intervals the API shows are derived from them in graph.analytics):
 //   kind 'step':  step k, customers with level >= k, medianMs = median of (k-th match - entry) ts in their attempt
@@ -35,8 +35,8 @@ WHERE c.merged_into IS NULL AND NOT 'analytics' IN coalesce(c.refused, [])
 //    each as [ts, event_id, matched step indexes, frictions, channel]; only the customer is a grouping key. Only a
 //    step's given keys are read (x[k]: FalkorDB pays for every property and test; a null property never equals)
 MATCH (c)-[:PERFORMED]->(x:Interaction)
-WITH c, x,
-     [k IN range(0, size($steps) - 1) WHERE all(key IN keys($steps[k]) WHERE x[key] = $steps[k][key])] AS matched
+WITH c, x, [k IN range(0, size($steps) - 1)
+             WHERE all(key IN keys($steps[k]) WHERE $steps[k][key] IS NULL OR x[key] = $steps[k][key])] AS matched
 WHERE size(matched) > 0 OR x.frictions IS NOT NULL
 // order: each customer's events in (ts, event_id) order (funnel.falkordb.cypher sorts each customer's list instead)
 WITH c, x.ts AS ts, x.id AS id, matched, coalesce(x.frictions, []) AS frictions, x.channel AS channel

@@ -9,8 +9,8 @@ WHERE c.merged_into IS NULL AND NOT 'analytics' IN coalesce(c.refused, [])
 //    each as [ts, event_id, matched step indexes, frictions, channel]; only the customer is a grouping key. Only a
 //    step's given keys are read (x[k]: FalkorDB pays for every property and test; a null property never equals)
 MATCH (c)-[:PERFORMED]->(x:Interaction)
-WITH c, x,
-     [k IN range(0, size($steps) - 1) WHERE all(key IN keys($steps[k]) WHERE x[key] = $steps[k][key])] AS matched
+WITH c, x, [k IN range(0, size($steps) - 1)
+             WHERE all(key IN keys($steps[k]) WHERE $steps[k][key] IS NULL OR x[key] = $steps[k][key])] AS matched
 WHERE size(matched) > 0 OR x.frictions IS NOT NULL
 // order: each customer's events in (ts, event_id) order, sorted per customer (list.sort orders lists element by
 // element): a global ORDER BY of every event costs FalkorDB 4.16 more than the rest of the query

@@ -7,7 +7,7 @@
 // matching returnEvent in [start(c) + nL, start(c) + (n+1)L) (return events are not filtered by since, until or
 // persona). asOf = the parameter, else the latest interaction ts of the twin not after now (all customers).
 // A step matcher is a map with some of the keys touchpoint, type, stage, channel, outcome; an event matches when
-// each given key's interaction property is not null and equals the value (leave a key out rather than give null).
+// each given key's interaction property is not null and equals the value (a key given as null counts as absent).
 // Customers who refused `analytics` (in Customer.refused) are left out: docs/privacy.md.
 // One row: `asOf` and `cohorts` ({start, size, periods: [{n, eligible, retained}]}, by start; empty ones left out).
 // params:
@@ -23,12 +23,15 @@
 // mode: read
 // one pass over each counted customer's events, grouped by the customer alone: start(c) and the ts of every event
 // matching returnEvent. Only a matcher's given keys are read (x[k]: FalkorDB pays for every property and test; a
-// null property never equals, so it fails the key)
+// null property never equals, so it fails the key; a key given as null counts as absent)
 MATCH (c:Customer)
 WHERE c.merged_into IS NULL AND NOT 'analytics' IN coalesce(c.refused, [])
 MATCH (c)-[:PERFORMED]->(x:Interaction)
-WITH c, min(CASE WHEN all(k IN keys($cohortEvent) WHERE x[k] = $cohortEvent[k]) THEN x.ts END) AS start,
-     collect(CASE WHEN all(k IN keys($returnEvent) WHERE x[k] = $returnEvent[k]) THEN x.ts END) AS returns
+WITH c,
+     min(CASE WHEN all(k IN keys($cohortEvent) WHERE $cohortEvent[k] IS NULL OR x[k] = $cohortEvent[k])
+              THEN x.ts END) AS start,
+     collect(CASE WHEN all(k IN keys($returnEvent) WHERE $returnEvent[k] IS NULL OR x[k] = $returnEvent[k])
+                  THEN x.ts END) AS returns
 WHERE start IS NOT NULL AND ($since IS NULL OR start >= $since) AND ($until IS NULL OR start < $until)
 // (a pattern comprehension FalkorDB evaluates in a projection, not in a WHERE)
 WITH start, returns,

@@ -190,3 +190,17 @@ def test_the_falkordb_variant_differs_only_in_how_it_orders_events(name: str) ->
     assert "list.sort(collect(" in falkordb and "ORDER BY" in common
     assert common.count("// order:") == falkordb.count("// order:") >= 1
     assert outside_order_blocks(common) == outside_order_blocks(falkordb)
+
+
+def test_a_matcher_key_given_as_null_counts_as_absent_in_the_named_queries(graph: GraphStore) -> None:
+    """Analysts run the named queries with `:param` maps: a key given as null must not fail every event (the queries
+    test only the keys a matcher holds, so a null one is skipped rather than compared)."""
+    padded = [{"touchpoint": None, "type": None, "stage": None, "channel": None, "outcome": None, **s} for s in STEPS]
+    funnel_args = {"persona": None, "windowDays": 14, "since": None, "until": None, "breakdown": None,
+                   "minHitters": 1}
+    given = graph.run("funnel", {"steps": STEPS, **funnel_args})
+    assert given and graph.run("funnel", {"steps": padded, **funnel_args}) == given
+    retention_args = {"period": "DAY", "periods": 3, "since": None, "until": None, "persona": None, "asOf": d(10)}
+    given = graph.run("retention", {"cohortEvent": STEPS[0], "returnEvent": STEPS[1], **retention_args})
+    assert given[0]["cohorts"]
+    assert graph.run("retention", {"cohortEvent": padded[0], "returnEvent": padded[1], **retention_args}) == given

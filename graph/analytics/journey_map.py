@@ -36,8 +36,10 @@ def journey_map(store: GraphStore, persona: str, since: Any = None, until: Any =
         rows = store.run("journey-map-live", {"persona": persona})
     else:
         rows = store.run("journey-map", {"persona": persona, "since": since, "until": until})
+    # interactions with no stage (neither the event nor its touchpoint's catalog entry gives one) have no place on a
+    # map of stages: the queries return them as a null stage, which the map leaves off (docs/api.md "journeyMap")
     return [JourneyStageRow(stage=str(row["stage"]), touchpoints=[_touchpoint(t) for t in row["touchpoints"]])
-            for row in rows]
+            for row in rows if row["stage"] is not None]
 
 
 def _touchpoint(t: dict[str, Any]) -> TouchpointExperienceRow:

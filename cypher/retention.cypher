@@ -21,6 +21,7 @@
 //   asOf: datetime = null         the moment the answer is computed for; null = the latest interaction until now
 // returns: asOf: datetime, cohorts.start: datetime
 // mode: read
+
 // one pass over each counted customer's events, grouped by the customer alone: start(c) and the ts of every event
 // matching returnEvent. Only a matcher's given keys are read (x[k]: FalkorDB pays for every property and test; a
 // null property never equals, so it fails the key; a key given as null counts as absent)

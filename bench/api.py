@@ -70,17 +70,22 @@ def percentile(samples: list[float], q: float) -> float:
 
 
 async def drive(url: str, clients: int, seconds: float, request: Callable[[], dict[str, Any]],
-                min_requests: int) -> dict[str, float]:
-    """`clients` loops posting requests for `seconds` (and at least `min_requests` in all)."""
+                min_requests: int, until: Callable[[], bool] | None = None) -> dict[str, float]:
+    """`clients` loops posting requests for `seconds` (with `until`: until it returns True instead), and at least
+    `min_requests` in all."""
     latencies: list[float] = []
     errors = 0
     deadline = time.perf_counter() + seconds
+
+    def going() -> bool:
+        return not until() if until is not None else time.perf_counter() < deadline
+
     limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
     async with httpx.AsyncClient(base_url=url, timeout=120, limits=limits) as http:
 
         async def client() -> None:
             nonlocal errors
-            while time.perf_counter() < deadline or len(latencies) + errors < min_requests:
+            while going() or len(latencies) + errors < min_requests:
                 started = time.perf_counter()
                 try:
                     r = await http.post("/graphql", json=request())

@@ -88,15 +88,14 @@ WITH n, level, fromEntry,
 // 4. one fact per counted thing, then the counts (a customer who is no persona at entry is in the null group)
 WITH n, level, fromEntry, reached,
      CASE WHEN $breakdown = 'PERSONA' AND size(keys) = 0 THEN [null] ELSE keys END AS keys
-WITH [k IN range(1, level) | {kind: 'step', key: null, step: k, ms: fromEntry[k - 1], dropped: 0}]
-     + reduce(facts = [], key IN keys | facts
-         + [k IN range(1, level) | {kind: 'group', key: key, step: k, ms: fromEntry[k - 1], dropped: 0}])
-     + [r IN reached | {kind: 'reach', key: null, step: r[0], ms: null, dropped: r[1]}]
-     + reduce(facts = [], r IN reached | facts
-         + [f IN r[2] | {kind: 'hit', key: f, step: r[0], ms: null, dropped: r[1]}]) AS facts
+// (each fact a list [kind, key, step, ms, dropped]: lists cost FalkorDB less than maps, ~0.7 s of ~9 s at 1M)
+WITH [k IN range(1, level) | ['step', null, k, fromEntry[k - 1], 0]]
+     + reduce(facts = [], key IN keys | facts + [k IN range(1, level) | ['group', key, k, fromEntry[k - 1], 0]])
+     + [r IN reached | ['reach', null, r[0], null, r[1]]]
+     + reduce(facts = [], r IN reached | facts + [f IN r[2] | ['hit', f, r[0], null, r[1]]]) AS facts
 UNWIND facts AS fact
-WITH fact.kind AS kind, fact.key AS key, fact.step AS step, count(*) AS customers,
-     toInteger(sum(fact.dropped)) AS dropped, percentileCont(fact.ms, 0.5) AS medianMs
+WITH fact[0] AS kind, fact[1] AS key, fact[2] AS step, count(*) AS customers,
+     toInteger(sum(fact[4])) AS dropped, percentileCont(fact[3], 0.5) AS medianMs
 WHERE kind <> 'hit' OR customers >= $minHitters
 RETURN kind, key, step, customers, dropped, medianMs
 ORDER BY kind, key, step

@@ -14,7 +14,16 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from graph.live_state.fold import Contribution, CustomerState, Facts, StateEvent, empty_state, fold, step
+from graph.live_state.fold import (
+    Contribution,
+    CustomerState,
+    Facts,
+    StateEvent,
+    contribution_of,
+    empty_state,
+    fold,
+    step,
+)
 from graph.live_state.repair import Started, finish, read_inputs, start
 from graph.live_state.writes import add_into, no_state, state_params
 from graph.store import GraphStore
@@ -112,8 +121,7 @@ class StateKeeper:
             steps: Contribution = {}
             for e in by_customer[cid]:
                 step(state, _state_event(e, journey_of[e.event_id], stage_of[e.touchpoint]), steps)
-            if not state.refused:
-                add_into(delta, steps)
+            add_into(delta, contribution_of(state, steps))
             after[cid] = state.facts()
         live.params = state_params(delta, after, before, appended=True)
         self.recent = live.touched
@@ -132,12 +140,13 @@ class StateKeeper:
         it stepped forgotten."""
         for cid in live.touched:
             self.states.discard(cid)
-        for begun in live.repairs:
-            finish(self.store, begun)
-        live.repairs = []
+        self._finish_repairs(live)
 
     def written(self, live: LivePlan) -> None:
         """Finish a plan's repairs once its batch is written."""
+        self._finish_repairs(live)
+
+    def _finish_repairs(self, live: LivePlan) -> None:
         for begun in live.repairs:
             finish(self.store, begun)
         live.repairs = []

@@ -21,7 +21,7 @@ from typing import Any, TypeVar
 
 from cypher import now_ms
 from graph.live_state.fold import Contribution, CustomerInputs, Facts, Span, StateEvent, fold
-from graph.live_state.writes import difference, state_params
+from graph.live_state.writes import add_into, difference, state_params
 from graph.store import GraphStore, batched
 from graph.writer_lock import WriterLock
 
@@ -52,8 +52,7 @@ def contributions(inputs: Mapping[str, CustomerInputs]) -> tuple[Contribution, d
     facts: dict[str, Facts] = {}
     for cid, customer in inputs.items():
         state, contribution = fold(customer)
-        for key, amount in contribution.items():
-            total[key] = total.get(key, 0) + amount
+        add_into(total, contribution)
         facts[cid] = state.facts()
     return total, facts
 

@@ -69,13 +69,18 @@ def _clean(obj: Mapping[Any, Any]) -> bool:
             elif isinstance(inner, Mapping | list | tuple):
                 pending.append(inner)
     text = "".join(texts)
-    return (text.isascii() and "\x00" not in text and "\x01" not in text) or _BAD_CHARACTER.search(text) is None
+    return _plain(text) or _BAD_CHARACTER.search(text) is None
+
+
+def _plain(text: str) -> bool:
+    """ASCII without NUL or U+0001: most texts, checked in C without the regex."""
+    return text.isascii() and "\x00" not in text and "\x01" not in text
 
 
 def _bad_character(text: str) -> str | None:
     """What is wrong with `text` for the store (which character, and where), or None (most texts: ASCII without NUL
     or U+0001, checked in C)."""
-    if text.isascii() and "\x00" not in text and "\x01" not in text:
+    if _plain(text):
         return None
     found = _BAD_CHARACTER.search(text)
     if found is None:

@@ -199,15 +199,16 @@ def _event(message_id: str, kind: str, message: Mapping[str, Any], properties: d
     properties.pop("touchpoint", None)
     properties.pop("channel", None)
     # most messages hold none or few of the names looked for: each loop runs only when one is there
-    for twin_field, names in mapping.property_fields.items() if not mapping.property_names.isdisjoint(properties) \
-            else ():
-        for prop in names:
-            if properties.get(prop) not in (None, ""):
-                event[twin_field] = properties.pop(prop)
-                break
-    for twin_field in EVENT_FIELDS if not _EVENT_FIELD_SET.isdisjoint(properties) else ():
-        if twin_field not in event and properties.get(twin_field) is not None:
-            event[twin_field] = properties.pop(twin_field)
+    if not mapping.property_names.isdisjoint(properties):
+        for twin_field, names in mapping.property_fields.items():
+            for prop in names:
+                if properties.get(prop) not in (None, ""):
+                    event[twin_field] = properties.pop(prop)
+                    break
+    if not _EVENT_FIELD_SET.isdisjoint(properties):
+        for twin_field in EVENT_FIELDS:
+            if twin_field not in event and properties.get(twin_field) is not None:
+                event[twin_field] = properties.pop(twin_field)
     if "session_id" not in event and path_of(message, "context", "sessionId") is not None:
         event["session_id"] = str(path_of(message, "context", "sessionId"))  # RudderStack's session
     if kind != "track" and isinstance(name, str) and name and "name" not in properties \

@@ -2,8 +2,9 @@
 // Part of the queries that keep the live state (docs/graph-model.md "Live state"): adds counter deltas and writes
 // facts. Counter rows are lists: [key, identifying values..., deltas...] in graph.live_state.fold's FIELDS order; a
 // counter whose main count reaches 0 is deleted. Gap rows carry the gaps to add (sorted) and to remove; the bucket
-// keeps its gaps sorted. Transition rows carry [bucket, count delta] pairs for the histogram. Facts: $state_cleared
-// customers lose every ACTIVE_AS and EXPOSED_TO first (a repair rewrites them all), then the given ones are written.
+// keeps its gaps sorted. Transition rows end with the histogram's deltas as lists indexed by bucket and by group of
+// 16 buckets (graph.live_state.writes.by_position). Facts: $state_cleared customers lose every ACTIVE_AS and
+// EXPOSED_TO first (a repair rewrites them all), then the given ones are written.
 // Every part begins after a `WITH count(*) AS _` and ends with one. (FalkorDB 4.16 ran a bare `WITH s WHERE s.x = 0`
 // before the SET above it and deleted live counters: the count is projected first.)
 
@@ -75,21 +76,24 @@ UNWIND $path_stats AS r
 MERGE (s:PathStat {key: r[0]})
   ON CREATE SET s.scope = r[1], s.persona = r[2], s.steps = r[3], s.journeys = 0, s.customers = 0
 SET s.journeys = s.journeys + r[4], s.customers = s.customers + r[5]
+// the frequency tier (indexed), written only when it changes: most writes then leave the index alone
+WITH s, CASE WHEN s.journeys >= 1000 THEN s.scope + '|1000' WHEN s.journeys >= 100 THEN s.scope + '|100'
+             WHEN s.journeys >= 10 THEN s.scope + '|10' END AS tier
+FOREACH (_ IN CASE WHEN coalesce(s.tier, '') <> coalesce(tier, '') THEN [1] ELSE [] END | SET s.tier = tier)
 WITH s, s.journeys AS left WHERE left = 0
 DELETE s
 WITH count(*) AS _
 UNWIND $transition_stats AS r
 MERGE (s:TransitionStat {key: r[0]})
   ON CREATE SET s.scope = r[1], s.persona = r[2], s.from_touchpoint = r[3], s.to_touchpoint = r[4],
-                s.occurrences = 0, s.gap_buckets = [], s.gap_counts = []
-WITH s, r, s.gap_buckets + [d IN r[6] WHERE NOT d[0] IN s.gap_buckets | d[0]] AS buckets,
-     s.gap_counts + [d IN r[6] WHERE NOT d[0] IN s.gap_buckets | 0] AS before
-WITH s, r, buckets,
-     [k IN range(0, size(buckets) - 1) |
-       before[k] + reduce(n = 0, d IN r[6] | n + CASE WHEN d[0] = buckets[k] THEN d[1] ELSE 0 END)] AS counts
+                s.occurrences = 0, s.gap_counts = [], s.gap_groups = []
+WITH s, r, s.gap_counts AS counts, r[6] AS added, s.gap_groups AS groups, r[7] AS added_to_groups
 SET s.occurrences = s.occurrences + r[5],
-    s.gap_buckets = [k IN range(0, size(buckets) - 1) WHERE counts[k] <> 0 | buckets[k]],
-    s.gap_counts = [n IN counts WHERE n <> 0]
+    s.gap_counts = [k IN range(0, CASE WHEN size(added) > size(counts) THEN size(added) ELSE size(counts) END - 1) |
+                     coalesce(counts[k], 0) + coalesce(added[k], 0)],
+    s.gap_groups = [k IN range(0, CASE WHEN size(added_to_groups) > size(groups) THEN size(added_to_groups)
+                                       ELSE size(groups) END - 1) |
+                     coalesce(groups[k], 0) + coalesce(added_to_groups[k], 0)]
 WITH s, s.occurrences AS left WHERE left = 0
 DELETE s
 WITH count(*) AS _

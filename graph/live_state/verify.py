@@ -28,7 +28,9 @@ _IDENTIFYING: dict[str, tuple[str, ...]] = {
     "TransitionStat": ("scope", "from_touchpoint", "to_touchpoint"),
     "GapBucket": ("scope", "from_touchpoint", "to_touchpoint", "bucket"),
 }
-_NOT_COUNTED = {"key", "persona", "gap_buckets", "gap_counts", "gaps"}  # compared apart, or identifying
+_NOT_COUNTED = {"key", "persona", "gap_counts", "gap_groups", "gaps", "tier"}  # compared apart, or identifying
+GAP_GROUP = 16  # gap buckets per TransitionStat.gap_groups entry
+TIERS = (1000, 100, 10)  # PathStat.tier: the highest of these the journeys reach
 WINDOW_MS = 90 * 86_400_000
 
 
@@ -170,7 +172,7 @@ def _compare_facts(store: GraphStore, ids: Sequence[str], customers: Mapping[str
 def _compare_counters(store: GraphStore, recount: _Recount) -> list[Difference]:
     differences: list[Difference] = []
     stored_buckets: dict[Identity, dict[int, list[int]]] = defaultdict(dict)
-    histograms: dict[Identity, dict[int, int]] = {}
+    histograms: dict[Identity, tuple[dict[int, int], dict[int, int]]] = {}
     for label, identifying in _IDENTIFYING.items():
         stored: dict[Identity, dict[str, Any]] = {}
         for key, counter in _stored(store, label):
@@ -181,8 +183,8 @@ def _compare_counters(store: GraphStore, recount: _Recount) -> list[Difference]:
             if label == "GapBucket":
                 stored_buckets[identity[:3]][int(str(identity[3]))] = list(counter.get("gaps") or [])
             if label == "TransitionStat":
-                histograms[identity] = dict(zip(counter.get("gap_buckets") or [], counter.get("gap_counts") or [],
-                                                strict=False))
+                histograms[identity] = ({b: n for b, n in enumerate(counter.get("gap_counts") or []) if n},
+                                        {g: n for g, n in enumerate(counter.get("gap_groups") or []) if n})
         if label == "GapBucket":
             continue
         wanted = recount.counters[label]
@@ -194,11 +196,20 @@ def _compare_counters(store: GraphStore, recount: _Recount) -> list[Difference]:
                     differences.append(Difference(label, _key(identity), name, have.get(name), want.get(name, 0)))
             if have and not any(want.values()):
                 differences.append(Difference(label, _key(identity), "node", "present", "absent"))
+            if label == "PathStat" and have and have.get("tier") != _tier(identity[0], want.get("journeys", 0)):
+                differences.append(Difference(label, _key(identity), "tier", have.get("tier"),
+                                              _tier(identity[0], want.get("journeys", 0))))
     differences += _compare_gaps(stored_buckets, histograms, recount.gaps)
     return differences
 
 
-def _compare_gaps(stored: Mapping[Identity, dict[int, list[int]]], histograms: Mapping[Identity, dict[int, int]],
+def _tier(scope: str, journeys: float) -> str | None:
+    """PathStat.tier as docs/graph-model.md defines it: `<scope>|<the highest of TIERS reached>`, absent below 10."""
+    return next((f"{scope}|{tier}" for tier in TIERS if journeys >= tier), None)
+
+
+def _compare_gaps(stored: Mapping[Identity, dict[int, list[int]]],
+                  histograms: Mapping[Identity, tuple[dict[int, int], dict[int, int]]],
                   recomputed: Mapping[Identity, list[int]]) -> list[Difference]:
     differences: list[Difference] = []
     for transition in sorted(set(stored) | set(recomputed) | set(histograms), key=lambda i: _key(i)):
@@ -213,9 +224,15 @@ def _compare_gaps(stored: Mapping[Identity, dict[int, list[int]]], histograms: M
                 differences.append(Difference("GapBucket", _key((*transition, bucket)), "gaps", gaps,
                                               f"sorted, non-empty, within [{low}, {high})"))
         sizes = {bucket: len(gaps) for bucket, gaps in buckets.items() if gaps}
-        if transition in histograms and histograms[transition] != sizes:
+        groups: Counter[int] = Counter()
+        for bucket, size in sizes.items():
+            groups[bucket // GAP_GROUP] += size
+        if transition in histograms and histograms[transition][0] != sizes:
             differences.append(Difference("TransitionStat", _key(transition), "gap histogram",
-                                          histograms[transition], sizes))
+                                          histograms[transition][0], sizes))
+        if transition in histograms and histograms[transition][1] != dict(groups):
+            differences.append(Difference("TransitionStat", _key(transition), "gap groups",
+                                          histograms[transition][1], dict(groups)))
     return differences
 
 

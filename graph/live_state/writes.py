@@ -37,6 +37,7 @@ FACT_PARAMS = ("state_customers", "state_cleared", "state_active", "state_expose
 _POSITION = {kind: {name: n for n, name in enumerate(names)} for kind, names in FIELDS.items()}
 SCOPED = (PATH_SCOPE, PATH, TRANSITION)  # kinds whose rows carry the persona of their scope after the scope
 PERSONA_SCOPE = "persona:"
+GAP_GROUP = 16  # buckets per group of TransitionStat.gap_groups: one doubling of the gap (docs/graph-model.md)
 
 
 @lru_cache(maxsize=200_000)  # a batch writes the same few thousand counters again and again: JSON once each
@@ -103,7 +104,7 @@ def counter_params(delta: Contribution) -> dict[str, list[list[Any]]]:
         vectors.setdefault((TRANSITION, ident), [0])
     for (kind, ident), vector in sorted(vectors.items(), key=lambda kv: (kv[0][0], counter_key(kv[0][1]))):
         counts = histograms.get(ident, {}) if kind == TRANSITION else {}
-        changed = [[bucket, n] for bucket, n in sorted(counts.items(), key=lambda bn: int(str(bn[0]))) if n]
+        changed = {int(str(bucket)): n for bucket, n in counts.items() if n}
         if not any(vector) and not changed:
             continue
         values: list[Any] = [list(v) if isinstance(v, tuple) else v for v in ident]
@@ -111,9 +112,25 @@ def counter_params(delta: Contribution) -> dict[str, list[list[Any]]]:
             values.insert(1, persona_of_scope(str(ident[0])))
         row = [counter_key(ident), *values, *(_number(x) for x in vector)]
         if kind == TRANSITION:
-            row.append(changed)
+            row += [by_position(changed), by_position(gap_groups(changed))]
         params[PARAM_OF_KIND[kind]].append(row)
     return params
+
+
+def gap_groups(counts: Mapping[int, int]) -> dict[int, int]:
+    """A gap histogram by bucket summed by group of GAP_GROUP buckets (TransitionStat.gap_groups)."""
+    groups: dict[int, int] = {}
+    for bucket, n in counts.items():
+        groups[bucket // GAP_GROUP] = groups.get(bucket // GAP_GROUP, 0) + n
+    return groups
+
+
+def by_position(counts: Mapping[int, int]) -> list[int]:
+    """{position: count} as a list indexed by position, zeros between (TransitionStat's histograms)."""
+    listed = [0] * (max(counts) + 1 if counts else 0)
+    for position, n in counts.items():
+        listed[position] = n
+    return listed
 
 
 def _number(amount: float) -> float | int:

@@ -421,12 +421,18 @@ def test_verify_names_every_counter_value_that_is_wrong(small_twin: GraphStore) 
     assert checked == 33  # every count of every counter label in docs/graph-model.md
 
 
-def test_verify_names_wrong_gap_histograms_and_gap_values(small_twin: GraphStore) -> None:
+def test_verify_names_wrong_gap_histograms_gap_values_and_path_tiers(small_twin: GraphStore) -> None:
     first = small_twin.read(FIRST_COUNTER.format(label=Label.TRANSITION_STAT))[0]
-    key, counts = first["key"], first["counter"]["gap_counts"]
+    key, counts, groups = first["key"], first["counter"]["gap_counts"], first["counter"]["gap_groups"]
     found = corrupted(small_twin, SET_COUNTER.format(label=Label.TRANSITION_STAT),
                       {"key": key, "values": {"gap_counts": [counts[0] + 1, *counts[1:]]}})
     assert named(found, Label.TRANSITION_STAT, key, "gap histogram"), found
+    found = corrupted(small_twin, SET_COUNTER.format(label=Label.TRANSITION_STAT),
+                      {"key": key, "values": {"gap_groups": [*groups, 1]}})
+    assert named(found, Label.TRANSITION_STAT, key, "gap groups"), found
+    path = small_twin.read(FIRST_COUNTER.format(label=Label.PATH_STAT))[0]["key"]
+    found = corrupted(small_twin, SET_COUNTER.format(label=Label.PATH_STAT), {"key": path, "values": {"tier": "x"}})
+    assert named(found, Label.PATH_STAT, path, "tier"), found
 
     bucket = small_twin.read(FIRST_COUNTER.format(label=Label.GAP_BUCKET))[0]["counter"]
     transition = json.dumps([bucket["scope"], bucket["from_touchpoint"], bucket["to_touchpoint"]],
@@ -588,6 +594,37 @@ def test_journey_paths_without_matchers_read_the_state_and_equal_the_scan(small_
     live = small_twin.run("journey-paths-live", {"persona": None, "limit": 10})
     assert all(t["medianMs"] is None for r in live if r["kind"] == "transition" for t in r["rows"])
     same(journey_paths(small_twin), journey_paths(small_twin, since=BASE - DAY_MS), "journey-paths fallback")
+
+
+def test_journey_paths_reads_the_frequent_variants_tier_by_tier_and_equals_the_scan(
+        small_twin: GraphStore, store_settings: Settings) -> None:
+    """Variants with 1,000+, 100+ and 10+ journeys carry their tier (indexed): the live query reads the highest tiers
+    until `limit` variants are found, else every variant; each limit that stops in another tier (or in none) equals
+    the scan, and a variant falling below 10 journeys (an erasure) leaves its tier."""
+    journeys = {("home", "cart"): [("c4", 1000)], ("cart",): [("c4", 150)], ("help",): [("c5", 100)],
+                ("shop",): [("c4", 12)], ("shop", "help"): [("c5", 12)], ("home", "help"): [("c4", 5), ("c5", 5)]}
+    events = [{"event_id": f"t{n}-{customer}-{k}-{step}", "customer_id": customer,
+               "ts": _iso(BASE + 200 * DAY_MS + (n * 2000 + k) * 60_000 + step * 1000),
+               "session_id": f"t{n}-{customer}-{k}",
+               "channel": TOUCHPOINTS[touchpoint][0], "touchpoint": touchpoint, "type": "view"}
+              for n, (steps, owners) in enumerate(journeys.items()) for customer, count in owners
+              for k in range(count) for step, touchpoint in enumerate(steps)]
+    _apply(small_twin, store_settings, "batch", events, random.Random(0))
+    assert verify(small_twin) == []
+    tiers = {r["tier"]: r["n"] for r in small_twin.read(
+        "MATCH (v:PathStat {scope: 'all'}) RETURN v.tier AS tier, count(*) AS n")}
+    assert tiers["all|1000"] == 1 and tiers["all|100"] == 2 and tiers["all|10"] == 3 and tiers[None] >= 1, tiers
+    for limit in (1, 2, 3, 4, 6, 7, 100):
+        state, scan = paths_answers(small_twin, None, limit)
+        assert len(state["sequences"]) == min(limit, 6 + tiers[None])
+        same(state, scan, f"journey-paths limit {limit}")
+    erase_everywhere(small_twin, store_settings, "c5", "ERASE", actor="test")
+    assert verify(small_twin) == []
+    assert small_twin.read("MATCH (v:PathStat {scope: 'all', steps: ['home', 'help']}) "
+                           "RETURN v.journeys AS n, v.tier AS tier") == [{"n": 6, "tier": None}]  # 5 of c4, 1 before
+    for limit in (3, 4, 100):
+        state, scan = paths_answers(small_twin, None, limit)
+        same(state, scan, f"journey-paths after an erasure, limit {limit}")
 
 
 @pytest.mark.parametrize("odd", ['say "hi"', "back\\slash", "tab\there"])

@@ -118,16 +118,15 @@ class EventSink:
                         planned = self._plan_beside(events, inflight[2])
                     if inflight is not None:
                         applied, retried = self._finish(inflight[1], inflight[2])
-                        if retried and planned is not None:  # planned from caches the failed write invalidated
+                        if retried:  # planned from caches the failed write invalidated
                             self._drop(planned)
                             planned = None
                         yield inflight[0], applied
                         inflight = None
                     self.lock.keep()
                     if self.lock.wanted():
-                        if planned is not None:
-                            self._drop(planned)
-                            planned = None
+                        self._drop(planned)
+                        planned = None
                         if self.lock.pass_on():
                             self.forget()
                             finish_pending(self.store)
@@ -145,9 +144,10 @@ class EventSink:
             finally:
                 self.lock.give_back()
 
-    def _drop(self, planned: Planned) -> None:
+    def _drop(self, planned: Planned | None) -> None:
         """A plan that will not be written: what it recorded of the live state is given back."""
-        self.planner.live.abandon(planned.live)
+        if planned is not None:
+            self.planner.live.abandon(planned.live)
 
     def _plan_beside(self, events: Sequence[Event], write: Future[Applied]) -> Planned | None:
         """Plan `events` while `write` runs; None when that is not possible (the write failed, or the plan met a

@@ -7,10 +7,11 @@ WHERE c.merged_into IS NULL AND NOT 'analytics' IN coalesce(c.refused, [])
 
 // 1. per customer, the events that matter (those matching a step or hitting a friction) in (ts, event_id) order,
 //    each as [ts, event_id, matched step indexes, frictions, channel]; only the customer is a grouping key. Only a
-//    step's given keys are read (x[k]: FalkorDB pays for every property and test; a null property never equals)
+//    step's given keys are read, as [key, value] pairs made once (x[k]: FalkorDB pays for every property, test and
+//    map lookup per event; a null property never equals; a key given as null counts as absent)
+WITH c, [step IN $steps | [key IN keys(step) WHERE step[key] IS NOT NULL | [key, step[key]]]] AS matchers
 MATCH (c)-[:PERFORMED]->(x:Interaction)
-WITH c, x, [k IN range(0, size($steps) - 1)
-             WHERE all(key IN keys($steps[k]) WHERE $steps[k][key] IS NULL OR x[key] = $steps[k][key])] AS matched
+WITH c, x, [k IN range(0, size(matchers) - 1) WHERE all(m IN matchers[k] WHERE x[m[0]] = m[1])] AS matched
 WHERE size(matched) > 0 OR x.frictions IS NOT NULL
 // order: each customer's events in (ts, event_id) order, sorted per customer (list.sort orders lists element by
 // element): a global ORDER BY of every event costs FalkorDB 4.16 more than the rest of the query

@@ -62,11 +62,13 @@ WHERE size(entries) > 0
 // 2. the chain from each entry (for each next step, the first later event that matches it within the window);
 //    attempt = the first entry's chain of the greatest length (once one reaches every step, no later entry can
 //    beat it, so the later ones are not followed)
+//    (the events' ts and matched steps as lists of their own, and the window applied first: ~0.6 s less of ~9 s at 1M)
+WITH n, window, ev, spans, entries, [e IN ev | e[0]] AS ts, [e IN ev | e[2]] AS matches
 WITH n, window, ev, spans,
      reduce(best = [], a IN entries | CASE WHEN size(best) = n THEN best ELSE
-       head([chain IN [reduce(chain = [a], b IN range(a + 1, size(ev) - 1) |
-               CASE WHEN size(chain) < n AND ev[b][0] <= ev[a][0] + window AND size(chain) IN ev[b][2]
-                    THEN chain + [b] ELSE chain END)] WHERE size(chain) > size(best)] + [best]) END) AS attempt
+       head([chain IN [reduce(chain = [a], b IN [b IN range(a + 1, size(ts) - 1) WHERE ts[b] <= ts[a] + window] |
+               CASE WHEN size(chain) < n AND size(chain) IN matches[b] THEN chain + [b] ELSE chain END)]
+             WHERE size(chain) > size(best)] + [best]) END) AS attempt
 WITH n, window, ev, spans, attempt, size(attempt) AS level, [b IN attempt | ev[b][0] - ev[attempt[0]][0]] AS fromEntry,
      ev[attempt[0]][0] AS entryTs
 

@@ -23,16 +23,17 @@
 // mode: read
 
 // one pass over each counted customer's events, grouped by the customer alone: start(c) and the ts of every event
-// matching returnEvent. Only a matcher's given keys are read (x[k]: FalkorDB pays for every property and test; a
-// null property never equals, so it fails the key; a key given as null counts as absent)
+// matching returnEvent. Only a matcher's given keys are read, as [key, value] pairs made once per customer and
+// tested in a projection before the grouping (x[k]: FalkorDB pays for every property, test and map lookup per
+// event; a null property never equals, so it fails the key; a key given as null counts as absent)
 MATCH (c:Customer)
 WHERE c.merged_into IS NULL AND NOT 'analytics' IN coalesce(c.refused, [])
+WITH c, [k IN keys($cohortEvent) WHERE $cohortEvent[k] IS NOT NULL | [k, $cohortEvent[k]]] AS cohort,
+     [k IN keys($returnEvent) WHERE $returnEvent[k] IS NOT NULL | [k, $returnEvent[k]]] AS back
 MATCH (c)-[:PERFORMED]->(x:Interaction)
-WITH c,
-     min(CASE WHEN all(k IN keys($cohortEvent) WHERE $cohortEvent[k] IS NULL OR x[k] = $cohortEvent[k])
-              THEN x.ts END) AS start,
-     collect(CASE WHEN all(k IN keys($returnEvent) WHERE $returnEvent[k] IS NULL OR x[k] = $returnEvent[k])
-                  THEN x.ts END) AS returns
+WITH c, x.ts AS ts, all(m IN cohort WHERE x[m[0]] = m[1]) AS opens,
+     all(m IN back WHERE x[m[0]] = m[1]) AS comes_back
+WITH c, min(CASE WHEN opens THEN ts END) AS start, collect(CASE WHEN comes_back THEN ts END) AS returns
 WHERE start IS NOT NULL AND ($since IS NULL OR start >= $since) AND ($until IS NULL OR start < $until)
 // (a pattern comprehension FalkorDB evaluates in a projection, not in a WHERE)
 WITH start, returns,

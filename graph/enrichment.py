@@ -17,8 +17,8 @@ from typing import Any
 
 from graph.embeddings import DEFAULT_BATCH_SIZE, Embedder
 from graph.ontology import EMBEDDING_VECTOR_PROPERTY, Label
-from graph.paging import id_windows
-from graph.store import GraphStore, Row
+from graph.paging import rows_in_windows
+from graph.store import GraphStore, Row, batched
 
 PAGE_SIZE = 2048  # nodes embedded and linked per round
 
@@ -107,10 +107,7 @@ def enrich(store: GraphStore, embedder: Embedder, batch_size: int = DEFAULT_BATC
 
 def _missing_pages(store: GraphStore, source: TextSource, model: str, page_size: int) -> Iterator[list[Row]]:
     """The nodes of `source` with text and no embedding of `model`, read a window of ids at a time, in pages."""
-    for window in id_windows(store, source.remaining):
-        missing = store.run(source.missing, {"model": model, **window})
-        for start in range(0, len(missing), page_size):
-            yield missing[start:start + page_size]
+    return batched(rows_in_windows(store, source.missing, source.remaining, {"model": model}), page_size)
 
 
 def _write_page(store: GraphStore, source: TextSource, embeddings: list[dict[str, Any]],

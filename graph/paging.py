@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from graph.store import GraphStore
+from graph.store import GraphStore, Row
 
 ID_WINDOW = 20_000  # node ids per read: ~3,000 customers or ~13,000 interactions at 1M interactions, ~0.2 s each
 
@@ -25,3 +25,11 @@ def id_windows(store: GraphStore, remaining: str, window: int | None = None) -> 
     while store.run(remaining, {"from": start}):
         yield {"from": start, "to": start + size}
         start += size
+
+
+def rows_in_windows(store: GraphStore, query: str, remaining: str,
+                    params: dict[str, object] | None = None) -> Iterator[Row]:
+    """Every row of the named query `query` (which reads one window: $from, $to, besides `params`) over the windows
+    of `remaining`'s label, one read per window."""
+    for window in id_windows(store, remaining):
+        yield from store.run(query, {**(params or {}), **window})

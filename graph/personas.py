@@ -35,7 +35,7 @@ from cypher import DAY_MS, now_ms
 from graph.embeddings import Embedder
 from graph.live_state.repair import repair
 from graph.ontology import STAGES
-from graph.paging import id_windows
+from graph.paging import rows_in_windows
 from graph.settings import Settings
 from graph.store import GraphStore, Row
 from graph.writer_lock import WriterLock
@@ -208,8 +208,8 @@ def assign_personas(store: GraphStore, embedder: Embedder, at: int | None = None
         return report  # shares between fewer than two personas say nothing
 
     persona_texts = {p: v for p, v in _persona_text_vectors(store, embedder.name).items() if p in personas}
-    exemplars = _sample_exemplars([row for window in id_windows(store, "remaining-customers")
-                                   for row in store.run("personas-exemplars", {"at": at, **window})])
+    exemplars = _sample_exemplars(list(rows_in_windows(store, "personas-exemplars", "remaining-customers",
+                                                       {"at": at})))
     exemplar_ids = sorted({r["customer"] for r in exemplars})
     activities = _activities(store, exemplar_ids, at)
     prototypes: dict[str, Vector] = {}
@@ -227,8 +227,7 @@ def assign_personas(store: GraphStore, embedder: Embedder, at: int | None = None
         persona_texts = {}
     report.parts = tuple(name for name, part in (("behaviour", prototypes), ("text", persona_texts)) if part)
 
-    customer_ids = sorted(r["id"] for window in id_windows(store, "remaining-customers")
-                          for r in store.run("personas-customers", window))
+    customer_ids = sorted(r["id"] for r in rows_in_windows(store, "personas-customers", "remaining-customers"))
     todo = customer_ids
     if saved:
         for key in _CARRIED:

@@ -196,9 +196,10 @@ def _compare_counters(store: GraphStore, recount: _Recount) -> list[Difference]:
                     differences.append(Difference(label, _key(identity), name, have.get(name), want.get(name, 0)))
             if have and not any(want.values()):
                 differences.append(Difference(label, _key(identity), "node", "present", "absent"))
-            if label == "PathStat" and have and have.get("tier") != _tier(identity[0], want.get("journeys", 0)):
-                differences.append(Difference(label, _key(identity), "tier", have.get("tier"),
-                                              _tier(identity[0], want.get("journeys", 0))))
+            if label == "PathStat" and have:
+                tier = _tier(identity[0], want.get("journeys", 0))
+                if have.get("tier") != tier:
+                    differences.append(Difference(label, _key(identity), "tier", have.get("tier"), tier))
     differences += _compare_gaps(stored_buckets, histograms, recount.gaps)
     return differences
 

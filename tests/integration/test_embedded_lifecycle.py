@@ -275,7 +275,8 @@ def test_consecutive_commands_share_a_server_that_stops_cleanly_after_its_idle_p
                                          "inUse": False, "idleSeconds": 3.0, "loading": False}
 
     deadline = time.monotonic() + 120  # 3 s of idleness, then the watchdog stops it (generous: a busy machine)
-    while _alive(pid) and time.monotonic() < deadline:
+    # the watchdog forgets the server (server.json) just after the process has gone: wait for both
+    while (_alive(pid) or (tmp_path / "server.json").exists()) and time.monotonic() < deadline:
         time.sleep(0.2)
     assert not _alive(pid), "the watchdog stopped the idle server"
     assert not (tmp_path / "server.json").exists()

@@ -410,6 +410,7 @@ def watch(data_dir: Path) -> None:
         except BlockingIOError:
             return  # another watchdog watches
         quiet_since = time.monotonic()
+        left = _record_version(data_dir)
         found: tuple[int, int] | None = None
         while True:
             time.sleep(min(1.0, max(0.1, _read_idle(data_dir) / 10)))
@@ -424,6 +425,11 @@ def watch(data_dir: Path) -> None:
                 found = _find_server(data_dir)
                 if found is None:
                     return
+                # a use that came and went between two polls (short, or this watchdog ran late on a busy machine)
+                # shows as the record its last user rewrote when leaving: the idle period counts from then
+                if (version := _record_version(data_dir)) != left:
+                    left, quiet_since = version, time.monotonic()
+                    continue
                 if _in_use(data_dir):
                     quiet_since = time.monotonic()
                     continue
@@ -440,6 +446,15 @@ def _read_record(data_dir: Path) -> tuple[int, int] | None:
         return int(info.get("pid") or 0), int(info["port"])
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None
+
+
+def _record_version(data_dir: Path) -> tuple[int, int] | None:
+    """Which server.json this is: every last user leaving writes a new one (`_write_record` replaces the file)."""
+    try:
+        stat = (data_dir / "server.json").stat()
+    except OSError:
+        return None
+    return stat.st_ino, stat.st_mtime_ns
 
 
 def _read_idle(data_dir: Path) -> float:

@@ -22,6 +22,7 @@ from dtc_process import finish, run_dtc, start_dtc
 
 from graph.embedded import start_or_attach
 from graph.errors import StoreUnavailableError
+from graph.processes import lock_holders
 from graph.settings import Settings
 from graph.store import open_store
 
@@ -283,6 +284,28 @@ def test_consecutive_commands_share_a_server_that_stops_cleanly_after_its_idle_p
     assert "User requested shutdown" in (tmp_path / "server.log").read_text(), "a clean stop, which flushes the file"
     with _store(tmp_path) as reopened:
         assert reopened.read("MATCH (c:Customer) RETURN c.id AS id") == [{"id": "kept"}]
+
+
+def test_the_idle_period_counts_from_the_last_user_leaving_even_between_two_watchdog_polls(tmp_path: Path) -> None:
+    """The watchdog counted the idle period from its own start and missed a use that came and went between two of
+    its polls: a server used every second was stopped 3 s after the first command (a busy machine, where the
+    watchdog's polls come late, made `dtc store status` find it gone). The use here happens while the watchdog is
+    frozen, so it cannot see it happen; it must see that it happened."""
+    idle_s = 4.0
+    first = start_or_attach(tmp_path, idle_s=idle_s)
+    first.release()  # the last user: the watchdog starts, and counts from now
+    deadline = time.monotonic() + 120
+    while not (watchers := [p for p in lock_holders(tmp_path / "watchdog.lock") if _alive(p)]):
+        assert time.monotonic() < deadline, "the watchdog never started"
+        time.sleep(0.05)
+    with _stopped(watchers[0]):
+        time.sleep(idle_s)  # its whole idle period passes unwatched
+        start_or_attach(tmp_path, idle_s=idle_s).release()  # a short use, then idle again
+    time.sleep(idle_s / 2)  # the watchdog polls every idle_s / 10: it has looked several times (or, late, none)
+    assert _alive(first.pid), "stopped less than its idle period after its last user left"
+    while _alive(first.pid) or (tmp_path / "server.json").exists():
+        assert time.monotonic() < deadline + 120, "the watchdog never stopped the idle server"
+        time.sleep(0.2)
 
 
 def test_a_server_in_use_outlives_its_idle_period_and_dtc_store_stop_refuses_to_stop_it(tmp_path: Path) -> None:

@@ -20,6 +20,7 @@ import pytest
 import redis
 from dtc_process import finish, run_dtc, start_dtc
 
+from graph.append_only_file import make_durable
 from graph.embedded import start_or_attach
 from graph.errors import StoreUnavailableError
 from graph.processes import lock_holders
@@ -225,7 +226,9 @@ def _filled_store(data_dir: Path, queries: int, *, snapshot: bool) -> None:
             assert store.compact(wait_s=120)
             return
         pid = json.loads((data_dir / "server.json").read_text())["pid"]
-        time.sleep(1.1)  # appendfsync everysec
+        # every write in the file before the kill: with appendfsync everysec redis holds its buffer back for up to
+        # 2 s while an fsync runs, which a busy disk makes slow, so a fixed 1.1 s sleep could lose the last writes
+        make_durable(store.port, None)  # type: ignore[attr-defined]
         os.kill(pid, signal.SIGKILL)
     assert not any(_alive(p) for p in _servers_of(data_dir))
 

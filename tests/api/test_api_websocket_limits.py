@@ -47,7 +47,7 @@ def active_subscriptions(url: str) -> int:
     return int(line.split()[1])
 
 
-def until(condition: Any, seconds: float = 20) -> None:
+def until(condition: Any, seconds: float = 60) -> None:
     deadline = time.monotonic() + seconds
     while not condition():
         assert time.monotonic() < deadline, "the condition never held"

@@ -87,10 +87,11 @@ def _subscriptions(base: str) -> int:
     return int(lines[0].split()[1]) if status == 200 and lines else 0
 
 
-def _wait_for_subscriptions(base: str, count: int) -> None:
-    deadline = time.monotonic() + 30
+def _wait_for_subscriptions(base: str, count: int, timeout_s: float = 120) -> None:
+    """Generous: the demo is scoring personas meanwhile, and the machine may be busy besides."""
+    deadline = time.monotonic() + timeout_s
     while _subscriptions(base) < count:
-        assert time.monotonic() < deadline, f"{count} subscriptions were not listening within 30 s"
+        assert time.monotonic() < deadline, f"{count} subscriptions were not listening within {timeout_s} s"
         time.sleep(0.1)
 
 

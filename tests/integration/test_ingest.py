@@ -223,7 +223,7 @@ def test_a_live_writer_gets_the_lock_between_batches_of_a_job_and_the_graph_is_t
         assert applied.ingested == 9
         if committed == 3:
             thread.start()
-    thread.join(timeout=30)
+    thread.join(timeout=120)  # generous: only turns a worker that never got the lock into a failure
     assert worker_done_after and worker_done_after[0] < len(batches)  # it did not wait for the whole job
 
     built, built_counts = journeys(store), counts(store)

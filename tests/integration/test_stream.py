@@ -71,11 +71,12 @@ def test_the_worker_applies_acknowledges_and_publishes(store: GraphStore, settin
     assert stream.pending() == 0 and stream.length() == 0
     assert store.read("MATCH (:Interaction {id: 'a'})-[:NEXT]->(b:Interaction) RETURN b.id AS b") == [{"b": "b"}]
     messages: list[dict[str, Any]] = []
-    deadline = time.monotonic() + 2
+    deadline = time.monotonic() + 60  # published before run_worker returned: the bound only catches a lost message
     while time.monotonic() < deadline and not messages:
         message = listener.get_message(timeout=0.2)
         if message and message["type"] == "message":
             messages.append(json.loads(message["data"]))
+    assert messages, "nothing was published on the applied channel"
     assert [(i["id"], i["frictions"]) for i in messages[0]["interactions"]] == [("a", []), ("b", ["slow"])]
     listener.close()
 

@@ -6,17 +6,18 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import ExitStack
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from api_client import KEYS, OPEN, Api, MakeApi, Serve
+from held_port import held_port
 from starlette.testclient import TestClient
 
 from api.app import create_app
@@ -66,20 +67,15 @@ def keyed(sydney: GraphStore, make_api: MakeApi) -> Api:
     return make_api(keys=KEYS)
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture
 def serve(store_settings: Settings, store_env: dict[str, str]) -> Iterator[Serve]:
     """`serve(**env)`: `dtc serve` in its own process over the test's store, with extra environment such as
     DTC_API_DEADLINE_MS; its base URL. Stopped at the end of the test."""
     processes: list[subprocess.Popen[bytes]] = []
+    ports = ExitStack()
 
     def start(**env: str) -> str:
-        port = free_port()
+        port = ports.enter_context(held_port())
         url = f"http://127.0.0.1:{port}"
         environment = {**os.environ, **store_env, **env}
         if "DTC_API_KEYS" not in env:
@@ -98,7 +94,8 @@ def serve(store_settings: Settings, store_env: dict[str, str]) -> Iterator[Serve
                     pytest.fail("dtc serve did not answer /healthz")
                 time.sleep(0.1)
 
-    yield start
-    for proc in processes:
-        os.killpg(proc.pid, signal.SIGTERM)
-        proc.wait(timeout=30)
+    with ports:
+        yield start
+        for proc in processes:
+            os.killpg(proc.pid, signal.SIGTERM)
+            proc.wait(timeout=30)

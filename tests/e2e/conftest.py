@@ -5,16 +5,17 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
 from demo_graph import DemoTwin
+from held_port import held_port
 from pages import CHROMIUM, CHROMIUM_ARGS, KEYS, Dashboard
 
 from graph.embeddings import Embedder
@@ -24,12 +25,6 @@ sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright pac
 if not Path(CHROMIUM).exists():
     pytest.skip(f"no chromium at {CHROMIUM}: apt-get install -y chromium to run the browser tests",
                 allow_module_level=True)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture(scope="module")
@@ -45,9 +40,10 @@ def serve(demo_twin: DemoTwin, embedder: Embedder,
     shots = Path(os.environ.get("DTC_SCREENSHOTS") or tmp_path_factory.mktemp("shots"))
     shots.mkdir(parents=True, exist_ok=True)
     servers: list[tuple[uvicorn.Server, threading.Thread]] = []
+    ports = ExitStack()
 
     def start(keys: dict[str, str]) -> Dashboard:
-        port = _free_port()
+        port = ports.enter_context(held_port())
         app = create_app(replace(demo_twin.settings, api_keys=keys), store=demo_twin.store, doors=open_doors)
         server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
         thread = threading.Thread(target=server.run, daemon=True)
@@ -65,6 +61,7 @@ def serve(demo_twin: DemoTwin, embedder: Embedder,
         for server, thread in servers:
             server.should_exit = True
             thread.join(15)
+        ports.close()
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import signal
-import socket
 import subprocess
 import threading
 import time
@@ -21,6 +20,7 @@ from typing import Any
 
 import pytest
 from dtc_process import start_dtc
+from held_port import held_port
 from pages import Watch
 
 websockets_sync = pytest.importorskip("websockets.sync.client")
@@ -35,12 +35,6 @@ class Demo:
     log: Path
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def _get(url: str) -> tuple[int, str]:
     try:
         with urllib.request.urlopen(url, timeout=10) as answer:
@@ -53,7 +47,12 @@ def _get(url: str) -> tuple[int, str]:
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
     """`dtc demo` as `make run` starts it, in a folder of its own with nothing loaded yet."""
     folder = tmp_path_factory.mktemp("live-demo")
-    port = _free_port()
+    with held_port() as port:
+        yield from _demo_on(folder, port)
+
+
+def _demo_on(folder: Path, port: int) -> Iterator[Demo]:
+    """The `demo` fixture on a port held for it."""
     env = {"DTC_STATE_DIR": str(folder / "state"), "DTC_GRAPH_URL": f"embedded://{folder / '.dtc'}",
            "DTC_GRAPH_NAME": "twin", "DTC_API_KEYS": "", "DTC_REDIS_URL": "", "DTC_EMBEDDED_IDLE_S": "0"}
     log = folder / "demo.log"

@@ -7,7 +7,6 @@ import dataclasses
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -15,6 +14,8 @@ import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+from held_port import held_port
 
 from graph.embeddings import embedder_from
 from graph.settings import Settings
@@ -46,12 +47,11 @@ def test_the_demo_embeds_with_the_model_DTC_EMBEDDING_MODEL_names(store: GraphSt
 def test_the_demo_applies_posted_events_with_its_own_worker_and_stops_with_it(tmp_path: Path) -> None:
     """`make run` alone takes the live path: an event posted to the demo reaches the graph (before, nothing applied
     the stream until someone started `dtc worker` too), and Ctrl-C (SIGTERM) stops the worker with the server."""
-    port = _free_port()
-    base = f"http://127.0.0.1:{port}"
     env = {**os.environ, "DTC_GRAPH_URL": f"embedded://{tmp_path / 'twin'}", "DTC_IDENTITY_KEY": "demo-test-key"}
     for name in ("DTC_API_KEYS", "DTC_STATE_DIR", "DTC_GRAPH_NAME", "DTC_REDIS_URL"):
         env.pop(name, None)
-    with (tmp_path / "demo.log").open("wb") as log:
+    with held_port() as port, (tmp_path / "demo.log").open("wb") as log:
+        base = f"http://127.0.0.1:{port}"
         demo = subprocess.Popen([sys.executable, "-m", "dtc.cli", "demo", "--port", str(port), "--customers", "12",
                                  "--seed", "3", "--no-enrich"], env=env, stdout=log, stderr=subprocess.STDOUT,
                                 start_new_session=True)
@@ -75,12 +75,6 @@ def test_the_demo_applies_posted_events_with_its_own_worker_and_stops_with_it(tm
     assert code in (0, 128 + signal.SIGTERM) and "dtc demo: stopped" in output, output
     assert "applied 1 events" in output, output  # by the demo's own worker
     assert not (tmp_path / "twin" / "server.json").exists()  # the embedded server was stopped, not left behind
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _get(url: str) -> int:

@@ -24,7 +24,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -35,6 +34,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from held_port import held_port
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -166,30 +166,28 @@ def project(template: Path, tmp_path: Path) -> Iterator[Path]:
 @contextmanager
 def serving(folder: Path) -> Iterator[int]:
     """`dtc serve` on a free port in `folder`, with a `dtc worker` beside it, until the block is done."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = int(probe.getsockname()[1])
-    server = subprocess.Popen([str(BIN / "dtc"), "serve", "--port", str(port)], cwd=folder, env=environment(),
-                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    worker = subprocess.Popen([str(BIN / "dtc"), "worker"], cwd=folder, env=environment(),
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            assert server.poll() is None, f"dtc serve stopped: {server.stderr.read() if server.stderr else ''}"
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert time.monotonic() < deadline, "dtc serve was not ready within 120 s"
-            time.sleep(0.2)
-        yield port
-    finally:
-        worker.send_signal(signal.SIGTERM)
-        server.send_signal(signal.SIGTERM)
-        server.communicate(timeout=60)
-        worker.wait(timeout=60)
+    with held_port() as port:
+        server = subprocess.Popen([str(BIN / "dtc"), "serve", "--port", str(port)], cwd=folder, env=environment(),
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        worker = subprocess.Popen([str(BIN / "dtc"), "worker"], cwd=folder, env=environment(),
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            deadline = time.monotonic() + 120
+            while True:
+                assert server.poll() is None, f"dtc serve stopped: {server.stderr.read() if server.stderr else ''}"
+                try:
+                    if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=2).status_code == 200:
+                        break
+                except httpx.HTTPError:
+                    pass
+                assert time.monotonic() < deadline, "dtc serve was not ready within 120 s"
+                time.sleep(0.2)
+            yield port
+        finally:
+            worker.send_signal(signal.SIGTERM)
+            server.send_signal(signal.SIGTERM)
+            server.communicate(timeout=60)
+            worker.wait(timeout=60)
 
 
 @pytest.mark.parametrize("block", SHELL_BLOCKS, ids=[b.name for b in SHELL_BLOCKS])

@@ -73,7 +73,7 @@ def _demo_on(folder: Path, port: int) -> Iterator[Demo]:
     finally:
         process.send_signal(signal.SIGINT)
         try:
-            process.wait(60)
+            process.wait(300)  # generous: the last user compacts the grown store before stopping it
         except subprocess.TimeoutExpired:
             process.kill()
             raise

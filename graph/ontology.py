@@ -42,6 +42,7 @@ class Label(StrEnum):
     PATH_STAT = "PathStat"
     TRANSITION_STAT = "TransitionStat"
     GAP_BUCKET = "GapBucket"
+    TIMELINE = "Timeline"
     STATE_REPAIR = "StateRepair"
     ACCOUNT = "Account"
 
@@ -69,6 +70,7 @@ class Rel(StrEnum):
     ACTIVE_AS = "ACTIVE_AS"  # (Customer)->(Persona) {first_ts, first_event}: live state
     EXPOSED_TO = "EXPOSED_TO"  # (Customer)->(FrictionPoint) {persona, first_hit, ..., competitor}: live state
     MEMBER_OF = "MEMBER_OF"  # (Customer)->(Account) {since}, from Segment group calls
+    HAS_TIMELINE = "HAS_TIMELINE"  # (Customer)->(Timeline): live state
 
 
 STAGES: tuple[str, ...] = ("awareness", "consideration", "purchase", "retention", "advocacy")
@@ -154,6 +156,11 @@ NODE_TYPES: tuple[NodeType, ...] = (
              ("key", "scope", "persona", "from_touchpoint", "to_touchpoint", "occurrences", "gap_counts",
               "gap_groups"), indexed=("scope",)),
     NodeType(Label.GAP_BUCKET, "key", ("key", "scope", "from_touchpoint", "to_touchpoint", "bucket", "gaps")),
+    NodeType(Label.TIMELINE, None, ("ts", "channels", "frictions"),
+             description="Live state: one per customer with interactions, its events in (ts, event_id) order as "
+             "lists: `ts`, `channels`, the `frictions` hit, and per value of a step matcher's key or friction "
+             "(`touchpoint=checkout`, `friction=long_wait`) the positions of the events holding it "
+             "(docs/graph-model.md \"Facts\")."),
     NodeType(Label.STATE_REPAIR, "id", ("id", "customers", "contribution", "ts"),
              description="A repair of the live state in progress: the old contribution of `customers` to the "
              "counters (JSON text), finished by the next writer after a crash."),

@@ -4,7 +4,8 @@
 // counter whose main count reaches 0 is deleted. Gap rows carry the gaps to add (sorted) and to remove; the bucket
 // keeps its gaps sorted. Transition rows end with the histogram's deltas as lists indexed by bucket and by group of
 // 16 buckets (graph.live_state.writes.by_position). Facts: $state_cleared customers lose every ACTIVE_AS and
-// EXPOSED_TO first (a repair rewrites them all), then the given ones are written.
+// EXPOSED_TO first (a repair rewrites them all), then the given ones are written. A timeline row replaces every
+// property of the customer's Timeline ([customer id, properties]); $state_timelines_dropped lose theirs.
 // Every part begins after a `WITH count(*) AS _` and ends with one. (FalkorDB 4.16 ran a bare `WITH s WHERE s.x = 0`
 // before the SET above it and deleted live counters: the count is projected first.)
 
@@ -12,8 +13,8 @@
 // that label) when the node was made before the graph grew and no node of the label was made since: one node of
 // each label made and dropped first keeps the deletes below clean (tests/integration/test_live_state.py).
 CREATE (g1:PersonaStat), (g2:FrictionStat), (g3:CompetitorStat), (g4:MapStat), (g5:MapFrictionStat),
-       (g6:ChannelStat), (g7:PathScopeStat), (g8:PathStat), (g9:TransitionStat), (g10:GapBucket)
-DELETE g1, g2, g3, g4, g5, g6, g7, g8, g9, g10
+       (g6:ChannelStat), (g7:PathScopeStat), (g8:PathStat), (g9:TransitionStat), (g10:GapBucket), (g11:Timeline)
+DELETE g1, g2, g3, g4, g5, g6, g7, g8, g9, g10, g11
 WITH count(*) AS _
 UNWIND $persona_stats AS r
 MERGE (s:PersonaStat {key: r[0]}) ON CREATE SET s.persona = r[1], s.customers = 0, s.switchers = 0
@@ -130,4 +131,13 @@ WITH count(*) AS _
 UNWIND $journey_stages AS r
 MATCH (j:Journey {id: r[0]})
 SET j.stage = r[1]
+WITH count(*) AS _
+UNWIND $state_timelines AS r
+MATCH (c:Customer {id: r[0]})
+MERGE (c)-[:HAS_TIMELINE]->(t:Timeline)
+SET t = r[1]
+WITH count(*) AS _
+UNWIND $state_timelines_dropped AS cid
+MATCH (:Customer {id: cid})-[:HAS_TIMELINE]->(t:Timeline)
+DETACH DELETE t
 WITH count(*) AS _

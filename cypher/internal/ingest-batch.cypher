@@ -37,6 +37,8 @@
 //   state_active: list           [customer id, persona, first_ts, first_event]
 //   state_exposed: list          [customer, persona, friction, first_hit, first_event, switch ts, event, competitor]
 //   journey_stages: list         [journey id, stage]
+//   state_timelines: list        [customer id, Timeline properties]
+//   state_timelines_dropped: list customers whose Timeline is deleted
 // mode: write
 // audience: internal
 

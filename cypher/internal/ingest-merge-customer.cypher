@@ -10,9 +10,18 @@
 // mode: write
 // audience: internal
 
+// one Timeline made and dropped first: see the fragment live-state-write on FalkorDB's deletes
+CREATE (guard:Timeline)
+DELETE guard
+WITH count(*) AS _
 MERGE (l:Customer {id: $loser}) ON CREATE SET l.created_ts = $now
 MERGE (s:Customer {id: $survivor}) ON CREATE SET s.created_ts = $now
 SET l.merged_into = s.id, l.updated_ts = $now, s.updated_ts = $now, l.record_hash = null, s.record_hash = null
+WITH count(*) AS _
+// the loser's events all move to the survivor: its live-state Timeline goes (the survivor's is rewritten by the
+// repair that surrounds a merge)
+MATCH (:Customer {id: $loser})-[:HAS_TIMELINE]->(t:Timeline)
+DETACH DELETE t
 WITH count(*) AS _
 MATCH (x:Identity)-[r:IDENTIFIES]->(:Customer {id: $loser}) MATCH (s:Customer {id: $survivor})
 DELETE r MERGE (x)-[:IDENTIFIES]->(s)

@@ -6,12 +6,13 @@
 
 // one node of each label made and dropped first: see the fragment live-state-write on FalkorDB's deletes
 CREATE (g1:PersonaStat), (g2:FrictionStat), (g3:CompetitorStat), (g4:MapStat), (g5:MapFrictionStat),
-       (g6:ChannelStat), (g7:PathScopeStat), (g8:PathStat), (g9:TransitionStat), (g10:GapBucket)
-DELETE g1, g2, g3, g4, g5, g6, g7, g8, g9, g10
+       (g6:ChannelStat), (g7:PathScopeStat), (g8:PathStat), (g9:TransitionStat), (g10:GapBucket), (g11:Timeline)
+DELETE g1, g2, g3, g4, g5, g6, g7, g8, g9, g10, g11
 WITH count(*) AS _
 CALL {
   MATCH (s) WHERE s:PersonaStat OR s:FrictionStat OR s:CompetitorStat OR s:MapStat OR s:MapFrictionStat
                OR s:ChannelStat OR s:PathScopeStat OR s:PathStat OR s:TransitionStat OR s:GapBucket
+               OR s:Timeline
   WITH s LIMIT 10000
   DETACH DELETE s
   RETURN count(*) AS n

@@ -29,6 +29,7 @@ CREATE (a)-[:IDENTIFIES]->(b),
        (a)-[:EMBEDS]->(b),
        (a)-[:ACTIVE_AS]->(b),
        (a)-[:EXPOSED_TO]->(b),
-       (a)-[:MEMBER_OF]->(b)
+       (a)-[:MEMBER_OF]->(b),
+       (a)-[:HAS_TIMELINE]->(b)
 WITH a, b
 DETACH DELETE a, b

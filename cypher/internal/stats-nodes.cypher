@@ -61,6 +61,8 @@ MATCH (n:TransitionStat) RETURN 'TransitionStat' AS label, count(n) AS n
 UNION ALL
 MATCH (n:GapBucket) RETURN 'GapBucket' AS label, count(n) AS n
 UNION ALL
+MATCH (n:Timeline) RETURN 'Timeline' AS label, count(n) AS n
+UNION ALL
 MATCH (n:StateRepair) RETURN 'StateRepair' AS label, count(n) AS n
 UNION ALL
 MATCH (n:Account) RETURN 'Account' AS label, count(n) AS n

@@ -46,3 +46,5 @@ UNION ALL
 MATCH ()-[r:EXPOSED_TO]->() RETURN 'EXPOSED_TO' AS type, count(r) AS n
 UNION ALL
 MATCH ()-[r:MEMBER_OF]->() RETURN 'MEMBER_OF' AS type, count(r) AS n
+UNION ALL
+MATCH ()-[r:HAS_TIMELINE]->() RETURN 'HAS_TIMELINE' AS type, count(r) AS n

@@ -62,7 +62,7 @@ def funnel(store: GraphStore, steps: Sequence[Mapping[str, Any]], persona: str |
     if breakdown not in (None, "PERSONA", "CHANNEL"):
         raise InputError(f"breakdown: {breakdown!r} is not PERSONA or CHANNEL.")
     matchers = [step_matcher(s, f"steps[{n}]") for n, s in enumerate(steps)]
-    rows = store.run("funnel", {
+    rows = store.run("funnel-live", {
         "steps": matchers, "persona": persona, "since": since, "until": until, "breakdown": breakdown,
         "windowDays": in_range("windowDays", window_days, WINDOW_DAYS),
         "minHitters": in_range("minHitters", min_hitters, MIN_HITTERS),

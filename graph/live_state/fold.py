@@ -17,6 +17,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from cypher import DAY_MS
+from graph.analytics.steps import MATCHER_KEYS
 from graph.persona_rule import shows_at
 
 WINDOW_DAYS = 90  # frictionToCompetitors' default window, the one the state keeps its counts for
@@ -51,6 +52,15 @@ IDENTITY: dict[str, tuple[str, ...]] = {
 
 # (kind, identifying values, field or gap value) -> amount; sums of these over customers are the counters
 Contribution = dict[tuple[str, tuple[object, ...], object], float]
+
+
+
+
+def position_name(key: str, value: str) -> str:
+    """The Timeline property listing the positions of the events whose `key` is `value`: key=value, with `%` and
+    the backtick (FalkorDB holds no backtick in a parameter's map key) written %25 and %60, so no two values share
+    a name. cypher/funnel-live.cypher computes the same name in Cypher."""
+    return f"{key}={value.replace('%', '%25').replace('`', '%60')}"
 
 
 def gap_bucket(gap_ms: int) -> int:
@@ -151,6 +161,7 @@ class Facts:
     stage_reason: str | None
     latest_trigger: tuple[int, str, str, str | None] | None  # (ts, event id, trigger, outcome)
     journey_stages: Mapping[str, str | None]  # of the journeys the state holds
+    timeline: Mapping[str, tuple[object, ...]]  # the Timeline node's properties (`timeline_properties`)
 
 
 @dataclass(slots=True)
@@ -173,6 +184,12 @@ class CustomerState:
     last_exit: int | None = None
     advocacy: int = 0
     latest_trigger: tuple[int, str, str, str | None] | None = None
+    # the timeline (docs/graph-model.md "Facts"): every event's ts and channel in order, and per property value the
+    # positions of the events holding it
+    times: list[int] = field(default_factory=list)
+    channels_in_order: list[str] = field(default_factory=list)
+    positions: dict[str, list[int]] = field(default_factory=dict)
+    frictions_hit: set[str] = field(default_factory=set)
 
     def personas_at(self, t: int) -> list[str]:
         return sorted({s.persona for s in self.spans if shows_at(s.weight, s.since, s.until, t)})
@@ -184,7 +201,17 @@ class CustomerState:
             exposures={k: (x.first_hit, x.first_event, x.switch_ts, x.switch_event, x.competitor)
                        for k, x in self.exposures.items()},
             stage=stage, stage_reason=reason, latest_trigger=self.latest_trigger,
-            journey_stages={jid: j.stage for jid, j in self.journeys.items()})
+            journey_stages={jid: j.stage for jid, j in self.journeys.items()}, timeline=self.timeline_properties())
+
+    def timeline_properties(self) -> dict[str, tuple[object, ...]]:
+        """The Timeline node's properties: `ts` and `channels` ('' for none) by position in (ts, event_id) order,
+        `frictions` (the codes hit, sorted), and per `position_name` the positions holding that value. Empty without
+        events (no Timeline node)."""
+        if not self.times:
+            return {}
+        return {"ts": tuple(self.times), "channels": tuple(self.channels_in_order),
+                "frictions": tuple(sorted(self.frictions_hit)),
+                **{name: tuple(at) for name, at in self.positions.items()}}
 
     def relationship_stage(self) -> tuple[str | None, str | None]:
         """The rule of cypher/relationship-stage.cypher; (None, None) without events."""
@@ -241,6 +268,7 @@ def step(state: CustomerState, e: StateEvent, into: Contribution) -> None:
     _channel_step(state, e, into)
     _path_step(state, e, journey, into)
     _relationship_step(state, e, journey)
+    _timeline_step(state, e)
 
 
 def _add(into: Contribution, kind: str, ident: tuple[object, ...], name: object, amount: float) -> None:
@@ -383,3 +411,16 @@ def _relationship_step(state: CustomerState, e: StateEvent, journey: JourneyStat
     journey.stage = e.stage
     if e.trigger is not None:
         state.latest_trigger = (e.ts, e.id, e.trigger, e.experience)
+
+
+def _timeline_step(state: CustomerState, e: StateEvent) -> None:
+    position = len(state.times)
+    state.times.append(e.ts)
+    state.channels_in_order.append(e.channel or "")
+    values = (e.touchpoint, e.type, e.stage, e.channel, e.outcome)  # in MATCHER_KEYS' order
+    names = [position_name(key, v) for key, v in zip(MATCHER_KEYS, values, strict=True) if v is not None]
+    for f in dict.fromkeys(e.frictions):
+        names.append(position_name("friction", f))
+        state.frictions_hit.add(f)
+    for name in names:
+        state.positions.setdefault(name, []).append(position)

@@ -38,7 +38,7 @@ WINDOW_MS = 90 * 86_400_000
 class Difference:
     """One value the stored state holds that the recomputation does not (or the other way round)."""
 
-    kind: str  # a counter label, or 'Customer', 'ACTIVE_AS', 'EXPOSED_TO', 'Journey', 'StateRepair'
+    kind: str  # a counter label, or 'Customer', 'ACTIVE_AS', 'EXPOSED_TO', 'Journey', 'Timeline', 'StateRepair'
     key: str  # the counter's key, or the customer / journey id
     field: str
     stored: Any
@@ -74,6 +74,9 @@ def verify(store: GraphStore) -> list[Difference]:
     differences: list[Difference] = []
     pending = store.run("live-repairs-pending")
     differences += [Difference("StateRepair", str(r["id"]), "unfinished", "present", "absent") for r in pending]
+    orphans = int(store.run("verify-timeline-orphans")[0]["n"])
+    if orphans:
+        differences.append(Difference("Timeline", "(no customer)", "node", f"{orphans} nodes", "none"))
     recount = _Recount()
     ids = [str(r["id"]) for r in store.run("live-customer-ids")]
     for chunk in batched(ids, CHUNK):
@@ -114,7 +117,41 @@ def _chunk(store: GraphStore, ids: list[str], recount: _Recount) -> list[Differe
     journey_stages = _paths(store.run("verify-journeys", params), recount)
     stages = {r["customer"]: (r["stage"], r["reason"])
               for r in store.run("relationship-stage", {"ids": ids, "limit": len(ids)})}
-    return _compare_facts(store, ids, customers, stages, active, exposures) + journey_stages
+    return (_compare_facts(store, ids, customers, stages, active, exposures) + journey_stages
+            + _compare_timelines(store.run("verify-timelines", params)))
+
+
+_MATCHED = ("touchpoint", "type", "stage", "channel", "outcome")  # a step matcher's keys, by their place in the rows
+
+
+def _compare_timelines(rows: Iterable[Mapping[str, Any]]) -> list[Difference]:
+    """Each customer's Timeline against its interactions (docs/graph-model.md "Facts": positions in (ts, event_id)
+    order, per key=value and friction=code the positions holding it, `%` and the backtick written %25 and %60)."""
+    differences: list[Difference] = []
+    for row in rows:
+        cid, timelines = str(row["customer"]), list(row["timelines"])
+        events = sorted(row["events"], key=lambda x: (x[0], x[1]))
+        want: dict[str, list[Any]] = {}
+        if events:
+            want = {"ts": [x[0] for x in events], "channels": [x[5] or "" for x in events],
+                    "frictions": sorted({f for x in events for f in x[7]})}
+            for position, x in enumerate(events):
+                named = [(key, value) for key, value in zip(_MATCHED, x[2:7], strict=True) if value is not None]
+                for key, value in named + [("friction", f) for f in sorted(set(x[7]))]:
+                    name = f"{key}={str(value).replace('%', '%25').replace('`', '%60')}"
+                    want.setdefault(name, []).append(position)
+        if len(timelines) > 1:
+            differences.append(Difference("Timeline", cid, "node", f"{len(timelines)} nodes", "one"))
+        have = {name: list(v) for name, v in timelines[0].items()} if timelines else {}
+        if events and not timelines:
+            differences.append(Difference("Timeline", cid, "node", "absent", "present"))
+        elif timelines and not events:
+            differences.append(Difference("Timeline", cid, "node", "present", "absent"))
+        else:
+            for name in sorted(set(have) | set(want)):
+                if have.get(name) != want.get(name):
+                    differences.append(Difference("Timeline", cid, name, have.get(name), want.get(name)))
+    return differences
 
 
 def _paths(rows: Iterable[Mapping[str, Any]], recount: _Recount) -> list[Difference]:

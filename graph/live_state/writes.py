@@ -33,7 +33,8 @@ PARAM_OF_KIND = {PERSONA: "persona_stats", FRICTION: "friction_stats", COMPETITO
                  MAP: "map_stats", MAP_FRICTION: "map_friction_stats", CHANNEL: "channel_stats",
                  PATH_SCOPE: "path_scope_stats", PATH: "path_stats", TRANSITION: "transition_stats",
                  GAP: "gap_buckets"}
-FACT_PARAMS = ("state_customers", "state_cleared", "state_active", "state_exposed", "journey_stages")
+FACT_PARAMS = ("state_customers", "state_cleared", "state_active", "state_exposed", "journey_stages",
+               "state_timelines", "state_timelines_dropped")
 _POSITION = {kind: {name: n for n, name in enumerate(names)} for kind, names in FIELDS.items()}
 SCOPED = (PATH_SCOPE, PATH, TRANSITION)  # kinds whose rows carry the persona of their scope after the scope
 PERSONA_SCOPE = "persona:"
@@ -167,11 +168,17 @@ def facts_params(facts: Mapping[str, Facts], before: Mapping[str, Facts] | None 
         for jid, stage in sorted(now.journey_stages.items()):
             if old is None or jid not in old.journey_stages or old.journey_stages[jid] != stage:
                 params["journey_stages"].append([jid, stage])
+        if old is None or old.timeline != now.timeline:
+            if now.timeline:
+                params["state_timelines"].append([cid, {name: list(v) for name, v in now.timeline.items()}])
+            else:
+                params["state_timelines_dropped"].append(cid)
     return params
 
 
 def _blank(facts: Facts) -> bool:
-    return not (facts.active or facts.exposures or facts.stage or facts.latest_trigger or facts.journey_stages)
+    return not (facts.active or facts.exposures or facts.stage or facts.latest_trigger or facts.journey_stages
+                or facts.timeline)
 
 
 def state_params(delta: Contribution, facts: Mapping[str, Facts], before: Mapping[str, Facts] | None = None, *,

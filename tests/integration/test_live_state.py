@@ -214,9 +214,10 @@ def check_questions(store: GraphStore, step: str, data: st.DataObject, instants:
     since, until = data.draw(period, label="cx-by-channel period")
     same(cx_by_channel(store, since, until), oracle.cx_by_channel(store, since, until),
          f"{step}: cx-by-channel [{since}, {until})")
-    matcher = st.one_of(st.none(), st.none(), st.fixed_dictionaries(
+    given = st.fixed_dictionaries(
         {}, optional={"touchpoint": st.sampled_from(sorted(TOUCHPOINTS)), "type": st.sampled_from(("view", "switch")),
-                      "outcome": st.just("failure")}).filter(bool))
+                      "outcome": st.just("failure")}).filter(bool)
+    matcher = st.one_of(st.none(), st.none(), given)
     scope = data.draw(st.one_of(st.none(), st.sampled_from(PERSONAS)), label="journey-paths persona")
     since, until = data.draw(period, label="journey-paths period")
     start, end = data.draw(matcher, label="start"), data.draw(matcher, label="end")
@@ -226,6 +227,16 @@ def check_questions(store: GraphStore, step: str, data: st.DataObject, instants:
                               until=until),
          f"{step}: journey-paths {scope} limit {limit} start {start} end {end} maxSteps {max_steps} "
          f"[{since}, {until})")
+    steps = data.draw(st.lists(given, min_size=2, max_size=4), label="funnel steps")
+    persona = data.draw(st.one_of(st.none(), st.sampled_from(PERSONAS)), label="funnel persona")
+    since, until = data.draw(period, label="funnel period")
+    window = data.draw(st.sampled_from((0, 1, 14, 365)), label="funnel windowDays")
+    breakdown = data.draw(st.sampled_from((None, "PERSONA", "CHANNEL")), label="funnel breakdown")
+    params = {"steps": steps, "persona": persona, "windowDays": window, "since": since, "until": until,
+              "breakdown": breakdown, "minHitters": 1}
+    same(sorted(store.run("funnel-live", params), key=lambda r: (r["kind"], str(r["key"]), r["step"])),
+         oracle.funnel_rows(store, steps, persona, window, since, until, breakdown),
+         f"{step}: funnel {steps} {persona} window {window} [{since}, {until}) {breakdown}")
 
 
 @settings(max_examples=EXAMPLES, deadline=None, print_blob=True,
@@ -456,26 +467,37 @@ def test_verify_names_a_wrong_customer_fact(small_twin: GraphStore, name: str) -
 
 ACTIVE = f"MATCH (:Customer {{id: 'c1'}})-[x:{Rel.ACTIVE_AS}]->(:Persona {{code: 'p-a'}})"
 EXPOSED = f"MATCH (:Customer {{id: 'c1'}})-[x:{Rel.EXPOSED_TO} {{persona: 'p-a'}}]->(:FrictionPoint {{code: 'slow'}})"
-EDGE_CORRUPTIONS = {
-    "ACTIVE_AS first_ts": (ACTIVE + " SET x.first_ts = x.first_ts + 1", "ACTIVE_AS", "p-a"),
-    "ACTIVE_AS first_event": (ACTIVE + " SET x.first_event = 'e999'", "ACTIVE_AS", "p-a"),
-    "ACTIVE_AS missing": (ACTIVE + " DELETE x", "ACTIVE_AS", "p-a"),
+TIMELINE = f"MATCH (:Customer {{id: 'c1'}})-[:{Rel.HAS_TIMELINE}]->(t:{Label.TIMELINE})"
+FACT_CORRUPTIONS = {  # (query, kind, customer, field)
+    "ACTIVE_AS first_ts": (ACTIVE + " SET x.first_ts = x.first_ts + 1", "ACTIVE_AS", "c1", "p-a"),
+    "ACTIVE_AS first_event": (ACTIVE + " SET x.first_event = 'e999'", "ACTIVE_AS", "c1", "p-a"),
+    "ACTIVE_AS missing": (ACTIVE + " DELETE x", "ACTIVE_AS", "c1", "p-a"),
     "ACTIVE_AS stray": (f"MATCH (c:Customer {{id: 'c2'}}), (p:Persona {{code: 'p-b'}}) "
                         f"CREATE (c)-[:{Rel.ACTIVE_AS} {{first_ts: 1, first_event: 'e004'}}]->(p)", "ACTIVE_AS",
-                        "p-b"),
-    "EXPOSED_TO first_hit": (EXPOSED + " SET x.first_hit = x.first_hit + 1", "EXPOSED_TO", "p-a slow"),
-    "EXPOSED_TO first_event": (EXPOSED + " SET x.first_event = 'e999'", "EXPOSED_TO", "p-a slow"),
-    "EXPOSED_TO switch_ts": (EXPOSED + " SET x.switch_ts = x.switch_ts + 1", "EXPOSED_TO", "p-a slow"),
-    "EXPOSED_TO switch_event": (EXPOSED + " SET x.switch_event = 'e999'", "EXPOSED_TO", "p-a slow"),
-    "EXPOSED_TO competitor": (EXPOSED + " SET x.competitor = 'other'", "EXPOSED_TO", "p-a slow"),
-    "EXPOSED_TO missing": (EXPOSED + " DELETE x", "EXPOSED_TO", "p-a slow"),
+                        "c2", "p-b"),
+    "EXPOSED_TO first_hit": (EXPOSED + " SET x.first_hit = x.first_hit + 1", "EXPOSED_TO", "c1", "p-a slow"),
+    "EXPOSED_TO first_event": (EXPOSED + " SET x.first_event = 'e999'", "EXPOSED_TO", "c1", "p-a slow"),
+    "EXPOSED_TO switch_ts": (EXPOSED + " SET x.switch_ts = x.switch_ts + 1", "EXPOSED_TO", "c1", "p-a slow"),
+    "EXPOSED_TO switch_event": (EXPOSED + " SET x.switch_event = 'e999'", "EXPOSED_TO", "c1", "p-a slow"),
+    "EXPOSED_TO competitor": (EXPOSED + " SET x.competitor = 'other'", "EXPOSED_TO", "c1", "p-a slow"),
+    "EXPOSED_TO missing": (EXPOSED + " DELETE x", "EXPOSED_TO", "c1", "p-a slow"),
+    "Timeline ts": (TIMELINE + " SET t.ts = [t.ts[0] - 1] + t.ts[1..]", "Timeline", "c1", "ts"),
+    "Timeline channels": (TIMELINE + " SET t.channels = ['elsewhere'] + t.channels[1..]", "Timeline", "c1",
+                          "channels"),
+    "Timeline frictions": (TIMELINE + " SET t.frictions = t.frictions + ['never']", "Timeline", "c1", "frictions"),
+    "Timeline positions": (TIMELINE + " SET t.`type=view` = t.`type=view`[1..]", "Timeline", "c1", "type=view"),
+    "Timeline stray value": (TIMELINE + " SET t.`touchpoint=nowhere` = [0]", "Timeline", "c1",
+                             "touchpoint=nowhere"),
+    "Timeline missing": (TIMELINE + " DETACH DELETE t", "Timeline", "c1", "node"),
+    "Timeline stray": (f"MATCH (c:Customer {{id: 'c3'}}) "
+                       f"CREATE (c)-[:{Rel.HAS_TIMELINE}]->(:{Label.TIMELINE} {{ts: [1]}})", "Timeline", "c3", "node"),
+    "Timeline orphan": (f"CREATE (:{Label.TIMELINE} {{ts: [1]}})", "Timeline", "(no customer)", "node"),
 }
 
 
-@pytest.mark.parametrize("corruption", sorted(EDGE_CORRUPTIONS))
-def test_verify_names_a_wrong_fact_edge(small_twin: GraphStore, corruption: str) -> None:
-    query, kind, field = EDGE_CORRUPTIONS[corruption]
-    customer = "c2" if "stray" in corruption else "c1"
+@pytest.mark.parametrize("corruption", sorted(FACT_CORRUPTIONS))
+def test_verify_names_a_wrong_fact_edge_or_timeline(small_twin: GraphStore, corruption: str) -> None:
+    query, kind, customer, field = FACT_CORRUPTIONS[corruption]
     found = corrupted(small_twin, query, {})
     assert named(found, kind, customer, field), found
 

@@ -1,7 +1,8 @@
-"""The scan questions frozen as they stood after the one-home issue: `scan/*.cypher` are copies of the production
-queries, so a later change to `cypher/` cannot move the oracle. Each function runs its copy on a store passed in
-(anything with the store port's `engine` and `read`; nothing of `graph/` is imported) and shapes the rows as the
-`graph/analytics` function of the same name answers: instants as epoch ms, lists in their documented order."""
+"""The scan questions frozen as they stood after the one-home issue (the funnel's as it stood before `funnel-live`):
+`scan/*.cypher` are copies of the production queries, so a later change to `cypher/` cannot move the oracle. Each
+function runs its copy on a store passed in (anything with the store port's `engine` and `read`; nothing of `graph/`
+is imported) and shapes the rows as the `graph/analytics` function of the same name answers: instants as epoch ms,
+lists in their documented order (`funnel_rows`: the query's count rows, sorted)."""
 
 from __future__ import annotations
 
@@ -95,3 +96,12 @@ def journey_paths(store: Store, persona: str | None = None, limit: int = 10, *,
                          for s in sequences],
             "edges": [{"source": t["source"], "target": t["target"], "count": t["occurrences"],
                        "medianMs": t["medianMs"]} for t in transitions]}
+
+
+def funnel_rows(store: Store, steps: list[Mapping[str, str]], persona: str | None = None, window_days: int = 14,
+                since: int | None = None, until: int | None = None, breakdown: str | None = None,
+                min_hitters: int = 1) -> list[Row]:
+    """The funnel's count rows ({kind, key, step, customers, dropped, medianMs}, as `funnel-live` returns them)."""
+    rows = _run(store, "funnel", {"steps": steps, "persona": persona, "windowDays": window_days, "since": since,
+                                  "until": until, "breakdown": breakdown, "minHitters": min_hitters})
+    return sorted(rows, key=lambda r: (r["kind"], str(r["key"]), r["step"]))

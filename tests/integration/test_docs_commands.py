@@ -165,12 +165,14 @@ def project(template: Path, tmp_path: Path) -> Iterator[Path]:
 
 @contextmanager
 def serving(folder: Path) -> Iterator[int]:
-    """`dtc serve` on a free port in `folder`, with a `dtc worker` beside it, until the block is done."""
-    with held_port() as port:
+    """`dtc serve` on a free port in `folder`, with a `dtc worker` beside it, until the block is done; both ready
+    before the block runs (a block that posts an event waits only 10 s for the worker to apply it)."""
+    worker_log = folder.parent / "worker.log"
+    with held_port() as port, worker_log.open("w") as worker_out:
         server = subprocess.Popen([str(BIN / "dtc"), "serve", "--port", str(port)], cwd=folder, env=environment(),
                                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
         worker = subprocess.Popen([str(BIN / "dtc"), "worker"], cwd=folder, env=environment(),
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                                  stdout=worker_out, stderr=subprocess.STDOUT)
         try:
             deadline = time.monotonic() + 120
             while True:
@@ -181,6 +183,10 @@ def serving(folder: Path) -> Iterator[int]:
                 except httpx.HTTPError:
                     pass
                 assert time.monotonic() < deadline, "dtc serve was not ready within 120 s"
+                time.sleep(0.2)
+            while ": reading " not in worker_log.read_text():
+                assert worker.poll() is None, f"dtc worker stopped: {worker_log.read_text()}"
+                assert time.monotonic() < deadline, "dtc worker was not reading the stream within 120 s"
                 time.sleep(0.2)
             yield port
         finally:

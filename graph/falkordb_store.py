@@ -295,7 +295,7 @@ def cypher_text(value: Any) -> str:
             text = _JSON_KEY.sub(r"\1`\2`:", text)
         if "=" in text:  # a Timeline's position names (graph.live_state.fold.position_name)
             text = _NAMED_VALUE_KEY.sub(r"\1`\2`:", text)
-        if _ANY_JSON_KEY.search(text):  # a key JSON escaped (a quote, a backslash, a control character)
+        if '":' in text:  # a key left quoted (JSON escaped a character of it), or a string holding \": (slower, right)
             return str(stringify_param_value(value))
     return text
 
@@ -303,7 +303,6 @@ def cypher_text(value: Any) -> str:
 # a map key in JSON text: inside a JSON string a quote is always escaped, so `{"` or `,"` there cannot be one
 _JSON_KEY = re.compile(r'([{,])"([A-Za-z_][A-Za-z0-9_]*)":')
 _NAMED_VALUE_KEY = re.compile(r'([{,])"([A-Za-z_][A-Za-z0-9_]*=[^"\\`]*)":')
-_ANY_JSON_KEY = re.compile(r'[{,]"(?:[^"\\]|\\.)*":')  # false positives only take the slower path
 _known_keys: list[tuple[str, str]] = []  # map keys met so far, as (JSON, Cypher) text
 _MAX_KNOWN_KEYS = 100
 

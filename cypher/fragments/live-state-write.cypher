@@ -5,7 +5,9 @@
 // keeps its gaps sorted. Transition rows end with the histogram's deltas as lists indexed by bucket and by group of
 // 16 buckets (graph.live_state.writes.by_position). Facts: $state_cleared customers lose every ACTIVE_AS and
 // EXPOSED_TO first (a repair rewrites them all), then the given ones are written. A timeline row replaces every
-// property of the customer's Timeline ([customer id, properties]); $state_timelines_dropped lose theirs.
+// property of the customer's Timeline ([customer id, properties]); an append row ([customer id, properties, ts,
+// channels], in-order events) sets the properties it names and extends `ts` and `channels`;
+// $state_timelines_dropped lose theirs.
 // Every part begins after a `WITH count(*) AS _` and ends with one. (FalkorDB 4.16 ran a bare `WITH s WHERE s.x = 0`
 // before the SET above it and deleted live counters: the count is projected first.)
 
@@ -136,6 +138,10 @@ UNWIND $state_timelines AS r
 MATCH (c:Customer {id: r[0]})
 MERGE (c)-[:HAS_TIMELINE]->(t:Timeline)
 SET t = r[1]
+WITH count(*) AS _
+UNWIND $state_timeline_appends AS r
+MATCH (:Customer {id: r[0]})-[:HAS_TIMELINE]->(t:Timeline)
+SET t += r[1], t.ts = t.ts + r[2], t.channels = t.channels + r[3]
 WITH count(*) AS _
 UNWIND $state_timelines_dropped AS cid
 MATCH (:Customer {id: cid})-[:HAS_TIMELINE]->(t:Timeline)

@@ -20,6 +20,7 @@
 //   state_exposed: list          [customer, persona, friction, first_hit, first_event, switch ts, event, competitor]
 //   journey_stages: list         [journey id, stage]
 //   state_timelines: list        [customer id, Timeline properties]
+//   state_timeline_appends: list [customer id, properties to set, ts and channels to append]
 //   state_timelines_dropped: list customers whose Timeline is deleted
 // mode: write
 // audience: internal

@@ -56,6 +56,9 @@ Contribution = dict[tuple[str, tuple[object, ...], object], float]
 
 
 
+FRICTION_PREFIX = "friction="
+
+
 def position_name(key: str, value: str) -> str:
     """The Timeline property listing the positions of the events whose `key` is `value`: key=value, with `%` and
     the backtick (FalkorDB holds no backtick in a parameter's map key) written %25 and %60, so no two values share
@@ -161,7 +164,56 @@ class Facts:
     stage_reason: str | None
     latest_trigger: tuple[int, str, str, str | None] | None  # (ts, event id, trigger, outcome)
     journey_stages: Mapping[str, str | None]  # of the journeys the state holds
-    timeline: Mapping[str, tuple[object, ...]]  # the Timeline node's properties (`timeline_properties`)
+    timeline: Timeline
+
+
+class Timeline:
+    """The customer's Timeline as of its first `size` events, read from its fold state only when written: a facts
+    snapshot costs no copy (the state only ever appends until it is folded again from the start)."""
+
+    __slots__ = ("size", "state")
+
+    def __init__(self, size: int, state: CustomerState) -> None:
+        self.size, self.state = size, state
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Timeline):
+            return NotImplemented
+        return self.size == other.size and (self.state is other.state or self.properties() == other.properties())
+
+    __hash__ = None  # type: ignore[assignment]  # compared by content, never a key
+
+    def properties(self) -> dict[str, list[object]]:
+        """The Timeline node's properties: `ts` and `channels` ('' for none) by position in (ts, event_id) order,
+        `frictions` (the codes hit, sorted), and per `position_name` the positions holding that value. Empty without
+        events (no Timeline node)."""
+        return self._properties(0)
+
+    def appended_since(self, before: Timeline) -> tuple[dict[str, list[object]], list[int], list[str]] | None:
+        """What the events after `before` (a snapshot of the same state, with events) changed: the properties to
+        set again (the values' position lists they extend, `frictions`) and the `ts` and `channels` to append; None
+        when `before` is no such snapshot."""
+        if before.state is not self.state or not 0 < before.size <= self.size:
+            return None
+        return (self._properties(before.size), self.state.times[before.size:self.size],
+                self.state.channels_in_order[before.size:self.size])
+
+    def _properties(self, since: int) -> dict[str, list[object]]:
+        """The properties holding a position >= `since` (all of them when 0), as of the snapshot's size."""
+        s, size = self.state, self.size
+        if size == 0:
+            return {}
+        out: dict[str, list[object]] = {}
+        if since == 0:
+            out["ts"], out["channels"] = list(s.times[:size]), list(s.channels_in_order[:size])
+        for name, at in s.positions.items():
+            kept = at if at[-1] < size else [p for p in at if p < size]  # cut back to the snapshot
+            if kept and kept[-1] >= since:
+                out[name] = list(kept)
+        if since == 0 or any(name.startswith(FRICTION_PREFIX) for name in out):
+            out["frictions"] = [f for f in sorted(s.frictions_hit)
+                                if s.positions[position_name("friction", f)][0] < size]
+        return out
 
 
 @dataclass(slots=True)
@@ -201,17 +253,7 @@ class CustomerState:
             exposures={k: (x.first_hit, x.first_event, x.switch_ts, x.switch_event, x.competitor)
                        for k, x in self.exposures.items()},
             stage=stage, stage_reason=reason, latest_trigger=self.latest_trigger,
-            journey_stages={jid: j.stage for jid, j in self.journeys.items()}, timeline=self.timeline_properties())
-
-    def timeline_properties(self) -> dict[str, tuple[object, ...]]:
-        """The Timeline node's properties: `ts` and `channels` ('' for none) by position in (ts, event_id) order,
-        `frictions` (the codes hit, sorted), and per `position_name` the positions holding that value. Empty without
-        events (no Timeline node)."""
-        if not self.times:
-            return {}
-        return {"ts": tuple(self.times), "channels": tuple(self.channels_in_order),
-                "frictions": tuple(sorted(self.frictions_hit)),
-                **{name: tuple(at) for name, at in self.positions.items()}}
+            journey_stages={jid: j.stage for jid, j in self.journeys.items()}, timeline=Timeline(len(self.times), self))
 
     def relationship_stage(self) -> tuple[str | None, str | None]:
         """The rule of cypher/relationship-stage.cypher; (None, None) without events."""

@@ -34,7 +34,7 @@ PARAM_OF_KIND = {PERSONA: "persona_stats", FRICTION: "friction_stats", COMPETITO
                  PATH_SCOPE: "path_scope_stats", PATH: "path_stats", TRANSITION: "transition_stats",
                  GAP: "gap_buckets"}
 FACT_PARAMS = ("state_customers", "state_cleared", "state_active", "state_exposed", "journey_stages",
-               "state_timelines", "state_timelines_dropped")
+               "state_timelines", "state_timeline_appends", "state_timelines_dropped")
 _POSITION = {kind: {name: n for n, name in enumerate(names)} for kind, names in FIELDS.items()}
 SCOPED = (PATH_SCOPE, PATH, TRANSITION)  # kinds whose rows carry the persona of their scope after the scope
 PERSONA_SCOPE = "persona:"
@@ -169,8 +169,11 @@ def facts_params(facts: Mapping[str, Facts], before: Mapping[str, Facts] | None 
             if old is None or jid not in old.journey_stages or old.journey_stages[jid] != stage:
                 params["journey_stages"].append([jid, stage])
         if old is None or old.timeline != now.timeline:
-            if now.timeline:
-                params["state_timelines"].append([cid, {name: list(v) for name, v in now.timeline.items()}])
+            tail = now.timeline.appended_since(old.timeline) if appended and old is not None else None
+            if tail is not None:  # in-order events: the lists they extend, and the tails of ts and channels
+                params["state_timeline_appends"].append([cid, *tail])
+            elif now.timeline.size:
+                params["state_timelines"].append([cid, now.timeline.properties()])
             else:
                 params["state_timelines_dropped"].append(cid)
     return params
@@ -178,7 +181,7 @@ def facts_params(facts: Mapping[str, Facts], before: Mapping[str, Facts] | None 
 
 def _blank(facts: Facts) -> bool:
     return not (facts.active or facts.exposures or facts.stage or facts.latest_trigger or facts.journey_stages
-                or facts.timeline)
+                or facts.timeline.size)
 
 
 def state_params(delta: Contribution, facts: Mapping[str, Facts], before: Mapping[str, Facts] | None = None, *,

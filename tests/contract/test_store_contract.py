@@ -41,6 +41,23 @@ def test_a_bulk_write_stores_the_same_values_as_a_plain_one(store: GraphStore) -
         assert bulk["text"] == row["text"] and bulk["tags"] == row["tags"]
 
 
+def test_a_map_parameter_sets_properties_of_any_name_in_a_bulk_write(store: GraphStore) -> None:
+    """A Timeline's properties are named key=value after codes (graph.live_state.fold.position_name), which may hold
+    any character but the backtick: the bulk writer must send every name as it is."""
+    from graph.live_state.fold import position_name
+
+    codes = ["checkout", "a b,c:d", 'q"z', "back\\slash", "café ☕", "50% off", "tick`tock", "tab\tname", "{x}:1"]
+    props = {position_name("touchpoint", code): [n, n + 1] for n, code in enumerate(codes)}
+    for bulk in (False, True):
+        store.write("UNWIND $rows AS row CREATE (t:Timeline {ts: [row[0]]}) SET t += row[1]",
+                    {"rows": [[int(bulk), props]]}, bulk=bulk)
+        stored = store.read("MATCH (t:Timeline) WHERE t.ts = [$b] RETURN properties(t) AS p", {"b": int(bulk)})
+        assert stored == [{"p": {"ts": [int(bulk)], **props}}], bulk
+        name = position_name("touchpoint", "tick`tock")
+        assert store.read("MATCH (t:Timeline) WHERE t.ts = [$b] RETURN t[$name] AS at",
+                          {"b": int(bulk), "name": name}) == [{"at": props[name]}]
+
+
 def test_read_is_read_only(store: GraphStore) -> None:
     with pytest.raises(QueryError):
         store.read("CREATE (:Customer {id: 'sneaky'})")

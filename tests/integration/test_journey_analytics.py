@@ -204,3 +204,23 @@ def test_a_matcher_key_given_as_null_counts_as_absent_in_the_named_queries(graph
     given = graph.run("retention", {"cohortEvent": STEPS[0], "returnEvent": STEPS[1], **retention_args})
     assert given[0]["cohorts"]
     assert graph.run("retention", {"cohortEvent": padded[0], "returnEvent": padded[1], **retention_args}) == given
+
+
+def test_a_funnel_over_codes_with_any_character_equals_the_scan(store: GraphStore) -> None:
+    """The live funnel finds a step's events by a Timeline property named after the code (key=value, `%` and the
+    backtick escaped): codes holding a percent sign, a backtick, the escape's own text, quotes, spaces or an equals
+    sign must match exactly, and never one another."""
+    odd = ["50% off", "50%25 off", "tick`tock", "tick%60tock", 'say "hi"', "a=b c", "back\\slash"]
+    events = [ev(f"{c}-{n}", d(n), code, channel=code) for c, customer in (("x", 0), ("y", 1))
+              for n, code in enumerate(odd[customer:] + odd[:customer])]
+    customers = [{"customer_id": "x"}, {"customer_id": "y"}]
+    load_twin(store, customers, events, {"touchpoints": [], "frictions": []})
+    args = {"persona": None, "windowDays": 365, "since": None, "until": None, "breakdown": "CHANNEL",
+            "minHitters": 1}
+    # x holds the codes in order on days 0..6, y the same shifted by one (odd[1] first, odd[0] last)
+    expected = {(0, 2): [2, 1], (1, 3): [2, 2], (4, 6): [2, 2], (5, 0): [2, 1]}
+    for (first, second), reached in expected.items():
+        steps = [{"touchpoint": odd[first]}, {"channel": odd[second]}]
+        live = store.run("funnel-live", {"steps": steps, **args})
+        assert live == store.run("funnel", {"steps": steps, **args}), steps
+        assert [r["customers"] for r in live if r["kind"] == "step"] == reached, (steps, live)

@@ -1,4 +1,5 @@
-"""How far customers get through a sequence of steps, and why they drop: `funnel` runs cypher/funnel.
+"""How far customers get through a sequence of steps, and why they drop: `funnel` runs cypher/funnel-live (the
+customers' Timelines), or cypher/funnel (the scan) on a twin written before the Timelines existed.
 
 The query counts (customers per step, per breakdown group, per step and friction); this module turns the counts
 into the answer with the statistics of `graph.analytics.stats`, so a path that keeps the counts some other way
@@ -7,6 +8,7 @@ shapes them with the same code.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypedDict
 
@@ -14,6 +16,8 @@ from graph.analytics.stats import lift, rate, wilson_interval
 from graph.analytics.steps import FUNNEL_STEPS, ROWS, WINDOW_DAYS, in_range, step_matcher
 from graph.errors import InputError
 from graph.store import GraphStore
+
+log = logging.getLogger("dtc.analytics")
 
 MIN_HITTERS = (1, 2**31 - 1)
 Breakdown = Literal["PERSONA", "CHANNEL"]
@@ -62,11 +66,14 @@ def funnel(store: GraphStore, steps: Sequence[Mapping[str, Any]], persona: str |
     if breakdown not in (None, "PERSONA", "CHANNEL"):
         raise InputError(f"breakdown: {breakdown!r} is not PERSONA or CHANNEL.")
     matchers = [step_matcher(s, f"steps[{n}]") for n, s in enumerate(steps)]
-    rows = store.run("funnel-live", {
-        "steps": matchers, "persona": persona, "since": since, "until": until, "breakdown": breakdown,
-        "windowDays": in_range("windowDays", window_days, WINDOW_DAYS),
-        "minHitters": in_range("minHitters", min_hitters, MIN_HITTERS),
-    })
+    params = {"steps": matchers, "persona": persona, "since": since, "until": until, "breakdown": breakdown,
+              "windowDays": in_range("windowDays", window_days, WINDOW_DAYS),
+              "minHitters": in_range("minHitters", min_hitters, MIN_HITTERS)}
+    rows = store.run("funnel-live", params)
+    if not rows and store.run("live-timelines-missing")[0]["missing"]:  # a twin from before the Timelines
+        log.warning("funnel: this twin has no customer Timelines yet, so funnels scan every interaction (slower, "
+                    "same answer); run `dtc verify --repair` once to build them (docs/ingest.md).")
+        rows = store.run("funnel", params)
     return shape_funnel(rows, len(matchers), breakdown is not None, in_range("limit", limit, ROWS))
 
 

@@ -53,10 +53,7 @@ IDENTITY: dict[str, tuple[str, ...]] = {
 # (kind, identifying values, field or gap value) -> amount; sums of these over customers are the counters
 Contribution = dict[tuple[str, tuple[object, ...], object], float]
 
-
-
-
-FRICTION_PREFIX = "friction="
+FRICTION_PREFIX = "friction="  # the Timeline properties of friction codes (position_name("friction", code))
 
 
 def position_name(key: str, value: str) -> str:

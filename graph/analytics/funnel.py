@@ -8,16 +8,14 @@ shapes them with the same code.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypedDict
 
 from graph.analytics.stats import lift, rate, wilson_interval
 from graph.analytics.steps import FUNNEL_STEPS, ROWS, WINDOW_DAYS, in_range, step_matcher
+from graph.analytics.timelines import from_timelines
 from graph.errors import InputError
 from graph.store import GraphStore
-
-log = logging.getLogger("dtc.analytics")
 
 MIN_HITTERS = (1, 2**31 - 1)
 Breakdown = Literal["PERSONA", "CHANNEL"]
@@ -69,11 +67,7 @@ def funnel(store: GraphStore, steps: Sequence[Mapping[str, Any]], persona: str |
     params = {"steps": matchers, "persona": persona, "since": since, "until": until, "breakdown": breakdown,
               "windowDays": in_range("windowDays", window_days, WINDOW_DAYS),
               "minHitters": in_range("minHitters", min_hitters, MIN_HITTERS)}
-    rows = store.run("funnel-live", params)
-    if not rows and store.run("live-timelines-missing")[0]["missing"]:  # a twin from before the Timelines
-        log.warning("funnel: this twin has no customer Timelines yet, so funnels scan every interaction (slower, "
-                    "same answer); run `dtc verify --repair` once to build them (docs/ingest.md).")
-        rows = store.run("funnel", params)
+    rows = from_timelines(store, "funnel-live", "funnel", params, bool)
     return shape_funnel(rows, len(matchers), breakdown is not None, in_range("limit", limit, ROWS))
 
 

@@ -1,4 +1,5 @@
-"""Retention cohorts: `retention` runs cypher/retention and adds each cell's rate."""
+"""Retention cohorts: `retention` runs cypher/retention-live (the customers' Timelines; cypher/retention, the scan,
+on a twin without them) and adds each cell's rate."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from typing import Any, Literal, TypedDict
 
 from graph.analytics.stats import rate
 from graph.analytics.steps import PERIODS, in_range, step_matcher
+from graph.analytics.timelines import from_timelines
 from graph.errors import InputError
 from graph.store import GraphStore
 
@@ -39,12 +41,12 @@ def retention(store: GraphStore, cohort_event: Mapping[str, Any], return_event: 
     (definitions in DESIGN.md "retention" and the query header)."""
     if period not in PERIOD_DAYS:
         raise InputError(f"period: {period!r} is not DAY, WEEK or MONTH.")
-    rows = store.run("retention", {
+    rows = from_timelines(store, "retention-live", "retention", {
         "cohortEvent": step_matcher(cohort_event, "cohortEvent"),
         "returnEvent": step_matcher(return_event, "returnEvent"), "period": period,
         "periods": in_range("periods", periods, PERIODS), "since": since, "until": until, "persona": persona,
         "asOf": as_of,
-    })
+    }, lambda rows: bool(rows[0]["cohorts"]))
     row = rows[0]
     return RetentionAnswer(asOf=int(row["asOf"]), cohorts=[CohortRow(
         start=int(c["start"]), size=int(c["size"]),

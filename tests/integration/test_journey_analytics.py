@@ -226,11 +226,13 @@ def test_a_funnel_over_codes_with_any_character_equals_the_scan(store: GraphStor
         assert [r["customers"] for r in live if r["kind"] == "step"] == reached, (steps, live)
 
 
-def test_a_twin_without_timelines_answers_funnels_by_the_scan_and_says_how_to_build_them(
+def test_a_twin_without_timelines_answers_funnels_and_retention_by_the_scan_and_says_how_to_build_them(
         graph: GraphStore, caplog: pytest.LogCaptureFixture) -> None:
     """A twin ingested before the Timelines existed has none until `dtc verify --repair`: the funnel must not answer
     as if nobody had events."""
     expected = funnel(graph, STEPS)
+    kept = retention(graph, STEPS[0], STEPS[1], "DAY", 3, as_of=d(10))
     graph.write("MATCH (t:Timeline) DETACH DELETE t")
     assert funnel(graph, STEPS) == expected
+    assert retention(graph, STEPS[0], STEPS[1], "DAY", 3, as_of=d(10)) == kept and kept["cohorts"]
     assert "dtc verify --repair" in caplog.text

@@ -237,6 +237,21 @@ def check_questions(store: GraphStore, step: str, data: st.DataObject, instants:
     same(sorted(store.run("funnel-live", params), key=lambda r: (r["kind"], str(r["key"]), r["step"])),
          oracle.funnel_rows(store, steps, persona, window, since, until, breakdown),
          f"{step}: funnel {steps} {persona} window {window} [{since}, {until}) {breakdown}")
+    cohort_event, return_event = data.draw(given, label="cohortEvent"), data.draw(given, label="returnEvent")
+    period_kind = data.draw(st.sampled_from(("DAY", "WEEK", "MONTH")), label="retention period")
+    periods = data.draw(st.sampled_from((1, 3, 52)), label="periods")
+    persona = data.draw(st.one_of(st.none(), st.sampled_from(PERSONAS)), label="retention persona")
+    since, until = data.draw(period, label="retention period bounds")
+    # without events (none yet, or all erased) an open asOf is the wall clock, read by each query at its own instant
+    as_of = data.draw(st.one_of(st.none(), bound), label="asOf")
+    if as_of is None and not store.read("MATCH (i:Interaction) RETURN i.id AS id LIMIT 1"):
+        as_of = BASE
+    same(store.run("retention-live", {"cohortEvent": cohort_event, "returnEvent": return_event, "period": period_kind,
+                                      "periods": periods, "since": since, "until": until, "persona": persona,
+                                      "asOf": as_of})[0],
+         oracle.retention_row(store, cohort_event, return_event, period_kind, periods, since, until, persona, as_of),
+         f"{step}: retention {cohort_event} -> {return_event} {period_kind} x{periods} {persona} "
+         f"[{since}, {until}) asOf {as_of}")
 
 
 @settings(max_examples=EXAMPLES, deadline=None, print_blob=True,

@@ -1,4 +1,5 @@
-"""The scan questions frozen as they stood after the one-home issue (the funnel's as it stood before `funnel-live`):
+"""The scan questions frozen as they stood after the one-home issue (the funnel's and retention's as they stood
+before they read the Timelines):
 `scan/*.cypher` are copies of the production queries, so a later change to `cypher/` cannot move the oracle. Each
 function runs its copy on a store passed in (anything with the store port's `engine` and `read`; nothing of `graph/`
 is imported) and shapes the rows as the `graph/analytics` function of the same name answers: instants as epoch ms,
@@ -105,3 +106,12 @@ def funnel_rows(store: Store, steps: list[Mapping[str, str]], persona: str | Non
     rows = _run(store, "funnel", {"steps": steps, "persona": persona, "windowDays": window_days, "since": since,
                                   "until": until, "breakdown": breakdown, "minHitters": min_hitters})
     return sorted(rows, key=lambda r: (r["kind"], str(r["key"]), r["step"]))
+
+
+def retention_row(store: Store, cohort_event: Mapping[str, str], return_event: Mapping[str, str],
+                  period: str = "WEEK", periods: int = 8, since: int | None = None, until: int | None = None,
+                  persona: str | None = None, as_of: int | None = None) -> Row:
+    """Retention's one row ({asOf, cohorts}, as `retention-live` returns it)."""
+    return _run(store, "retention", {"cohortEvent": cohort_event, "returnEvent": return_event, "period": period,
+                                     "periods": periods, "since": since, "until": until, "persona": persona,
+                                     "asOf": as_of})[0]

@@ -148,9 +148,11 @@ def expanded(path: Path, body: list[Line], directory: Path, may_include: bool, d
             out += [(f"{at} (included at {where})", include["indent"] + t) for at, t in
                     expanded(path, text_lines, directory, True, depth + 1)]
             continue
-        rule = _RULE.search(STRING_LITERAL.sub("''", text))
+        # the marker is found outside string literals (blanked to their length), its call read from the text as
+        # written, so an argument may be a literal: `// rule: timeline-position-name(k='friction', v=f)`
+        rule = _RULE.search(STRING_LITERAL.sub(lambda m: "'" + " " * (len(m[0]) - 2) + "'", text))
         if rule:
-            _check_copy(body[n:], _call(rule["call"], where), directory, where)
+            _check_copy(body[n:], _call(text[rule.start("call"):rule.end("call")], where), directory, where)
         out.append((where, text))
     return out
 

@@ -3,7 +3,7 @@
 // the same rows for every argument, at a cost that grows with the events matching a step, not with every event of
 // the history. A Timeline lists a customer's events in (ts, event_id) order by position: `ts`, `channels`, the
 // `frictions` hit, and per value of a matcher key (and per friction) the positions holding it, named key=value with
-// `%` and the backtick written %25 and %60 (graph.live_state.fold.position_name).
+// `%` and the backtick written %25 and %60 (the fragment timeline-position-name).
 //
 // How far customers get through a sequence of steps within a conversion window, by persona at entry or channel,
 // and which frictions explain the drop after each step. Events are ordered by (ts, event_id). An entry event matches
@@ -38,7 +38,8 @@ MATCH (c:Customer)-[:HAS_TIMELINE]->(t:Timeline)
 WHERE c.merged_into IS NULL AND NOT 'analytics' IN coalesce(c.refused, [])
 WITH c, t, t.ts AS ts,
      [step IN $steps | [key IN keys(step) WHERE step[key] IS NOT NULL |
-                         key + '=' + replace(replace(step[key], '%', '%25'), '`', '%60')]] AS matchers
+                         key + '=' + replace(replace(step[key], '%', '%25'), '`', '%60')]]  // rule: timeline-position-name(k=key, v=step[key])
+       AS matchers
 // 1. per step the positions of the events matching it: those of its first key's value that every other key's list
 //    holds too; the entries: the first step's positions in [since, until)
 WITH c, t, ts,
@@ -79,8 +80,9 @@ WITH n, level, fromEntry,
        ELSE [] END AS keys,
      [k IN range(1, CASE WHEN level < n THEN level ELSE n - 1 END) |
         [k, CASE WHEN level = k THEN 1 ELSE 0 END,
-         [f IN coalesce(t.frictions, []) WHERE any(p IN t['friction=' + f] WHERE p >= attempt[k - 1]
-            AND (level <= k OR p < attempt[k]) AND ts[p] <= entryTs + window)]]]
+         [f IN coalesce(t.frictions, []) WHERE any(p IN t[
+            'friction' + '=' + replace(replace(f, '%', '%25'), '`', '%60')]  // rule: timeline-position-name(k='friction', v=f)
+            WHERE p >= attempt[k - 1] AND (level <= k OR p < attempt[k]) AND ts[p] <= entryTs + window)]]]
        AS reached
 
 // 4. one fact per counted thing, then the counts (a customer who is no persona at entry is in the null group)

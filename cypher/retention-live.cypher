@@ -34,9 +34,9 @@ MATCH (c:Customer)-[:HAS_TIMELINE]->(t:Timeline)
 WHERE c.merged_into IS NULL AND NOT 'analytics' IN coalesce(c.refused, [])
 WITH c, t, t.ts AS ts,
      [k IN keys($cohortEvent) WHERE $cohortEvent[k] IS NOT NULL |
-        k + '=' + replace(replace($cohortEvent[k], '%', '%25'), '`', '%60')] AS cohort,
+        k + '=' + replace(replace($cohortEvent[k], '%', '%25'), '`', '%60')] AS cohort,  // rule: timeline-position-name(k=k, v=$cohortEvent[k])
      [k IN keys($returnEvent) WHERE $returnEvent[k] IS NOT NULL |
-        k + '=' + replace(replace($returnEvent[k], '%', '%25'), '`', '%60')] AS back
+        k + '=' + replace(replace($returnEvent[k], '%', '%25'), '`', '%60')] AS back  // rule: timeline-position-name(k=k, v=$returnEvent[k])
 WITH c, ts, [p IN coalesce(t[cohort[0]], []) WHERE all(name IN tail(cohort) WHERE p IN coalesce(t[name], []))] AS opens,
      [p IN coalesce(t[back[0]], []) WHERE all(name IN tail(back) WHERE p IN coalesce(t[name], []))] AS comes_back
 WITH c, CASE WHEN size(opens) > 0 THEN ts[opens[0]] END AS start, [p IN comes_back | ts[p]] AS returns

@@ -59,7 +59,8 @@ FRICTION_PREFIX = "friction="  # the Timeline properties of friction codes (posi
 def position_name(key: str, value: str) -> str:
     """The Timeline property listing the positions of the events whose `key` is `value`: key=value, with `%` and
     the backtick (FalkorDB holds no backtick in a parameter's map key) written %25 and %60, so no two values share
-    a name. cypher/funnel-live.cypher computes the same name in Cypher."""
+    a name. The Cypher of the questions that read Timelines copies the fragment timeline-position-name, the same
+    rule."""
     return f"{key}={value.replace('%', '%25').replace('`', '%60')}"
 
 

@@ -209,9 +209,9 @@ def test_a_matcher_key_given_as_null_counts_as_absent_in_the_named_queries(graph
 def test_a_funnel_over_codes_with_any_character_equals_the_scan(store: GraphStore) -> None:
     """The live funnel finds a step's events by a Timeline property named after the code (key=value, `%` and the
     backtick escaped): codes holding a percent sign, a backtick, the escape's own text, quotes, spaces or an equals
-    sign must match exactly, and never one another."""
+    sign must match exactly, and never one another; so must frictions with such codes."""
     odd = ["50% off", "50%25 off", "tick`tock", "tick%60tock", 'say "hi"', "a=b c", "back\\slash"]
-    events = [ev(f"{c}-{n}", d(n), code, channel=code) for c, customer in (("x", 0), ("y", 1))
+    events = [ev(f"{c}-{n}", d(n), code, channel=code, friction=[code]) for c, customer in (("x", 0), ("y", 1))
               for n, code in enumerate(odd[customer:] + odd[:customer])]
     customers = [{"customer_id": "x"}, {"customer_id": "y"}]
     load_twin(store, customers, events, {"touchpoints": [], "frictions": []})
@@ -224,6 +224,10 @@ def test_a_funnel_over_codes_with_any_character_equals_the_scan(store: GraphStor
         live = store.run("funnel-live", {"steps": steps, **args})
         assert live == store.run("funnel", {"steps": steps, **args}), steps
         assert [r["customers"] for r in live if r["kind"] == "step"] == reached, (steps, live)
+    # the frictions are named after the same codes: x hits 50% off and 50%25 off between its first two matches
+    steps = [{"touchpoint": odd[0]}, {"channel": odd[2]}]
+    hits = {r["key"] for r in store.run("funnel-live", {"steps": steps, **args}) if r["kind"] == "hit"}
+    assert {odd[0], odd[1]} <= hits, hits
 
 
 def test_a_twin_without_timelines_answers_funnels_and_retention_by_the_scan_and_says_how_to_build_them(

@@ -7,15 +7,13 @@ import logging
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from graph.store import GraphStore
+from graph.store import GraphStore, Row
 
 log = logging.getLogger("dtc.analytics")
 
-Rows = list[dict[str, Any]]
-
 
 def from_timelines(store: GraphStore, live: str, scan: str, params: Mapping[str, Any],
-                   answered: Callable[[Rows], bool]) -> Rows:
+                   answered: Callable[[list[Row]], bool]) -> list[Row]:
     """The rows of the named query `live`; those of `scan` (same parameters, same rows) when `live` found nothing
     because the twin has interactions but no Timeline at all."""
     rows = store.run(live, params)

@@ -60,8 +60,21 @@ def position_name(key: str, value: str) -> str:
     """The Timeline property listing the positions of the events whose `key` is `value`: key=value, with `%` and
     the backtick (FalkorDB holds no backtick in a parameter's map key) written %25 and %60, so no two values share
     a name. The Cypher of the questions that read Timelines copies the fragment timeline-position-name, the same
-    rule."""
-    return f"{key}={value.replace('%', '%25').replace('`', '%60')}"
+    rule. Names are shared: every customer's Timeline holding a value refers to the one string (up to
+    `_MAX_SHARED_NAMES` values per key; a name past them is made again each time, the same text)."""
+    names = _SHARED_NAMES.get(key)
+    if names is None:
+        names = _SHARED_NAMES.setdefault(key, {})
+    name = names.get(value)
+    if name is None:
+        name = f"{key}={value.replace('%', '%25').replace('`', '%60')}"
+        if len(names) < _MAX_SHARED_NAMES:
+            names[value] = name
+    return name
+
+
+_SHARED_NAMES: dict[str, dict[str, str]] = {}  # key -> value -> position name
+_MAX_SHARED_NAMES = 100_000
 
 
 def gap_bucket(gap_ms: int) -> int:

@@ -34,7 +34,7 @@ from ingest.lookups import (
 )
 from ingest.lru import LRU
 from ingest.merging import merge_customer
-from ingest.state_keeping import LivePlan, StateKeeper
+from ingest.state_keeping import STATE_BUDGET_MB, LivePlan, StateKeeper
 from ingest.suppression import Screen
 
 CACHE_SIZE = 200_000  # customers and track tails remembered between batches (bounded: memory stays flat)
@@ -87,7 +87,8 @@ class BatchPlanner:
     """Plans batches of one writer: dedupe by event_id, screen, resolve identities, link journeys (not thread-safe)."""
 
     def __init__(self, store: GraphStore, identity_secret: bytes, journey_gap_ms: int, *,
-                 clock: Callable[[], int], screen: Screen | None = None) -> None:
+                 clock: Callable[[], int], screen: Screen | None = None, state_budget_mb: float = STATE_BUDGET_MB
+                 ) -> None:
         self.store = store
         self.clock = clock
         self.secret = identity_secret
@@ -99,7 +100,7 @@ class BatchPlanner:
         # called before a read that may depend on a write still in flight (see EventSink.apply_batches)
         self.settle: Callable[[], None] = _nothing
         self._absent: set[str] = set()  # customers a warm-up read found missing (valid for the next plan only)
-        self.live = StateKeeper(store)
+        self.live = StateKeeper(store, state_budget_mb)
         self.live.settle = lambda: self.settle()
 
     def forget(self) -> None:

@@ -31,6 +31,7 @@ from graph.writer_lock import WriterLock, writer_lock
 from ingest.contracts import Event
 from ingest.planning import Applied, BatchPlanner, Duplicates, Planned, StaleCache
 from ingest.reasons import reject_reason
+from ingest.state_keeping import STATE_BUDGET_MB
 from ingest.suppression import Screen
 
 __all__ = ["Applied", "EventSink", "sink_for"]
@@ -60,7 +61,7 @@ def sink_for(store: GraphStore, settings: Settings, journey_gap_days: float | No
     """The event sink every writer of this graph should use: identity key, journey gap and the shared lock."""
     gap_days = journey_gap_days if journey_gap_days is not None else settings.journey_gap_days
     return EventSink(store, identity_key(settings), int(gap_days * DAY_MS), lock=writer_lock(store, settings),
-                     screen=Screen(store, settings))
+                     screen=Screen(store, settings), state_budget_mb=settings.ingest_state_mb)
 
 
 class EventSink:
@@ -72,12 +73,12 @@ class EventSink:
 
     def __init__(self, store: GraphStore, identity_secret: bytes, journey_gap_ms: int, *,
                  lock: WriterLock | None = None, clock: Callable[[], int] | None = None,
-                 screen: Screen | None = None) -> None:
+                 screen: Screen | None = None, state_budget_mb: float = STATE_BUDGET_MB) -> None:
         self.store = store
         self.screen = screen  # the suppression list check every event written passes (None: no check)
         self.lock = lock or WriterLock(None, "")
         self.planner = BatchPlanner(store, identity_secret, journey_gap_ms, screen=screen,
-                                    clock=clock or now_ms)
+                                    clock=clock or now_ms, state_budget_mb=state_budget_mb)
 
     def forget(self) -> None:
         """Drop every cached fact about the graph."""

@@ -1,11 +1,12 @@
 """The live state's part of planning a batch of events (docs/ingest.md "How writes keep the live state").
 
 A customer whose new events all come after the last event folded into its state (in (ts, event_id) order), and
-that no merge or relink touches, takes the **fast path**: its cached fold state (`graph.live_state.fold`; read from
-the graph and folded on a miss) steps through the events, and the batch's one atomic query carries the summed
-counter deltas and the facts that changed. Every other customer of the batch takes the **repair path**: its old
-contribution is recorded before the batch changes anything (`graph.live_state.repair.start`) and replaced once the
-batch is written (`finish`, in the sink's writer). A plan that is dropped gives back what it recorded (`abandon`).
+that no merge or relink touches, takes the **fast path**: its fold state (`graph.live_state.fold`; kept between
+batches within a memory budget by `ingest.fold_states`, read from the graph and folded on a miss) steps through the
+events, and the batch's one atomic query carries the summed counter deltas and the facts that changed. Every other
+customer of the batch takes the **repair path**: its old contribution is recorded before the batch changes anything
+(`graph.live_state.repair.start`) and replaced once the batch is written (`finish`, in the sink's writer). A plan
+that is dropped gives back what it recorded (`abandon`).
 """
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ from typing import Any
 
 from graph.live_state.fold import (
     Contribution,
-    CustomerState,
     Facts,
     StateEvent,
     contribution_of,
@@ -28,9 +28,9 @@ from graph.live_state.repair import Started, finish, read_inputs, start
 from graph.live_state.writes import add_into, no_state, state_params
 from graph.store import GraphStore
 from ingest.contracts import Event
-from ingest.lru import LRU
+from ingest.fold_states import FoldStates
 
-STATE_CACHE_SIZE = 100_000  # customers whose fold state is remembered between batches
+STATE_BUDGET_MB = 256  # memory for the fold states kept between batches (DTC_INGEST_STATE_MB; the rest on disk)
 
 
 def _nothing() -> None:
@@ -49,9 +49,9 @@ class LivePlan:
 class StateKeeper:
     """Keeps the live state for one writer's batches: cached fold states, touchpoint stages (not thread-safe)."""
 
-    def __init__(self, store: GraphStore, capacity: int = STATE_CACHE_SIZE) -> None:
+    def __init__(self, store: GraphStore, budget_mb: float = STATE_BUDGET_MB) -> None:
         self.store = store
-        self.states: LRU[str, CustomerState] = LRU(capacity)
+        self.states = FoldStates(int(budget_mb * 2**20))
         self.stages: dict[str, str | None] = {}  # touchpoint code -> its catalog stage, as the graph holds it
         self.settle: Callable[[], None] = _nothing  # waits for the write in flight (see EventSink.apply_batches)
         self.recent: set[str] = set()  # customers the last plan touched: the write in flight may change them
@@ -79,7 +79,7 @@ class StateKeeper:
     def warm(self, customers: Collection[str]) -> None:
         """Fold now the states of customers a coming batch needs (the store is idle): none the write about to start
         touches, whose inputs it may change."""
-        wanted = [cid for cid in customers if cid not in self.recent and not self.states.get(cid)[0]]
+        wanted = [cid for cid in customers if cid not in self.recent and not self.states.has(cid)]
         if wanted:
             self._load(wanted)
 
@@ -93,7 +93,7 @@ class StateKeeper:
             by_customer.setdefault(owners[e.event_id], []).append(e)
         live = LivePlan(touched=set(by_customer) | set(repaired))
         fast = [cid for cid in by_customer if cid not in repaired]
-        missing = [cid for cid in fast if cid not in created and not self.states.get(cid)[0]]
+        missing = [cid for cid in fast if cid not in created and not self.states.has(cid)]
         if missing:
             if not self.recent.isdisjoint(missing):
                 self.settle()
@@ -123,6 +123,7 @@ class StateKeeper:
                 step(state, _state_event(e, journey_of[e.event_id], stage_of[e.touchpoint]), steps)
             add_into(delta, contribution_of(state, steps))
             after[cid] = state.facts()
+            self.states.put(cid, state)  # its weight grew
         live.params = state_params(delta, after, before, appended=True)
         self.recent = live.touched
         return live

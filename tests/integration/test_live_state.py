@@ -17,6 +17,7 @@ import json
 import os
 import random
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -262,6 +263,8 @@ def test_the_live_state_equals_its_recomputation_after_every_change(store: Graph
                                                                      tmp_path: Path, plan: list[tuple[str, Any]],
                                                                      seed: int, data: st.DataObject) -> None:
     store.clear()
+    # a budget below one fold state's weight sends every state but the latest to disk between uses (ingest.fold_states)
+    store_settings = replace(store_settings, ingest_state_mb=data.draw(st.sampled_from((0.001, 256.0)), "state MB"))
     redis_url = store.redis_url()
     if redis_url is not None:  # the suppression list lives in the graph; the stream and lock beside it
         import redis
@@ -330,6 +333,27 @@ def _replay(store: GraphStore, store_settings: Settings, tmp_path: Path, steps: 
     for n, (kind, change) in enumerate(steps):
         _apply(store, store_settings, kind, change, random.Random(0))
         check_state(store, f"step {n} ({kind})")
+
+
+def test_fold_states_past_the_memory_budget_wait_on_disk_and_keep_the_state_exact(
+        store: GraphStore, store_settings: Settings, tmp_path: Path) -> None:
+    """Events in order over many batches: each customer's fold state is read back from disk for each of its batches
+    (a budget below one state's weight keeps only the latest in memory), and the state stays exact."""
+    catalog = tmp_path / "catalog.yaml"
+    catalog.write_text(yaml.safe_dump(CATALOG), encoding="utf-8")
+    load_catalog(store, catalog)
+    sink = sink_for(store, replace(store_settings, ingest_state_mb=0.001))
+    touchpoints = sorted(TOUCHPOINTS)
+    rows = [{"event_id": f"e{n:03d}", "customer_id": CUSTOMERS[n % 5], "ts": _iso(BASE + n * DAY_MS),
+             "channel": TOUCHPOINTS[touchpoints[n % 3]][0], "touchpoint": touchpoints[n % 3],
+             "type": ("view", "purchase", "switch")[n % 3], **({"competitor": "rival"} if n % 3 == 2 else {}),
+             **({"friction": ["slow"]} if n % 4 == 0 else {})} for n in range(60)]
+    valid = [e for e, _ in map(validate_event, rows) if e is not None]
+    for _ in sink.apply_batches(enumerate(valid[i:i + 7] for i in range(0, len(valid), 7))):
+        pass
+    kept = sink.planner.live.states
+    assert kept.spills > 0 and kept.reads > 0
+    check_state(store, "60 events in batches of 7, fold states on disk between batches")
 
 
 def test_an_event_naming_a_customer_merged_in_the_batch_before_counts_for_the_survivor(

@@ -12,7 +12,7 @@
 | DTC_EMBEDDING_MODEL | (the packaged all-MiniLM-L6-v2) | a path or model name for sentence-transformers |
 | DTC_JOURNEY_GAP_DAYS | 30 | inactivity gap that splits a customer's events into journeys |
 | DTC_STATE_DIR | the embedded DIR, else ./.dtc-state | ingest checkpoints, rejects-file list, identity key file |
-| DTC_INGEST_STATE_MB | 256 | memory an ingest or worker keeps customers' live-state folds in; the rest on local disk |
+| DTC_INGEST_STATE_MB | 128 | memory an ingest or worker keeps customers' live-state folds in; the rest on local disk |
 | DTC_EMBEDDED_IDLE_S | 300 | seconds the embedded server stays up once its last user left (0: stop at once) |
 | DTC_SEGMENT_MAPPING | (docs/segment.md defaults) | a YAML file overriding how Segment messages map (`/v1/*`) |
 
@@ -92,7 +92,7 @@ class Settings:
     pii_roles: frozenset[str] = frozenset({"admin"})
     embedding_model: str | None = None
     journey_gap_days: float = 30.0
-    ingest_state_mb: float = 256.0
+    ingest_state_mb: float = 128.0
     state_dir_override: str | None = None
     embedded_idle_s: float = 0.0  # in code the last user stops the server; the environment's default is above
     segment_mapping: str | None = None  # a YAML override of the Segment mapping (ingest.segment), for /v1/*
@@ -113,7 +113,7 @@ class Settings:
             pii_roles=frozenset(r.strip() for r in (env.get("DTC_PII_ROLES") or "admin").split(",") if r.strip()),
             embedding_model=env.get("DTC_EMBEDDING_MODEL") or None,
             journey_gap_days=_number(env, "DTC_JOURNEY_GAP_DAYS", 30.0, 0, above=True),
-            ingest_state_mb=_number(env, "DTC_INGEST_STATE_MB", 256.0, 0, above=True),
+            ingest_state_mb=_number(env, "DTC_INGEST_STATE_MB", 128.0, 0, above=True),
             state_dir_override=env.get("DTC_STATE_DIR") or None,
             embedded_idle_s=_number(env, "DTC_EMBEDDED_IDLE_S", DEFAULT_EMBEDDED_IDLE_S, 0),
             segment_mapping=env.get("DTC_SEGMENT_MAPPING") or None,

@@ -30,7 +30,7 @@ from graph.store import GraphStore
 from ingest.contracts import Event
 from ingest.fold_states import FoldStates
 
-STATE_BUDGET_MB = 256  # memory for the fold states kept between batches (DTC_INGEST_STATE_MB; the rest on disk)
+STATE_BUDGET_MB = 128  # memory for the fold states kept between batches (DTC_INGEST_STATE_MB; the rest on disk)
 
 
 def _nothing() -> None:

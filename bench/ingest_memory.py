@@ -1,0 +1,71 @@
+"""Ingest memory with five times the history: peak RSS of `dtc ingest` for N events and for 5N over the same customers.
+
+    .venv/bin/python bench/ingest_memory.py                                   # 1M and 5M over 86,000 (about an hour)
+    .venv/bin/python bench/ingest_memory.py --events 200000 --customers 17200 --state-mb 26   # the same shape, small
+
+DESIGN.md's budget: the peak RSS of the `dtc ingest` process (server excluded) differs by under 10% between 1M and 5M
+events and stays under 500 MB. Each run is a fresh `dtc ingest` process on a fresh embedded store, on a file of the
+project's bench generator (bench/ingest.py: seed 7, the same customers); its peak RSS is the child's own (wait4). A
+smaller run keeps the shape when the fold states' budget (`DTC_INGEST_STATE_MB`, default 128) is scaled with the
+customers: 128 MB for 86,000 customers is about 26 MB for 17,200.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "bench"))
+
+from ingest import generate  # noqa: E402  bench/ingest.py
+
+
+def ingest_peak(work: Path, events: Path, state_mb: float | None) -> tuple[float, float, str]:
+    """(peak RSS in MB, seconds, summary) of one `dtc ingest` of `events` into a fresh embedded store."""
+    env = dict(os.environ, DTC_GRAPH_NAME="bench_memory", DTC_STATE_DIR=str(work / "state"))
+    if state_mb is not None:
+        env["DTC_INGEST_STATE_MB"] = str(state_mb)
+    started = time.perf_counter()
+    with open(work / "out.txt", "w+") as out, open(work / "err.txt", "w+") as err:
+        child = subprocess.Popen([str(ROOT / ".venv" / "bin" / "dtc"), "--store", f"embedded://{work / 'store'}",
+                                  "ingest", "--quiet", str(events)], stdout=out, stderr=err, env=env)
+        _, status, usage = os.wait4(child.pid, 0)  # the child's own peak RSS, not the largest of all children
+        elapsed = time.perf_counter() - started
+        out.seek(0)
+        err.seek(0)
+        summary, problem = out.read().strip(), err.read().strip()
+    code = os.waitstatus_to_exitcode(status)
+    if code != 0:
+        sys.exit(f"dtc ingest failed ({code}): {problem or summary}")
+    return usage.ru_maxrss / 1024, elapsed, summary
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--events", type=int, default=1_000_000)
+    parser.add_argument("--customers", type=int, default=86_000)
+    parser.add_argument("--history", type=int, default=5, help="times the history of the second run")
+    parser.add_argument("--state-mb", type=float, default=None, help="DTC_INGEST_STATE_MB (default: the twin's)")
+    args = parser.parse_args()
+    load = os.getloadavg()[0]
+    peaks = []
+    for events in (args.events, args.events * args.history):
+        with tempfile.TemporaryDirectory(prefix="dtc-bench-memory-") as tmp:
+            work = Path(tmp)
+            generate(work / "events.jsonl", events, args.customers)
+            peak, seconds, summary = ingest_peak(work, work / "events.jsonl", args.state_mb)
+        peaks.append(peak)
+        print(f"{events:>10,} events over {args.customers:,} customers: peak RSS {peak:,.0f} MB, {seconds:,.0f} s "
+              f"whole process ({events / seconds:,.0f} events/s)\n    {summary}")
+    print(f"peak RSS x{args.history} history / x1: {peaks[1] / peaks[0]:.2f} (target < 1.10; each < 500 MB)   "
+          f"load {load:.1f} -> {os.getloadavg()[0]:.1f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -31,8 +31,6 @@ import json
 import os
 import random
 import re
-import resource
-import subprocess
 import sys
 import tempfile
 import time
@@ -41,6 +39,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from peak_rss import run_measured  # noqa: E402  bench/peak_rss.py
 
 from graph.embedded import start_or_attach  # noqa: E402
 from graph.falkordb_store import FalkorDBStore  # noqa: E402
@@ -229,18 +229,16 @@ def full_ceiling(store: FalkorDBStore, path: Path, batch_size: int, as_text: boo
 
 
 def run_ingest(data_dir: Path, graph: str, batch_size: int, events: Path | None, customers: Path | None = None
-               ) -> tuple[float, str]:
-    """`dtc ingest` of an event file, a customer file or both, in its own process: (seconds, its summary)."""
+               ) -> tuple[float, str, float]:
+    """`dtc ingest` of an event file, a customer file or both, in its own process: (seconds, its summary, its peak
+    RSS in MB)."""
     env = dict(os.environ, DTC_GRAPH_NAME=graph, DTC_STATE_DIR=str(data_dir / f"state-{graph}"))
     files = (["--customers", str(customers)] if customers is not None else []) + ([str(events)] if events else [])
-    started = time.perf_counter()
-    done = subprocess.run([str(ROOT / ".venv" / "bin" / "dtc"), "--store", f"embedded://{data_dir}", "ingest",
-                           "--quiet", "--batch-size", str(batch_size), *files],
-                          capture_output=True, text=True, env=env)
-    elapsed = time.perf_counter() - started
+    done = run_measured([str(ROOT / ".venv" / "bin" / "dtc"), "--store", f"embedded://{data_dir}", "ingest",
+                         "--quiet", "--batch-size", str(batch_size), *files], env)
     if done.returncode != 0:
-        sys.exit(f"dtc ingest failed ({done.returncode}): {done.stderr.strip() or done.stdout.strip()}")
-    return elapsed, done.stdout.strip()
+        sys.exit(f"dtc ingest failed ({done.returncode}): {done.stderr or done.stdout}")
+    return done.seconds, done.stdout, done.peak_mb
 
 
 def reported(summary: str, name: str) -> float:
@@ -287,18 +285,17 @@ def main() -> None:
                     print(f"raw ceiling   {n / raw_s:>9,.0f} events/s  ({raw_s:.1f} s: interactions and relationships, "
                           f"journeys included, batches of {size:,}, rows as {label})")
             raw_rate = max(ceilings.values())
-            full_s, summary = run_ingest(work / "store", "bench_full", args.batch_size, data)
-            peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+            full_s, summary, peak_mb = run_ingest(work / "store", "bench_full", args.batch_size, data)
             elapsed, compaction = reported(summary, "elapsed"), reported(summary, "compaction")
             ingest_s = elapsed - compaction
             print(f"dtc ingest    {args.events / ingest_s:>9,.0f} events/s  ({ingest_s:.1f} s ingesting; "
                   f"+ {compaction:.1f} s compaction = {elapsed:.1f} s reported; "
                   f"+ {full_s - elapsed:.1f} s start-up and store start/stop = {full_s:.1f} s whole process)")
             print(f"              {summary}")
-            customers_s, _ = run_ingest(work / "store", "bench_full", args.batch_size, None, customers)
+            customers_s, _, _ = run_ingest(work / "store", "bench_full", args.batch_size, None, customers)
             print(f"customer file {customers_s:.1f} s (whole process, after the events)")
             first_s = full_s + customers_s
-            again_s, _ = run_ingest(work / "store", "bench_full", args.batch_size, data, customers)
+            again_s, _, _ = run_ingest(work / "store", "bench_full", args.batch_size, data, customers)
             print(f"re-ingest     {again_s:.1f} s (whole process, the same event and customer files again)")
             print(f"ratio {args.events / full_s / raw_rate:.2f} (target >= 0.6 with the state: the whole `dtc ingest` "
                   f"process against the best raw ceiling, DESIGN.md)   ingesting only "

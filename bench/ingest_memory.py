@@ -6,7 +6,7 @@
 DESIGN.md's budget: the peak RSS of the `dtc ingest` process (server excluded) differs by under 10% between 1M and 5M
 events and stays under 500 MB. Each run is a fresh `dtc ingest` process on a fresh embedded store, on a file of the
 project's bench generator (bench/ingest.py: seed 7, the same customers, generated in a process of its own); its peak
-RSS is the child's own (wait4). A
+RSS is the process's own (bench/peak_rss.py). A
 smaller run keeps the shape when the fold states' budget (`DTC_INGEST_STATE_MB`, default 128) is scaled with the
 customers: 128 MB for 86,000 customers is about 26 MB for 17,200.
 """
@@ -18,8 +18,9 @@ import os
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
+
+from peak_rss import run_measured  # bench/peak_rss.py
 
 ROOT = Path(__file__).resolve().parents[1]
 PYTHON = ROOT / ".venv" / "bin" / "python"
@@ -38,19 +39,11 @@ def ingest_peak(work: Path, events: Path, state_mb: float | None) -> tuple[float
     env = dict(os.environ, DTC_GRAPH_NAME="bench_memory", DTC_STATE_DIR=str(work / "state"))
     if state_mb is not None:
         env["DTC_INGEST_STATE_MB"] = str(state_mb)
-    started = time.perf_counter()
-    with open(work / "out.txt", "w+") as out, open(work / "err.txt", "w+") as err:
-        child = subprocess.Popen([str(ROOT / ".venv" / "bin" / "dtc"), "--store", f"embedded://{work / 'store'}",
-                                  "ingest", "--quiet", str(events)], stdout=out, stderr=err, env=env)
-        _, status, usage = os.wait4(child.pid, 0)  # the child's own peak RSS, not the largest of all children
-        elapsed = time.perf_counter() - started
-        out.seek(0)
-        err.seek(0)
-        summary, problem = out.read().strip(), err.read().strip()
-    code = os.waitstatus_to_exitcode(status)
-    if code != 0:
-        sys.exit(f"dtc ingest failed ({code}): {problem or summary}")
-    return usage.ru_maxrss / 1024, elapsed, summary
+    done = run_measured([str(ROOT / ".venv" / "bin" / "dtc"), "--store", f"embedded://{work / 'store'}", "ingest",
+                         "--quiet", str(events)], env)
+    if done.returncode != 0:
+        sys.exit(f"dtc ingest failed ({done.returncode}): {done.stderr or done.stdout}")
+    return done.peak_mb, done.seconds, done.stdout
 
 
 def main() -> None:

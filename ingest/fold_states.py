@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import pickle
 import sqlite3
+import threading
 from collections import OrderedDict
 
 from graph.live_state.fold import CustomerState
@@ -32,7 +33,7 @@ def weight(state: CustomerState) -> int:
 
 class FoldStates:
     """Customer id -> fold state: the most recently used in memory up to `budget_bytes` (by `weight`), the others
-    on local disk. Not thread-safe (one planner's)."""
+    on local disk. One planner's; its writer thread may discard states too (a plan whose write failed)."""
 
     def __init__(self, budget_bytes: int) -> None:
         self.budget = budget_bytes
@@ -42,52 +43,59 @@ class FoldStates:
         self._disk: sqlite3.Connection | None = None  # opened at the first spill
         self.spills = 0  # states written to disk, and read back: what the budget costs
         self.reads = 0
+        self._lock = threading.RLock()
 
     def get(self, customer_id: str) -> tuple[bool, CustomerState | None]:
         """(True, state) for a customer whose state is kept (in memory or on disk), (False, None) for another; a
         hit counts as a use."""
-        kept = self._kept.get(customer_id)
-        if kept is not None:
-            self._kept.move_to_end(customer_id)
-            return True, kept[0]
-        if customer_id not in self._spilled:
-            return False, None
-        assert self._disk is not None
-        (blob,), = self._disk.execute("SELECT state FROM states WHERE customer = ?", (customer_id,))
-        state: CustomerState = pickle.loads(blob)
-        self._spilled.discard(customer_id)
-        self.reads += 1
-        self.put(customer_id, state)
-        return True, state
+        with self._lock:
+            kept = self._kept.get(customer_id)
+            if kept is not None:
+                self._kept.move_to_end(customer_id)
+                return True, kept[0]
+            if customer_id not in self._spilled:
+                return False, None
+            assert self._disk is not None
+            (blob,), = self._disk.execute("SELECT state FROM states WHERE customer = ?", (customer_id,))
+            state: CustomerState = pickle.loads(blob)
+            self._spilled.discard(customer_id)
+            self.reads += 1
+            self.put(customer_id, state)
+            return True, state
 
     def has(self, customer_id: str) -> bool:
         """Whether the customer's state is kept (without reading it back, nor counting a use)."""
-        return customer_id in self._kept or customer_id in self._spilled
+        with self._lock:
+            return customer_id in self._kept or customer_id in self._spilled
 
     def put(self, customer_id: str, state: CustomerState) -> None:
         """Keep `state` (again: a state stepped in place is put again so that its weight counts)."""
-        old = self._kept.pop(customer_id, None)
-        if old is not None:
-            self._held -= old[1]
-        self._spilled.discard(customer_id)
-        size = weight(state)
-        self._kept[customer_id] = (state, size)
-        self._held += size
-        if self._held > self.budget and len(self._kept) > 1:
-            self._spill()
+        with self._lock:
+            old = self._kept.pop(customer_id, None)
+            if old is not None:
+                self._held -= old[1]
+            self._spilled.discard(customer_id)
+            size = weight(state)
+            self._kept[customer_id] = (state, size)
+            self._held += size
+            if self._held > self.budget and len(self._kept) > 1:
+                self._spill()
 
     def discard(self, customer_id: str) -> None:
-        old = self._kept.pop(customer_id, None)
-        if old is not None:
-            self._held -= old[1]
-        self._spilled.discard(customer_id)
+        with self._lock:
+            old = self._kept.pop(customer_id, None)
+            if old is not None:
+                self._held -= old[1]
+            self._spilled.discard(customer_id)
 
     def clear(self) -> None:
-        self._kept.clear()
-        self._held = 0
-        self._spilled.clear()
-        if self._disk is not None:
-            self._disk.execute("DELETE FROM states")
+        with self._lock:
+            self._kept.clear()
+            self._held = 0
+            self._spilled.clear()
+            if self._disk is not None:
+                with self._disk:
+                    self._disk.execute("DELETE FROM states")
 
     def _spill(self) -> None:
         """Write the least recently used states to disk until the rest fit in 90% of the budget (a run of states

@@ -113,7 +113,7 @@ class Settings:
             pii_roles=frozenset(r.strip() for r in (env.get("DTC_PII_ROLES") or "admin").split(",") if r.strip()),
             embedding_model=env.get("DTC_EMBEDDING_MODEL") or None,
             journey_gap_days=_number(env, "DTC_JOURNEY_GAP_DAYS", 30.0, 0, above=True),
-            ingest_state_mb=_number(env, "DTC_INGEST_STATE_MB", 128.0, 0, above=True),
+            ingest_state_mb=_number(env, "DTC_INGEST_STATE_MB", cls.ingest_state_mb, 0, above=True),
             state_dir_override=env.get("DTC_STATE_DIR") or None,
             embedded_idle_s=_number(env, "DTC_EMBEDDED_IDLE_S", DEFAULT_EMBEDDED_IDLE_S, 0),
             segment_mapping=env.get("DTC_SEGMENT_MAPPING") or None,

@@ -4,9 +4,9 @@ The fast path steps a customer's state (graph/live_state/fold.py) with each batc
 customer's state it has met. A state holds the customer's history (the Timeline's positions, the journeys), so kept
 in memory the states would grow with the history: 1M events over 86,000 customers took 1 GB. Past the budget the
 least recently used states are written, pickled, to a private SQLite file and read back when their customer comes
-again, the way stream processors keep keyed state on local disk. Memory stays flat whatever the history; a state
-read back costs tens of microseconds, a state read from the graph again (a fold of the customer's events) about ten
-times more.
+again, the way stream processors keep keyed state on local disk. The states' memory stays within the budget
+whatever the history; a state read back costs its unpickling (about 50 µs for a customer of 12 events, 170 µs for
+one of 58), where a state read from the graph again would cost a read and a fold of all the customer's events.
 
 The file is SQLite's temporary database: on local disk, never named, gone when the job ends (or dies). It holds what
 the states hold: customer ids, event ids, timestamps and codes, no personal data.

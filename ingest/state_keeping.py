@@ -26,11 +26,12 @@ from graph.live_state.fold import (
 )
 from graph.live_state.repair import Started, finish, read_inputs, start
 from graph.live_state.writes import add_into, no_state, state_params
+from graph.settings import Settings
 from graph.store import GraphStore
 from ingest.contracts import Event
 from ingest.fold_states import FoldStates
 
-STATE_BUDGET_MB = 128  # memory for the fold states kept between batches (DTC_INGEST_STATE_MB; the rest on disk)
+STATE_BUDGET_MB = Settings.ingest_state_mb  # memory for the fold states kept between batches (the rest on disk)
 
 
 def _nothing() -> None:

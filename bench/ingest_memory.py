@@ -36,7 +36,7 @@ def generate(path: Path, events: int, customers: int) -> None:
 
 def ingest_peak(work: Path, events: Path, state_mb: float | None) -> tuple[float, float, str]:
     """(peak RSS in MB, seconds, summary) of one `dtc ingest` of `events` into a fresh embedded store."""
-    env = dict(os.environ, DTC_GRAPH_NAME="bench_memory", DTC_STATE_DIR=str(work / "state"))
+    env = dict(os.environ, DTC_GRAPH_NAME="bench_memory", DTC_STATE_DIR=str(work / "state"), DTC_EMBEDDED_IDLE_S="0")
     if state_mb is not None:
         env["DTC_INGEST_STATE_MB"] = str(state_mb)
     done = run_measured([str(ROOT / ".venv" / "bin" / "dtc"), "--store", f"embedded://{work / 'store'}", "ingest",

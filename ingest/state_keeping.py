@@ -17,7 +17,6 @@ from typing import Any
 
 from graph.live_state.fold import (
     Contribution,
-    Facts,
     StateEvent,
     contribution_of,
     empty_state,
@@ -25,7 +24,7 @@ from graph.live_state.fold import (
     step,
 )
 from graph.live_state.repair import Started, finish, read_inputs, start
-from graph.live_state.writes import add_into, no_state, state_params
+from graph.live_state.writes import FACT_PARAMS, add_into, counter_params, facts_params, no_state
 from graph.settings import Settings
 from graph.store import GraphStore
 from ingest.contracts import Event
@@ -110,22 +109,24 @@ class StateKeeper:
                 late.add(cid)
         live.repairs = self.start((set(repaired) | late) - set(recorded))
         delta: Contribution = {}
-        before: dict[str, Facts] = {}
-        after: dict[str, Facts] = {}
+        facts: dict[str, list[Any]] = {name: [] for name in FACT_PARAMS}
         stage_of = dict(zip(*self._stages(events), strict=True))
         for cid in fast:
             if cid in late:
                 continue
             state = self.states.get(cid)[1]
             assert state is not None
-            before[cid] = state.facts()
+            journeys = {journey_of[e.event_id] for e in by_customer[cid]}  # the only ones these events change
+            before = state.facts(journeys)
             steps: Contribution = {}
             for e in by_customer[cid]:
                 step(state, _state_event(e, journey_of[e.event_id], stage_of[e.touchpoint]), steps)
             add_into(delta, contribution_of(state, steps))
-            after[cid] = state.facts()
+            # the customer's rows now, so that no snapshot holds its state once the budget sends it to disk
+            for name, rows in facts_params({cid: state.facts(journeys)}, {cid: before}, appended=True).items():
+                facts[name] += rows
             self.states.put(cid, state)  # its weight grew
-        live.params = state_params(delta, after, before, appended=True)
+        live.params = {**counter_params(delta), **facts}
         self.recent = live.touched
         return live
 

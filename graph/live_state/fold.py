@@ -12,8 +12,9 @@ steps need (per journey: size, steps, the persona views of journey-map, ...).
 
 from __future__ import annotations
 
+import heapq
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from cypher import DAY_MS
@@ -257,14 +258,19 @@ class CustomerState:
     def personas_at(self, t: int) -> list[str]:
         return sorted({s.persona for s in self.spans if shows_at(s.weight, s.since, s.until, t)})
 
-    def facts(self) -> Facts:
+    def facts(self, journeys: Collection[str] | None = None) -> Facts:
+        """The customer's facts; `journeys`: only these journeys' stages (those a batch of in-order events can change,
+        so that a snapshot costs nothing per journey the customer made before)."""
         stage, reason = self.relationship_stage()
+        held = self.journeys
         return Facts(
             active=dict(self.active),
             exposures={k: (x.first_hit, x.first_event, x.switch_ts, x.switch_event, x.competitor)
                        for k, x in self.exposures.items()},
             stage=stage, stage_reason=reason, latest_trigger=self.latest_trigger,
-            journey_stages={jid: j.stage for jid, j in self.journeys.items()}, timeline=Timeline(len(self.times), self))
+            journey_stages={jid: j.stage for jid, j in held.items()} if journeys is None else
+            {jid: held[jid].stage for jid in journeys if jid in held},
+            timeline=Timeline(len(self.times), self))
 
     def relationship_stage(self) -> tuple[str | None, str | None]:
         """The rule of cypher/relationship-stage.cypher; (None, None) without events."""
@@ -272,7 +278,7 @@ class CustomerState:
             return None, None
         if self.last_exit is not None and (self.last_purchase is None or self.last_purchase < self.last_exit):
             return "stop", "left for a competitor or churned"
-        latest = sorted(self.journeys.values(), key=lambda j: (j.start_ts, j.id), reverse=True)[:2]
+        latest = heapq.nlargest(2, self.journeys.values(), key=lambda j: (j.start_ts, j.id))
         if latest and latest[0].negatives > 0:
             return "backward", "negative experience in the latest journey"
         if (self.purchases > 0 and latest and latest[0].purchases == 0 and len(latest) == 2

@@ -5,8 +5,8 @@
 
 DESIGN.md's budget: the peak RSS of the `dtc ingest` process (server excluded) differs by under 10% between 1M and 5M
 events and stays under 500 MB. Each run is a fresh `dtc ingest` process on a fresh embedded store, on a file of the
-project's bench generator (bench/ingest.py: seed 7, the same customers, generated in a process of its own); its peak
-RSS is the process's own (bench/peak_rss.py). A
+project's bench generator (bench/ingest.py: seed 7, the same customers); its peak RSS is the process's own
+(bench/peak_rss.py). A
 smaller run keeps the shape when the fold states' budget (`DTC_INGEST_STATE_MB`, default 128) is scaled with the
 customers: 128 MB for 86,000 customers is about 26 MB for 17,200.
 """
@@ -15,35 +15,10 @@ from __future__ import annotations
 
 import argparse
 import os
-import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
-from peak_rss import run_measured  # bench/peak_rss.py
-
-ROOT = Path(__file__).resolve().parents[1]
-PYTHON = ROOT / ".venv" / "bin" / "python"
-
-
-def generate(path: Path, events: int, customers: int) -> None:
-    """bench/ingest.py's generator, run in a process of its own: a child's peak RSS counts the memory of its parent
-    at the fork, so this process stays small."""
-    subprocess.run([str(PYTHON), "-c", "import sys; sys.path.insert(0, sys.argv[1]); from ingest import generate; "
-                    "from pathlib import Path; generate(Path(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]))",
-                    str(ROOT / "bench"), str(path), str(events), str(customers)], check=True)
-
-
-def ingest_peak(work: Path, events: Path, state_mb: float | None) -> tuple[float, float, str]:
-    """(peak RSS in MB, seconds, summary) of one `dtc ingest` of `events` into a fresh embedded store."""
-    env = dict(os.environ, DTC_GRAPH_NAME="bench_memory", DTC_STATE_DIR=str(work / "state"), DTC_EMBEDDED_IDLE_S="0")
-    if state_mb is not None:
-        env["DTC_INGEST_STATE_MB"] = str(state_mb)
-    done = run_measured([str(ROOT / ".venv" / "bin" / "dtc"), "--store", f"embedded://{work / 'store'}", "ingest",
-                         "--quiet", str(events)], env)
-    if done.returncode != 0:
-        sys.exit(f"dtc ingest failed ({done.returncode}): {done.stderr or done.stdout}")
-    return done.peak_mb, done.seconds, done.stdout
+from ingest import generate, run_ingest  # bench/ingest.py (its process's own peak RSS: bench/peak_rss.py)
 
 
 def main() -> None:
@@ -53,13 +28,16 @@ def main() -> None:
     parser.add_argument("--history", type=int, default=5, help="times the history of the second run")
     parser.add_argument("--state-mb", type=float, default=None, help="DTC_INGEST_STATE_MB (default: the twin's)")
     args = parser.parse_args()
+    os.environ["DTC_EMBEDDED_IDLE_S"] = "0"  # each run's server stops with its ingest
+    if args.state_mb is not None:
+        os.environ["DTC_INGEST_STATE_MB"] = str(args.state_mb)
     load = os.getloadavg()[0]
     peaks = []
     for events in (args.events, args.events * args.history):
         with tempfile.TemporaryDirectory(prefix="dtc-bench-memory-") as tmp:
             work = Path(tmp)
             generate(work / "events.jsonl", events, args.customers)
-            peak, seconds, summary = ingest_peak(work, work / "events.jsonl", args.state_mb)
+            seconds, summary, peak = run_ingest(work, "bench_memory", 5000, work / "events.jsonl")
         peaks.append(peak)
         print(f"{events:>10,} events over {args.customers:,} customers: peak RSS {peak:,.0f} MB, {seconds:,.0f} s "
               f"whole process ({events / seconds:,.0f} events/s)\n    {summary}")

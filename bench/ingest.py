@@ -36,6 +36,7 @@ import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -50,6 +51,7 @@ TOUCHPOINTS = [("influencer_post", "social"), ("product_page", "web"), ("search"
                ("ai_try_on", "mobile_app"), ("app_home", "mobile_app"), ("colour_appointment", "salon"),
                ("aftercare", "call_center"), ("newsletter", "email"), ("chat", "chatbot")]
 PERSONAS = ["trend-seeker", "bargain-hunter", "loyal-pro"]
+COMPETITORS = ["glamco", "shinyhair", "cutprice"]
 FRICTIONS = ["cant_find_product", "long_wait", "colour_mismatch", "payment_failed", "late_delivery"]
 TYPES = ["view", "search", "interaction", "purchase", "feedback", "support"]
 START_MS = 1_704_067_200_000  # 2024-01-01
@@ -125,7 +127,7 @@ def generate(path: Path, events: int, customers: int, seed: int = 7) -> None:
             event["friction"] = [rng.choice(FRICTIONS)]
             event["experience"] = "negative"
         if roll < 0.01:
-            event["type"], event["competitor"] = "switch", rng.choice(["glamco", "shinyhair", "cutprice"])
+            event["type"], event["competitor"] = "switch", rng.choice(COMPETITORS)
         if event["type"] == "feedback":
             event["csat"] = rng.randint(1, 5)
             event["text"] = rng.choice(["Great", "Too slow", "Could not find it", "Lovely staff"])
@@ -161,21 +163,29 @@ def generate_customers(path: Path, customers: int, seed: int = 7) -> None:
             f.write(json.dumps(record) + "\n")
 
 
-def raw_ceiling(store: FalkorDBStore, path: Path, batch_size: int, as_text: bool) -> tuple[int, float]:
-    customers = set()
-    rows = []
+def interaction_rows(path: Path) -> list[tuple[dict[str, Any], list[Any]]]:
+    """Each event of the file with its row of query RAW: [id, customer, touchpoint, channel, type, ts, optional]."""
+    out = []
     with open(path, encoding="utf-8") as f:
         for line in f:
             e = json.loads(line)
-            customers.add(e["customer_id"])
             optional = {k: e[k] for k in OPTIONAL if k in e}
             if "friction" in e:
                 optional["frictions"] = e["friction"]
-            rows.append([e["event_id"], e["customer_id"], e["touchpoint"], e["channel"], e["type"],
-                         int(datetime.fromisoformat(e["ts"]).timestamp() * 1000), optional])
-    store.write_batches("UNWIND $rows AS row CREATE (:Customer {id: row.id})", [{"id": c} for c in sorted(customers)])
-    store.write_batches("UNWIND $rows AS row CREATE (:Touchpoint {code: row.code})",
-                        [{"code": t} for t, _ in TOUCHPOINTS])
+            out.append((e, [e["event_id"], e["customer_id"], e["touchpoint"], e["channel"], e["type"],
+                            int(datetime.fromisoformat(e["ts"]).timestamp() * 1000), optional]))
+    return out
+
+
+def create_nodes(store: FalkorDBStore, label: str, key: str, values: list[str]) -> None:
+    """What the ceilings' rows refer to, created before the clock starts."""
+    store.write_batches(f"UNWIND $rows AS row CREATE (:{label} {{{key}: row.value}})", [{"value": v} for v in values])
+
+
+def raw_ceiling(store: FalkorDBStore, path: Path, batch_size: int, as_text: bool) -> tuple[int, float]:
+    rows = [row for _, row in interaction_rows(path)]
+    create_nodes(store, "Customer", "id", sorted({row[1] for row in rows}))
+    create_nodes(store, "Touchpoint", "code", [t for t, _ in TOUCHPOINTS])
     started = time.perf_counter()
     for batch in batched(rows, batch_size):
         store.write(RAW, {"rows": batch}, bulk=as_text)  # bulk: the rows written as Cypher text in C
@@ -190,33 +200,24 @@ def full_ceiling(store: FalkorDBStore, path: Path, batch_size: int, as_text: boo
     last: dict[str, tuple[int, str, str, int]] = {}  # customer -> (ts, journey id, last event id, seq)
     journeys: dict[str, list] = {}
     events: list[tuple[list, str | None, list, list]] = []  # (row, journey created here, hits, switches)
-    with open(path, encoding="utf-8") as f:
-        for line in f:
-            e = json.loads(line)
-            cid, ts = e["customer_id"], int(datetime.fromisoformat(e["ts"]).timestamp() * 1000)
-            before = last.get(cid)
-            if before is None or ts - before[0] > gap_ms:
-                jid, seq, follows, created = f"{cid}:{e['event_id']}", 0, None, f"{cid}:{e['event_id']}"
-                journeys[jid] = [jid, cid, ts, ts, 0]
-            else:
-                jid, seq, follows, created = before[1], before[3] + 1, before[2], None
-            journeys[jid][3], journeys[jid][4] = ts, seq + 1
-            last[cid] = (ts, jid, e["event_id"], seq)
-            optional = {k: e[k] for k in OPTIONAL if k in e}
-            if "friction" in e:
-                optional["frictions"] = e["friction"]
-            row = [e["event_id"], cid, e["touchpoint"], e["channel"], e["type"], ts, optional, jid, seq, follows]
-            hits = [[e["event_id"], code] for code in e.get("friction", [])]
-            switches = [[e["event_id"], cid, e["competitor"], ts]] if e["type"] == "switch" else []
-            events.append((row, created, hits, switches))
-    store.write_batches("UNWIND $rows AS row CREATE (:Customer {id: row.id})",
-                        [{"id": c} for c in sorted(last)])
-    store.write_batches("UNWIND $rows AS row CREATE (:Touchpoint {code: row.code})",
-                        [{"code": t} for t, _ in TOUCHPOINTS])
-    store.write_batches("UNWIND $rows AS row CREATE (:FrictionPoint {code: row.code})",
-                        [{"code": code} for code in FRICTIONS])
-    store.write_batches("UNWIND $rows AS row CREATE (:Competitor {code: row.code})",
-                        [{"code": code} for code in ("glamco", "shinyhair", "cutprice")])
+    for e, interaction in interaction_rows(path):
+        cid, ts = e["customer_id"], interaction[5]
+        before = last.get(cid)
+        if before is None or ts - before[0] > gap_ms:
+            jid, seq, follows, created = f"{cid}:{e['event_id']}", 0, None, f"{cid}:{e['event_id']}"
+            journeys[jid] = [jid, cid, ts, ts, 0]
+        else:
+            jid, seq, follows, created = before[1], before[3] + 1, before[2], None
+        journeys[jid][3], journeys[jid][4] = ts, seq + 1
+        last[cid] = (ts, jid, e["event_id"], seq)
+        row = [*interaction, jid, seq, follows]
+        hits = [[e["event_id"], code] for code in e.get("friction", [])]
+        switches = [[e["event_id"], cid, e["competitor"], ts]] if e["type"] == "switch" else []
+        events.append((row, created, hits, switches))
+    create_nodes(store, "Customer", "id", sorted(last))
+    create_nodes(store, "Touchpoint", "code", [t for t, _ in TOUCHPOINTS])
+    create_nodes(store, "FrictionPoint", "code", FRICTIONS)
+    create_nodes(store, "Competitor", "code", COMPETITORS)
     batches = [{"journeys": [journeys[jid] for _, jid, _, _ in batch if jid is not None],
                 "rows": [row for row, _, _, _ in batch],
                 "hits": [hit for _, _, hits, _ in batch for hit in hits],

@@ -41,10 +41,21 @@ PERSONA_SCOPE = "persona:"
 GAP_GROUP = 16  # buckets per group of TransitionStat.gap_groups: one doubling of the gap (docs/graph-model.md)
 
 
-@lru_cache(maxsize=200_000)  # a batch writes the same few thousand counters again and again: JSON once each
-def counter_key(ident: tuple[object, ...]) -> str:
+def counter_key(kind: str, ident: tuple[object, ...]) -> str:
     """The `key` of a counter node: the JSON text of its identifying values, or `sha256:` and its digest when that
-    text is longer than KEY_TEXT_MAX (FalkorDB 4.16 crashes on a unique key of about 4 KB: a long journey variant)."""
+    text is longer than KEY_TEXT_MAX (FalkorDB 4.16 crashes on a unique key of about 4 KB: a long journey variant).
+    Remembered for the counters batches write again and again (a persona's, a cell's, a channel's, a transition's),
+    not for path variants: there is one per journey prefix, seldom written in two batches, and a cache of them would
+    hold every journey's steps, growing with the history (1M -> 5M events: about 100 MB)."""
+    return _key_text(ident) if kind == PATH else _remembered_key(ident)
+
+
+@lru_cache(maxsize=50_000)
+def _remembered_key(ident: tuple[object, ...]) -> str:
+    return _key_text(ident)
+
+
+def _key_text(ident: tuple[object, ...]) -> str:
     text = json.dumps([list(v) if isinstance(v, tuple) else v for v in ident], ensure_ascii=False,
                       separators=(",", ":"))
     return text if len(text) <= KEY_TEXT_MAX else "sha256:" + hashlib.sha256(text.encode()).hexdigest()
@@ -88,7 +99,7 @@ def counter_params(delta: Contribution) -> dict[str, list[list[Any]]]:
         vector[_POSITION[kind][str(name)]] += amount
     params: dict[str, list[list[Any]]] = {param: [] for param in PARAM_OF_KIND.values()}
     histograms: dict[tuple[object, ...], dict[object, int]] = {}
-    for ident, per_value in sorted(gaps.items(), key=lambda kv: counter_key(kv[0])):
+    for ident, per_value in sorted(gaps.items(), key=lambda kv: counter_key(GAP, kv[0])):
         added: list[int] = []
         removed: list[int] = []
         for value, count in per_value.items():
@@ -98,12 +109,14 @@ def counter_params(delta: Contribution) -> dict[str, list[list[Any]]]:
         if not added and not removed:
             continue
         scope, source, target, bucket = ident
-        params["gap_buckets"].append([counter_key(ident), scope, source, target, bucket, added, removed])
+        params["gap_buckets"].append([counter_key(GAP, ident), scope, source, target, bucket, added, removed])
         histogram = histograms.setdefault((scope, source, target), {})
         histogram[bucket] = histogram.get(bucket, 0) + len(added) - len(removed)
     for ident in histograms:
         vectors.setdefault((TRANSITION, ident), [0])
-    for (kind, ident), vector in sorted(vectors.items(), key=lambda kv: (kv[0][0], counter_key(kv[0][1]))):
+    keyed = sorted(((kind, counter_key(kind, ident), ident, vector) for (kind, ident), vector in vectors.items()),
+                   key=lambda row: (row[0], row[1]))
+    for kind, key, ident, vector in keyed:
         counts = histograms.get(ident, {}) if kind == TRANSITION else {}
         changed = {int(str(bucket)): n for bucket, n in counts.items() if n}
         if not any(vector) and not changed:
@@ -111,7 +124,7 @@ def counter_params(delta: Contribution) -> dict[str, list[list[Any]]]:
         values: list[Any] = [list(v) if isinstance(v, tuple) else v for v in ident]
         if kind in SCOPED:
             values.insert(1, persona_of_scope(str(ident[0])))
-        row = [counter_key(ident), *values, *(_number(x) for x in vector)]
+        row = [key, *values, *(_number(x) for x in vector)]
         if kind == TRANSITION:
             row += [by_position(changed), by_position(gap_groups(changed))]
         params[PARAM_OF_KIND[kind]].append(row)

@@ -45,13 +45,14 @@ def _status(args: argparse.Namespace, settings: Settings) -> int:
     if args.json:
         print(json.dumps(None if status is None else {
             "pid": status.pid, "port": status.port, "inUse": status.in_use, "idleSeconds": status.idle_s,
-            "loading": status.loading}))
+            "loading": status.loading, "answering": status.answering}))
     elif status is None:
         print(f"not running ({data_dir})")
     else:
         use = "in use" if status.in_use else f"idle, stops after {status.idle_s:g} s without a user"
         print(f"running ({data_dir}): pid {status.pid}, port {status.port}, {use}"
-              + (", loading its data" if status.loading else ""))
+              + (", loading its data" if status.loading else "")
+              + ("" if status.answering else ", not answering within 1 s (busy, or starting)"))
     return EXIT_OK
 
 

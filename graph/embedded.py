@@ -161,7 +161,8 @@ class ServerStatus:
     port: int
     in_use: bool
     idle_s: float
-    loading: bool
+    loading: bool  # it says it is loading its data
+    answering: bool  # it answered a probe within _PROBE_TIMEOUT_S (a busy server may not: it is not loading then)
 
 
 def server_status(data_dir: Path) -> ServerStatus | None:
@@ -175,8 +176,9 @@ def server_status(data_dir: Path) -> ServerStatus | None:
             return None
         pid, port = found
         state = _probe(port)
+        answering = state is not None and state.pid == pid
         return ServerStatus(pid, port, _in_use(data_dir), _read_idle(data_dir),
-                            state is None or state.pid != pid or state.loading)
+                            loading=answering and state is not None and state.loading, answering=answering)
 
 
 # -- finding and starting --------------------------------------------------------------------------------------

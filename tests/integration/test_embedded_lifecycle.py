@@ -21,7 +21,7 @@ import redis
 from dtc_process import finish, run_dtc, start_dtc
 
 from graph.append_only_file import make_durable
-from graph.embedded import start_or_attach
+from graph.embedded import server_status, start_or_attach
 from graph.errors import StoreUnavailableError
 from graph.processes import lock_holders
 from graph.settings import Settings
@@ -153,6 +153,9 @@ def test_a_server_too_busy_to_answer_is_never_taken_for_stale_nor_started_twice(
                 start_or_attach(tmp_path, stall_s=2)
             assert _servers_of(tmp_path) == [first.pid], "no second server on the directory"
             assert _alive(first.pid), "the busy server is left running"
+            busy = server_status(tmp_path)
+            assert busy is not None and busy.pid == first.pid
+            assert (busy.answering, busy.loading) == (False, False), "busy, not loading: it has nothing to load"
         message = str(failed.value)
         assert "\n" not in message and f"pid {first.pid}" in message and "left running" in message
         second = start_or_attach(tmp_path, stall_s=2)  # it answers again: the same server
@@ -276,7 +279,8 @@ def test_consecutive_commands_share_a_server_that_stops_cleanly_after_its_idle_p
     assert json.loads((tmp_path / "server.json").read_text())["pid"] == pid, "the second command attached to it"
     status = run_dtc("--store", store, "store", "status", "--json", env=idle)
     assert json.loads(status.stdout) == {"pid": pid, "port": json.loads((tmp_path / "server.json").read_text())["port"],
-                                         "inUse": False, "idleSeconds": 3.0, "loading": False}
+                                         "inUse": False, "idleSeconds": 3.0, "loading": False,
+                                         "answering": True}
 
     deadline = time.monotonic() + 120  # 3 s of idleness, then the watchdog stops it (generous: a busy machine)
     # the watchdog forgets the server (server.json) just after the process has gone: wait for both

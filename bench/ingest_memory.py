@@ -37,7 +37,8 @@ def main() -> None:
         with tempfile.TemporaryDirectory(prefix="dtc-bench-memory-") as tmp:
             work = Path(tmp)
             generate(work / "events.jsonl", events, args.customers)
-            seconds, summary, peak = run_ingest(work, "bench_memory", 5000, work / "events.jsonl")
+            ingested = run_ingest(work, "bench_memory", 5000, work / "events.jsonl")
+        seconds, summary, peak = ingested.seconds, ingested.stdout, ingested.peak_mb
         peaks.append(peak)
         print(f"{events:>10,} events over {args.customers:,} customers: peak RSS {peak:,.0f} MB, {seconds:,.0f} s "
               f"whole process ({events / seconds:,.0f} events/s)\n    {summary}")

@@ -46,7 +46,8 @@ def counter_key(kind: str, ident: tuple[object, ...]) -> str:
     text is longer than KEY_TEXT_MAX (FalkorDB 4.16 crashes on a unique key of about 4 KB: a long journey variant).
     Remembered for the counters batches write again and again (a persona's, a cell's, a channel's, a transition's),
     not for path variants: there is one per journey prefix, seldom written in two batches, and a cache of them would
-    hold every journey's steps, growing with the history (1M -> 5M events: about 100 MB)."""
+    hold every journey's steps, growing with the history (the ingest's peak at 5M events over 86,000 customers: 518 MB
+    with it, 333 MB without)."""
     return _key_text(ident) if kind == PATH else _remembered_key(ident)
 
 

@@ -11,8 +11,10 @@
 // mode: read
 
 MATCH (c:Customer {id: $id})
+// now once, before the spans: FalkorDB evaluates timestamp() per row, and a now per span split the twin in two
+WITH c, coalesce($at, timestamp()) AS now
 OPTIONAL MATCH (c)-[s:SHOWS]->(p:Persona)
-WITH c, coalesce($at, timestamp()) AS now, s, p
+WITH c, now, s, p
 ORDER BY s.since
 WITH c, now, collect(CASE WHEN p IS NOT NULL THEN {persona: p.code, name: p.name, weight: s.weight,
                                                    since: s.since, until: s.until, source: s.source} END) AS history

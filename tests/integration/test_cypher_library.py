@@ -90,6 +90,21 @@ def test_everyday_queries_on_the_sydney_example(sydney: GraphStore) -> None:
                       ("salon_ops", "long_wait", 1)]
 
 
+def test_a_customer_twin_is_one_row_however_long_its_persona_history(store: GraphStore) -> None:
+    """"now" is taken once per question: FalkorDB evaluates timestamp() per row, and customer-twin grouped its
+    persona spans by a `now` computed per span, so spans read either side of a millisecond came back as two twins of
+    one customer (seen in the test suite: Sydney's twin as two rows, one persona each). Thousands of spans take
+    longer than a millisecond to read."""
+    spans = 3000
+    store.write("CREATE (c:Customer {id: 'many', created_ts: 1}) WITH c UNWIND range(1, $n) AS k "
+                "CREATE (c)-[:SHOWS {weight: 0.5, since: k, source: 'declared'}]->(:Persona {code: 'p' + toString(k)})",
+                {"n": spans})
+    for _ in range(3):
+        twins = store.run("customer-twin", {"id": "many"})
+        assert len(twins) == 1, f"one customer, {len(twins)} twins"
+        assert len(twins[0]["personaHistory"]) == spans and len(twins[0]["personas"]) == spans
+
+
 def _linter() -> Path:
     """The official Neo4j Cypher linter installed under .cache/cyl, or a skip saying why it is not there."""
     if shutil.which("node") is None or shutil.which("npm") is None:

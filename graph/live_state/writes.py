@@ -100,7 +100,9 @@ def counter_params(delta: Contribution) -> dict[str, list[list[Any]]]:
         vector[_POSITION[kind][str(name)]] += amount
     params: dict[str, list[list[Any]]] = {param: [] for param in PARAM_OF_KIND.values()}
     histograms: dict[tuple[object, ...], dict[object, int]] = {}
-    for ident, per_value in sorted(gaps.items(), key=lambda kv: counter_key(GAP, kv[0])):
+    keyed_gaps = sorted(((counter_key(GAP, ident), ident, per_value) for ident, per_value in gaps.items()),
+                        key=lambda row: row[0])
+    for key, ident, per_value in keyed_gaps:
         added: list[int] = []
         removed: list[int] = []
         for value, count in per_value.items():
@@ -110,7 +112,7 @@ def counter_params(delta: Contribution) -> dict[str, list[list[Any]]]:
         if not added and not removed:
             continue
         scope, source, target, bucket = ident
-        params["gap_buckets"].append([counter_key(GAP, ident), scope, source, target, bucket, added, removed])
+        params["gap_buckets"].append([key, scope, source, target, bucket, added, removed])
         histogram = histograms.setdefault((scope, source, target), {})
         histogram[bucket] = histogram.get(bucket, 0) + len(added) - len(removed)
     for ident in histograms:

@@ -18,13 +18,13 @@ from typing import Any
 from graph.live_state.fold import (
     Contribution,
     StateEvent,
-    contribution_of,
+    counted,
     empty_state,
     fold,
     step,
 )
 from graph.live_state.repair import Started, finish, read_inputs, start
-from graph.live_state.writes import FACT_PARAMS, add_into, counter_params, facts_params, no_state
+from graph.live_state.writes import FACT_PARAMS, counter_params, facts_params, no_state
 from graph.settings import Settings
 from graph.store import GraphStore
 from ingest.contracts import Event
@@ -118,10 +118,9 @@ class StateKeeper:
             assert state is not None
             journeys = {journey_of[e.event_id] for e in by_customer[cid]}  # the only ones these events change
             before = state.facts(journeys)
-            steps: Contribution = {}
+            into = delta if counted(state) else {}  # the steps' counter changes, summed over the batch
             for e in by_customer[cid]:
-                step(state, _state_event(e, journey_of[e.event_id], stage_of[e.touchpoint]), steps)
-            add_into(delta, contribution_of(state, steps))
+                step(state, _state_event(e, journey_of[e.event_id], stage_of[e.touchpoint]), into)
             # the customer's rows now, so that no snapshot holds its state once the budget sends it to disk
             for name, rows in facts_params({cid: state.facts(journeys)}, {cid: before}, appended=True).items():
                 facts[name] += rows

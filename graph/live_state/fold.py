@@ -12,7 +12,6 @@ steps need (per journey: size, steps, the persona views of journey-map, ...).
 
 from __future__ import annotations
 
-import heapq
 from collections import Counter
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -278,11 +277,11 @@ class CustomerState:
             return None, None
         if self.last_exit is not None and (self.last_purchase is None or self.last_purchase < self.last_exit):
             return "stop", "left for a competitor or churned"
-        latest = heapq.nlargest(2, self.journeys.values(), key=lambda j: (j.start_ts, j.id))
-        if latest and latest[0].negatives > 0:
+        latest, previous = self._latest_journeys()
+        if latest is not None and latest.negatives > 0:
             return "backward", "negative experience in the latest journey"
-        if (self.purchases > 0 and latest and latest[0].purchases == 0 and len(latest) == 2
-                and latest[0].size < latest[1].size):
+        if (self.purchases > 0 and latest is not None and latest.purchases == 0 and previous is not None
+                and latest.size < previous.size):
             return "backward", "declining activity since the last purchase"
         if self.purchases >= 2:
             return "forward", "repeat purchase"
@@ -291,6 +290,18 @@ class CustomerState:
         if self.purchases == 1:
             return "start", "first purchase"
         return "start", "no purchase yet"
+
+    def _latest_journeys(self) -> tuple[JourneyState | None, JourneyState | None]:
+        """The latest journey and the one before it, by (start_ts, id) (one pass: a facts snapshot, twice per
+        customer per batch, costs no sort or heap of its journeys)."""
+        latest: JourneyState | None = None
+        previous: JourneyState | None = None
+        for j in self.journeys.values():
+            if latest is None or (j.start_ts, j.id) > (latest.start_ts, latest.id):
+                latest, previous = j, latest
+            elif previous is None or (j.start_ts, j.id) > (previous.start_ts, previous.id):
+                previous = j
+        return latest, previous
 
 
 def empty_state(customer_id: str, spans: Iterable[Span] = (), refused: bool = False) -> CustomerState:
@@ -308,7 +319,12 @@ def fold(inputs: CustomerInputs) -> tuple[CustomerState, Contribution]:
 
 def contribution_of(state: CustomerState, amounts: Contribution) -> Contribution:
     """What `amounts` (steps of this customer) add to the counters: nothing for a refuser."""
-    return {} if state.refused else amounts
+    return amounts if counted(state) else {}
+
+
+def counted(state: CustomerState) -> bool:
+    """Whether the customer's steps add to the counters (a refuser's do not)."""
+    return not state.refused
 
 
 def step(state: CustomerState, e: StateEvent, into: Contribution) -> None:
@@ -476,10 +492,23 @@ def _timeline_step(state: CustomerState, e: StateEvent) -> None:
     position = len(state.times)
     state.times.append(e.ts)
     state.channels_in_order.append(e.channel or "")
-    values = (e.touchpoint, e.type, e.stage, e.channel, e.outcome)  # in MATCHER_KEYS' order
-    names = [position_name(key, v) for key, v in zip(MATCHER_KEYS, values, strict=True) if v is not None]
+    positions = state.positions
+    for name in _position_names((e.touchpoint, e.type, e.stage, e.channel, e.outcome)):
+        positions.setdefault(name, []).append(position)
     for f in dict.fromkeys(e.frictions):
-        names.append(position_name("friction", f))
+        positions.setdefault(position_name("friction", f), []).append(position)
         state.frictions_hit.add(f)
-    for name in names:
-        state.positions.setdefault(name, []).append(position)
+
+
+def _position_names(values: tuple[str | None, ...]) -> tuple[str, ...]:
+    """The position names of an event's (touchpoint, type, stage, channel, outcome), in MATCHER_KEYS' order, None
+    left out; remembered for up to `_MAX_SHARED_NAMES` combinations (a batch repeats few)."""
+    names = _NAMES_OF_VALUES.get(values)
+    if names is None:
+        names = tuple(position_name(key, v) for key, v in zip(MATCHER_KEYS, values, strict=True) if v is not None)
+        if len(_NAMES_OF_VALUES) < _MAX_SHARED_NAMES:
+            _NAMES_OF_VALUES[values] = names
+    return names
+
+
+_NAMES_OF_VALUES: dict[tuple[str | None, ...], tuple[str, ...]] = {}

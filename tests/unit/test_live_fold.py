@@ -67,3 +67,13 @@ def test_gap_buckets_are_exact_below_16_ms_then_16_per_doubling(gap: int, bucket
     low = b if b < 16 else (16 + b % 16) * 2 ** (b // 16 - 1)  # docs/graph-model.md
     high = b + 1 if b + 1 < 16 else (16 + (b + 1) % 16) * 2 ** ((b + 1) // 16 - 1)
     assert low <= gap < high
+
+
+@pytest.mark.parametrize(("negative_in", "stage"), [("jb", "backward"), ("ja", "start")])
+def test_the_latest_journey_is_the_latest_by_start_then_id_not_the_last_made(negative_in: str, stage: str) -> None:
+    # two journeys starting at the same moment: jb is made first (its event e1 comes first) yet is the latest by id
+    events = tuple(StateEvent(eid, DAY, "view", "home", "web", jid,
+                              experience="negative" if jid == negative_in else None)
+                   for eid, jid in (("e1", "jb"), ("e2", "ja")))
+    state, _ = fold(CustomerInputs("c1", events))
+    assert state.relationship_stage()[0] == stage

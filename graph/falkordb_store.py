@@ -293,7 +293,7 @@ def cypher_text(value: Any) -> str:
                 if len(_known_keys) < _MAX_KNOWN_KEYS:
                     _known_keys.append((f'"{key}":', f"`{key}`:"))
             text = _JSON_KEY.sub(r"\1`\2`:", text)
-        if "=" in text:  # a Timeline's position names (graph.live_state.fold.position_name)
+        if "=" in text:  # a Timeline's position names (graph.live_state.positions.position_name)
             text = _NAMED_VALUE_KEY.sub(r"\1`\2`:", text)
         if '":' in text:  # a key left quoted (JSON escaped a character of it), or a string holding \": (slower, right)
             return str(stringify_param_value(value))

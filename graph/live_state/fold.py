@@ -17,7 +17,7 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from cypher import DAY_MS
-from graph.analytics.steps import MATCHER_KEYS
+from graph.live_state.positions import FRICTION_PREFIX, event_position_names, position_name
 from graph.persona_rule import shows_at
 
 WINDOW_DAYS = 90  # frictionToCompetitors' default window, the one the state keeps its counts for
@@ -52,29 +52,6 @@ IDENTITY: dict[str, tuple[str, ...]] = {
 
 # (kind, identifying values, field or gap value) -> amount; sums of these over customers are the counters
 Contribution = dict[tuple[str, tuple[object, ...], object], float]
-
-FRICTION_PREFIX = "friction="  # the Timeline properties of friction codes (position_name("friction", code))
-
-
-def position_name(key: str, value: str) -> str:
-    """The Timeline property listing the positions of the events whose `key` is `value`: key=value, with `%` and
-    the backtick (FalkorDB holds no backtick in a parameter's map key) written %25 and %60, so no two values share
-    a name. The Cypher of the questions that read Timelines copies the fragment timeline-position-name, the same
-    rule. Names are shared: every customer's Timeline holding a value refers to the one string (up to
-    `_MAX_SHARED_NAMES` values per key; a name past them is made again each time, the same text)."""
-    names = _SHARED_NAMES.get(key)
-    if names is None:
-        names = _SHARED_NAMES.setdefault(key, {})
-    name = names.get(value)
-    if name is None:
-        name = f"{key}={value.replace('%', '%25').replace('`', '%60')}"
-        if len(names) < _MAX_SHARED_NAMES:
-            names[value] = name
-    return name
-
-
-_SHARED_NAMES: dict[str, dict[str, str]] = {}  # key -> value -> position name
-_MAX_SHARED_NAMES = 100_000
 
 
 def gap_bucket(gap_ms: int) -> int:
@@ -493,22 +470,9 @@ def _timeline_step(state: CustomerState, e: StateEvent) -> None:
     state.times.append(e.ts)
     state.channels_in_order.append(e.channel or "")
     positions = state.positions
-    for name in _position_names((e.touchpoint, e.type, e.stage, e.channel, e.outcome)):
+    for name in event_position_names((e.touchpoint, e.type, e.stage, e.channel, e.outcome)):
         positions.setdefault(name, []).append(position)
     for f in dict.fromkeys(e.frictions):
         positions.setdefault(position_name("friction", f), []).append(position)
         state.frictions_hit.add(f)
 
-
-def _position_names(values: tuple[str | None, ...]) -> tuple[str, ...]:
-    """The position names of an event's (touchpoint, type, stage, channel, outcome), in MATCHER_KEYS' order, None
-    left out; remembered for up to `_MAX_SHARED_NAMES` combinations (a batch repeats few)."""
-    names = _NAMES_OF_VALUES.get(values)
-    if names is None:
-        names = tuple(position_name(key, v) for key, v in zip(MATCHER_KEYS, values, strict=True) if v is not None)
-        if len(_NAMES_OF_VALUES) < _MAX_SHARED_NAMES:
-            _NAMES_OF_VALUES[values] = names
-    return names
-
-
-_NAMES_OF_VALUES: dict[tuple[str | None, ...], tuple[str, ...]] = {}

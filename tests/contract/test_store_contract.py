@@ -42,9 +42,9 @@ def test_a_bulk_write_stores_the_same_values_as_a_plain_one(store: GraphStore) -
 
 
 def test_a_map_parameter_sets_properties_of_any_name_in_a_bulk_write(store: GraphStore) -> None:
-    """A Timeline's properties are named key=value after codes (graph.live_state.fold.position_name), which may hold
-    any character but the backtick: the bulk writer must send every name as it is."""
-    from graph.live_state.fold import position_name
+    """A Timeline's properties are named key=value after codes (graph.live_state.positions.position_name), which
+    may hold any character but the backtick: the bulk writer must send every name as it is."""
+    from graph.live_state.positions import position_name
 
     codes = ["checkout", "a b,c:d", 'q"z', "back\\slash", "café ☕", "50% off", "tick`tock", "tab\tname", "{x}:1"]
     props = {position_name("touchpoint", code): [n, n + 1] for n, code in enumerate(codes)}

@@ -15,12 +15,10 @@ from typing import Any
 
 from graph.reads import json_object
 from graph.store import GraphStore
-from ingest.contracts import MAX_ID, CustomerRecord, parse_ts, validate_customer
+from ingest.contracts import MAX_ID, CustomerRecord, check_descriptors, parse_ts, validate_customer
 from ingest.customers import write_customers
 from ingest.profile_rules import overlay_traits
 from ingest.reasons import reject_reason
-
-_TRAITS_BYTES = 32_000  # a group's traits as JSON; an account is a few descriptors, not a document
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,9 +48,8 @@ def validate_membership(obj: Any) -> tuple[Membership | None, list[str]]:
     traits = obj.get("traits") or {}
     if not isinstance(traits, Mapping):
         errors.append(reject_reason("invalid_type", "traits must be an object"))
-    elif len(json.dumps(traits, default=str)) > _TRAITS_BYTES:
-        errors.append(reject_reason("too_long", f"traits are over {_TRAITS_BYTES:,} bytes as JSON; send the account's "
-                                                 "descriptors only"))
+    else:
+        check_descriptors("traits", traits, errors)
     if errors:
         return None, errors
     assert since is not None and isinstance(account, str) and who is not None

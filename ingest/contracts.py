@@ -25,6 +25,8 @@ OUTCOMES = ("success", "failure", "abandoned")
 NUMBER_FIELDS = {"csat": (1, 5), "ces": (1, 7), "nps": (0, 10), "sentiment": (-1, 1), "value": (None, None)}
 MAX_ID = 200
 MAX_TEXT = 10_000
+MAX_FRICTIONS = 100  # per event: each code is a FrictionPoint, a HIT and a position list of the customer's Timeline
+MAX_DESCRIPTOR_BYTES = 32_000  # attributes and a group's traits as JSON: descriptors, not documents
 _CURRENCY = re.compile(r"[A-Z]{3}")
 _PII_FIELD = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,63}")
 INT64 = (-(2**63), 2**63 - 1)  # the integers the engines store as they are (FalkorDB clamps larger ones silently)
@@ -147,12 +149,23 @@ def validate_event(obj: Any) -> tuple[Event | None, list[str]]:
     if values.get("type") == "switch" and obj.get("competitor") is None:
         errors.append(reject_reason("missing_field", "a 'switch' event needs a competitor (the code of the competitor "
                                     "the customer left for)"))
-    if errors:
-        return None, errors
     attributes = values.pop("attributes", None)
     if extra or attributes:
         values["attributes"] = {**extra, **(attributes or {})}
+        check_descriptors("attributes", values["attributes"], errors, " (unknown top-level keys included)")
+    if errors:
+        return None, errors
     return Event(**values), []
+
+
+def check_descriptors(name: str, value: Mapping[str, Any], errors: list[str], note: str = "") -> None:
+    """Refuse (`too_long`) descriptors (attributes, traits) over MAX_DESCRIPTOR_BYTES as JSON: every interaction or
+    customer stores them as text, and each read of it carries them."""
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
+    size = len(text.encode(errors="surrogatepass"))  # a lone surrogate is refused by name elsewhere
+    if size > MAX_DESCRIPTOR_BYTES:
+        errors.append(reject_reason("too_long", f"{name} are {size:,} bytes as JSON{note}; the limit is "
+                                                f"{MAX_DESCRIPTOR_BYTES:,}"))
 
 
 def _check_code(name: str, value: Any, errors: list[str]) -> str | None:
@@ -258,6 +271,8 @@ def validate_customer(obj: Any, *, anonymous: bool = False) -> tuple[CustomerRec
     attributes = obj.get("attributes")
     if attributes is not None and not isinstance(attributes, Mapping):
         errors.append(reject_reason("invalid_type", f"attributes must be an object, not {_show(attributes)}"))
+    elif attributes:
+        check_descriptors("attributes", attributes, errors)
     stage = _choice(obj, "relationship_stage", RELATIONSHIP_STAGES, errors)
     personas = _personas(obj.get("personas"), errors)
     consents = _consents(obj.get("consents"), errors)
@@ -420,6 +435,10 @@ def _friction(value: Any, errors: list[str]) -> tuple[str, ...]:
         errors.append(reject_reason("invalid_type", f"friction must be a list of friction codes, not {_show(value)}"))
         return ()
     codes = tuple(v.strip() for v in value)
+    if len(codes) > MAX_FRICTIONS:
+        errors.append(reject_reason("too_long", f"friction lists {len(codes)} codes; the limit is {MAX_FRICTIONS} per "
+                                                "event"))
+        return ()
     if len(set(codes)) != len(codes):
         errors.append(reject_reason("invalid_value", f"friction lists a code twice: {_show(value)}"))
         return ()

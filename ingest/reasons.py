@@ -25,8 +25,9 @@ REJECT_CODES: dict[str, str] = {
     "invalid_value": "a field is not one of the allowed values or forms",
     "invalid_ts": "a timestamp is not an RFC 3339 date-time with an offset, or not a real date",
     "out_of_range": "a number is outside the contract's range (csat 1..5, ces 1..7, nps 0..10, sentiment -1..1)",
-    "too_long": "an id is longer than 200 characters, a text longer than 10,000, or a Segment group's traits over "
-                "32,000 bytes of JSON",
+    "too_long": "an id is longer than 200 characters, a text longer than 10,000, an event hits more than 100 "
+                "frictions, or attributes (an event's, a customer's) or a Segment group's traits are over 32,000 "
+                "bytes of JSON",
     "future_ts": "more than 5 minutes ahead of the clock (with --reject-future)",
     "no_timestamp": "a Segment message in a file carries none of timestamp, originalTimestamp and receivedAt",
     "store_refused": "the store refused to write the row, alone (its batch was split to find it)",

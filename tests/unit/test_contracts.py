@@ -12,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cypher.moments import from_epoch_ms, rfc3339, rfc3339_ms, written_moment
+from ingest.accounts import validate_membership
 from ingest.contracts import (
     event_to_json,
     from_csv_row,
@@ -64,6 +65,30 @@ def test_a_valid_event_is_normalised() -> None:
 def test_bad_events_are_refused_with_a_precise_reason(changes: dict[str, Any], reason: str) -> None:
     found = reasons(**changes)
     assert any(reason in r for r in found), found
+
+
+def test_an_event_hits_at_most_100_frictions() -> None:
+    # each code is a node, a HIT and a Timeline position list: 50,000 of them took one event 15 s to ingest, and every
+    # later write that refolded its customer as long
+    assert reasons(friction=[f"f{n}" for n in range(100)]) == []
+    assert reasons(friction=[f"f{n}" for n in range(101)]) == [
+        "too_long: friction lists 101 codes; the limit is 100 per event"]
+    assert reasons(friction=";".join(f"f{n}" for n in range(50_000))) == [
+        "too_long: friction lists 50000 codes; the limit is 100 per event"]
+
+
+def test_attributes_are_descriptors_of_at_most_32000_bytes_of_json() -> None:
+    assert reasons(attributes={"note": "x" * 31_000}) == []
+    found = reasons(attributes={f"k{n}": n for n in range(10_000)})
+    assert found == ["too_long: attributes are 127,781 bytes as JSON (unknown top-level keys included); the limit is "
+                     "32,000"], found
+    found = reasons(**{f"extra{n}": "v" * 100 for n in range(400)})  # unknown top-level keys are attributes too
+    assert [r.split(":")[0] for r in found] == ["too_long"], found
+    _, errors = validate_customer({"customer_id": "c1", "attributes": {"blob": "x" * 40_000}})
+    assert [e.split(":")[0] for e in errors] == ["too_long"], errors
+    _, errors = validate_membership({"account_id": "a1", "since": "2024-01-01T00:00:00Z", "customer_id": "c1",
+                                     "traits": {"blob": "x" * 40_000}})
+    assert errors == ["too_long: traits are 40,011 bytes as JSON; the limit is 32,000"], errors
 
 
 def test_all_reasons_are_reported_at_once() -> None:

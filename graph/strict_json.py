@@ -4,8 +4,9 @@ what handles it next.
 Refused with MalformedJSONError (a reason a person can act on, and its reject code in `code`): nesting deeper than
 MAX_DEPTH (`too_deep`), an integer longer than Python converts (4,300 digits) or a number too large for a double
 (`number_too_large`), a lone surrogate (an escape such as \\ud800 without its pair: no UTF-8 text can hold it;
-`invalid_character`), and the non-standard NaN and Infinity (`malformed_json`). Plain syntax errors stay
-json.JSONDecodeError, as from `json.loads`.
+`invalid_character`), the non-standard NaN and Infinity (`malformed_json`), and an object naming a key twice
+(`duplicate_key`: parsers disagree on which value wins, so a proxy that checks one and the twin that keeps another
+would read two different events). Plain syntax errors stay json.JSONDecodeError, as from `json.loads`.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ MAX_DEPTH = 64  # arrays and objects within each other; events and GraphQL varia
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 # the escapes of JSON text that can decode to a surrogate, read left to right: an escaped backslash (so `\\ud800` is
 # no escape), a high and low pair (one character), or a surrogate alone (the group: a lone surrogate once decoded)
+_KEY_END = re.compile(r'"\s*:')  # every key ends so; inside a string only an escaped quote can, before a colon
 _SURROGATE_ESCAPE = re.compile(r"\\\\|\\u[dD][89abAB][0-9a-fA-F]{2}\\u[dD][c-fC-F][0-9a-fA-F]{2}"
                                r"|(\\u[dD][0-9a-fA-F]{3})")
 
@@ -61,7 +63,37 @@ def loads_strict(text: str | bytes, *, lone_surrogates: bool = False) -> Any:
         _check(value, surrogates=True)
     elif text.count("[") + text.count("{") > MAX_DEPTH:
         _check_depth(value)
+    repeated = _repeated_key(text, value)
+    if repeated is not None:
+        raise MalformedJSONError("duplicate_key", f"The JSON names the key {repeated[:100]!r} twice in one object; "
+                                 "send each key once.")
     return value
+
+
+def _repeated_key(text: str, value: Any) -> str | None:
+    """A key some object of `text` names twice, or None. Each key of the text ends with a quote and a colon, and so
+    can only an escaped quote within a string: when the text has as many of these as `value` has keys, no key was
+    repeated (most texts stop there); else the text is read again, object by object, to name it."""
+    keys, level = 0, [value] if type(value) is dict or type(value) is list else []
+    while level:
+        keys += sum(len(item) for item in level if type(item) is dict)
+        level = [inner for item in level for inner in (item.values() if type(item) is dict else item)
+                 if type(inner) is dict or type(inner) is list]
+    if len(_KEY_END.findall(text)) == keys:
+        return None
+    repeated: list[str] = []
+
+    def first_repeat(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        seen: set[str] = set()
+        for key, _ in pairs if not repeated else ():
+            if key in seen:
+                repeated.append(key)
+                break
+            seen.add(key)
+        return dict(pairs)
+
+    json.loads(text, object_pairs_hook=first_repeat, parse_constant=_no_constant, parse_float=_finite)
+    return repeated[0] if repeated else None
 
 
 def _may_hold_lone_surrogate(text: str) -> bool:

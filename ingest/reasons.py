@@ -9,6 +9,7 @@ REJECT_CODES: dict[str, str] = {
     "malformed_json": "the line is not JSON (or holds NaN or Infinity, which JSON does not have)",
     "invalid_utf8": "the line is not valid UTF-8",
     "too_deep": "arrays and objects nest deeper than 64 levels",
+    "duplicate_key": "an object names the same key twice (JSON parsers disagree on which value wins)",
     "number_too_large": "a number longer than 4,300 digits, too large for a double, or an integer outside the "
                         "64-bit range the store holds",
     "invalid_character": "a field holds a NUL character, a U+0001 or a lone surrogate, which the store "

@@ -23,6 +23,7 @@ HOSTILE = {
     "a lone surrogate in a key": '{"\\udc00": 1}',
     "NaN": "NaN",
     "a number past a double": "1e400",
+    "a key named twice": '{"a": 1, "a": 2}',
 }
 
 

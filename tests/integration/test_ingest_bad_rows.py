@@ -51,6 +51,8 @@ def test_bad_rows_go_to_the_rejects_file_with_a_code_and_every_valid_row_is_inge
         (line("overflow").replace('"type": "view"', '"type": "view", "value": 1e400').encode(), "number_too_large"),
         (line("int64", value=10**30).encode(), "number_too_large"),
         (line("nan").replace('"type": "view"', '"type": "view", "csat": NaN').encode(), "malformed_json"),
+        (line("twice").replace('"type": "view"', '"type": "view", "type": "purchase"').encode(), "duplicate_key"),
+        (line("frictions", friction=[f"f{n}" for n in range(50_000)]).encode(), "too_long"),  # 15 s for one event
         (line("null-customer", customer_id=None).encode(), "missing_field"),
         (line("null-customer-with-email", customer_id=None, identities={"email": "bo@shop.example"}).encode(), None),
         (b'{"event_id": "latin1", "customer_id": "ann", "text": "caf\xe9"}', "invalid_utf8"),
@@ -63,7 +65,7 @@ def test_bad_rows_go_to_the_rejects_file_with_a_code_and_every_valid_row_is_inge
     result = run_dtc("ingest", "--quiet", str(source), env=store_env)
 
     assert result.returncode == 3, result.stderr
-    assert "events read 16, ingested 3, duplicates 0, rejected 13" in result.stdout
+    assert "events read 18, ingested 3, duplicates 0, rejected 15" in result.stdout
     rejects = rejects_of(Path(f"{source}.rejects.jsonl"))
     assert [(r["line"], r["code"]) for r in rejects] == [(n, code) for n, (_, code) in enumerate(rows, start=1) if code]
     assert all(r["file"] == str(source) and r["reason"].startswith(r["code"] + ": ") for r in rejects)

@@ -68,3 +68,25 @@ def test_numbers_and_constants_json_does_not_have_are_refused() -> None:
     with pytest.raises(json.JSONDecodeError):
         loads_strict("{broken")
     assert loads_strict(b'{"a": [1, 2.5, "x"]}') == {"a": [1, 2.5, "x"]}
+
+
+@pytest.mark.parametrize(("text", "key"), [
+    ('{"event_id": "e8", "event_id": "e9"}', "event_id"),
+    ('{"a": 1, "a" : 2}', "a"),  # space before the colon
+    ('[{"ok": 1}, {"x": {"ts": 1, "ts": 2}}]', "ts"),
+    ('{"k": "\\":", "k": 1}', "k"),  # an escaped quote and colon inside a string does not hide it
+    ('{"\\u0061": 1, "a": 2}', "a"),  # the same key escaped
+])
+def test_a_key_named_twice_in_one_object_is_refused(text: str, key: str) -> None:
+    # JSON parsers disagree on which value wins (the first, the last, an error): the twin names it instead of guessing
+    with pytest.raises(MalformedJSONError, match=f"names the key '{key}' twice") as refused:
+        loads_strict(text)
+    assert refused.value.code == "duplicate_key"
+    with pytest.raises(MalformedJSONError, match="twice"):
+        loads_strict(text, lone_surrogates=True)
+
+
+@pytest.mark.parametrize("text", [
+    '{"a": 1, "b": {"a": 2}}', '[{"a": 1}, {"a": 2}]', '{"text": "say \\"x\\": y", "x": 1}', '{"a" :1, "b":2}'])
+def test_the_same_key_in_different_objects_or_inside_strings_is_fine(text: str) -> None:
+    assert loads_strict(text) == json.loads(text)

@@ -241,6 +241,11 @@ def _csv(path: str, stream: IO[bytes], start: int, start_line: int,
         return
     except (csv.Error, _OpenQuote) as e:
         raise InputError(f"{path}: the CSV header cannot be read: {e}") from e
+    seen: set[str] = set()
+    for name in header:
+        if name in seen:  # each row would keep one of the two cells, silently
+            raise InputError(f"{path}: the CSV header names the column {name[:100]!r} twice; rename or drop one")
+        seen.add(name)
     if start > lines.offset:
         _skip_to(stream, lines.offset, start)
         lines.offset, lines.line_no = start, start_line - 1

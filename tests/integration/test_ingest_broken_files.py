@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from dtc_process import run_dtc
 
+from graph.errors import InputError
 from graph.store import GraphStore
 from ingest.sources import LONGEST_FIELD, read_rows
 
@@ -105,6 +106,16 @@ def test_a_truncated_gzip_csv_whose_last_record_is_cut_inside_its_quote(tmp_path
     assert all(r.error is None for r in complete)
     assert [r.line for r in complete] == list(range(2, 2 * len(complete) + 2, 2))
     assert last.line == 2 * len(complete) + 2 and last.error is not None and last.error.startswith("truncated_file:")
+
+
+def test_a_csv_header_naming_a_column_twice_is_refused_naming_it(tmp_path: Path) -> None:
+    # read as a dict, the row would silently keep the last 'type' of the two (a purchase counted as a view, or back)
+    source = tmp_path / "events.csv"
+    source.write_text("event_id,customer_id,ts,channel,touchpoint,type,type\n"
+                      "d1,c9,2024-01-01T00:00:00Z,web,home,view,purchase\n")
+
+    with pytest.raises(InputError, match="the CSV header names the column 'type' twice"):
+        list(read_rows(str(source)))
 
 
 @pytest.mark.parametrize(("head", "first", "objects"), [

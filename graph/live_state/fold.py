@@ -12,6 +12,7 @@ steps need (per journey: size, steps, the persona views of journey-map, ...).
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections import Counter
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -23,6 +24,7 @@ from graph.persona_rule import shows_at
 WINDOW_DAYS = 90  # frictionToCompetitors' default window, the one the state keeps its counts for
 WINDOW_MS = WINDOW_DAYS * DAY_MS
 ALL = "all"  # the path scope of every customer (journeyPaths without a persona)
+FEW_SPANS = 16  # up to this many spans a customer's personas are worked out at each event (CustomerState.personas_at)
 
 # counter kinds and their fields, in the order rows carry them (graph/live_state/writes.py)
 PERSONA, FRICTION, COMPETITOR, MAP, MAP_FRICTION, CHANNEL, PATH_SCOPE, PATH, TRANSITION, GAP = (
@@ -230,9 +232,23 @@ class CustomerState:
     channels_in_order: list[str] = field(default_factory=list)
     positions: dict[str, list[int]] = field(default_factory=dict)
     frictions_hit: set[str] = field(default_factory=set)
+    # with many spans: their bounds, sorted, and the personas of each stretch between two bounds asked for so far
+    span_bounds: tuple[int, ...] | None = field(default=None, compare=False, repr=False)
+    stretches: dict[int, list[str]] | None = field(default=None, compare=False, repr=False)
 
     def personas_at(self, t: int) -> list[str]:
-        return sorted({s.persona for s in self.spans if shows_at(s.weight, s.since, s.until, t)})
+        """The personas shown at `t` (sorted; not to be changed). They stay the same between two consecutive bounds
+        of the spans: with many spans, worked out once per stretch (15,000 spans made a refold take seconds)."""
+        if len(self.spans) <= FEW_SPANS:
+            return showing(self.spans, t)
+        if self.span_bounds is None or self.stretches is None:
+            self.span_bounds = tuple(sorted({b for s in self.spans for b in (s.since, s.until) if b is not None}))
+            self.stretches = {}
+        stretch = bisect_right(self.span_bounds, t)
+        personas = self.stretches.get(stretch)
+        if personas is None:
+            personas = self.stretches[stretch] = showing(self.spans, t)
+        return personas
 
     def facts(self, journeys: Collection[str] | None = None) -> Facts:
         """The customer's facts; `journeys`: only these journeys' stages (those a batch of in-order events can change,
@@ -279,6 +295,11 @@ class CustomerState:
             elif previous is None or (j.start_ts, j.id) > (previous.start_ts, previous.id):
                 previous = j
         return latest, previous
+
+
+def showing(spans: Iterable[Span], t: int) -> list[str]:
+    """The personas of the spans that hold at `t` (graph.persona_rule.shows_at), sorted."""
+    return sorted({s.persona for s in spans if shows_at(s.weight, s.since, s.until, t)})
 
 
 def empty_state(customer_id: str, spans: Iterable[Span] = (), refused: bool = False) -> CustomerState:

@@ -3,9 +3,12 @@ its facts, events come in (ts, event_id) order only, and the gap buckets are the
 
 from __future__ import annotations
 
+import random
+
 import pytest
 
 from graph.live_state.fold import (
+    FEW_SPANS,
     FRICTION,
     PERSONA,
     Contribution,
@@ -15,6 +18,7 @@ from graph.live_state.fold import (
     empty_state,
     fold,
     gap_bucket,
+    showing,
     step,
 )
 
@@ -77,3 +81,17 @@ def test_the_latest_journey_is_the_latest_by_start_then_id_not_the_last_made(neg
                    for eid, jid in (("e1", "jb"), ("e2", "ja")))
     state, _ = fold(CustomerInputs("c1", events))
     assert state.relationship_stage()[0] == stage
+
+
+def test_with_many_spans_the_personas_at_each_moment_are_those_the_rule_gives() -> None:
+    rng = random.Random(5)
+    spans = tuple(Span(f"p{n % 40}", rng.choice([0.0, 0.4, 1.0, None]),  # few spans per persona: bounds show
+                       rng.choice([None, rng.randrange(100) * DAY]), rng.choice([None, rng.randrange(100) * DAY]))
+                  for n in range(120))
+    state = empty_state("c1", spans)
+    assert len(spans) > FEW_SPANS
+    moments = [b + d for s in spans for b in (s.since, s.until) if b is not None for d in (-1, 0, 1)]
+    moments += [rng.randrange(-DAY, 101 * DAY) for _ in range(500)]
+    rng.shuffle(moments)  # the stretches are worked out in any order
+    for t in moments:
+        assert state.personas_at(t) == showing(spans, t), t

@@ -1,0 +1,99 @@
+"""One customer with a long persona history against one with a short one, measured in the same run.
+
+    .venv/bin/python bench/long_customer.py                     # 15,000 persona spans against 3, 500 events each
+    .venv/bin/python bench/long_customer.py --spans 3000 --events 2000
+
+Two customers with the same events: "short" declares 3 persona spans, "long" N (a persona scored daily for years
+leaves thousands; a customer file can declare them at once). Per customer, on one embedded store: the read of its
+live-state inputs (`live-inputs`, twice per repair), the twin (`customer-twin`, the analyst's query) and a late
+event (`dtc ingest` of one event older than its last: the repair path folds the customer again), each the best of 3.
+Prints each time and long/short. Before 28 November 2026 (second session) the long customer took 2.5 s, 28.6 s and
+6.2 s: each of the three grew with spans x events.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from graph.embedded import start_or_attach  # noqa: E402
+from graph.falkordb_store import FalkorDBStore  # noqa: E402
+
+GRAPH = "bench_long_customer"
+DAY_MS = 86_400_000
+
+
+def dtc(store_dir: Path, state_dir: Path, *args: str) -> float:
+    env = dict(os.environ, DTC_GRAPH_NAME=GRAPH, DTC_STATE_DIR=str(state_dir))
+    started = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "dtc.cli", "--store", f"embedded://{store_dir}", "ingest", "--quiet",
+                    *args], check=True, stdout=subprocess.DEVNULL, env=env, cwd=ROOT)
+    return time.perf_counter() - started
+
+
+def rfc3339(ms: int) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(ms / 1000))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--spans", type=int, default=15_000)
+    parser.add_argument("--events", type=int, default=500)
+    args = parser.parse_args()
+    print(f"load average at start: {os.getloadavg()[0]:.1f}")
+    start = 1_704_067_200_000  # 2024-01-01
+    with tempfile.TemporaryDirectory() as work_dir:
+        work = Path(work_dir)
+        customers, events = work / "customers.jsonl", work / "events.jsonl"
+        with customers.open("w") as out:
+            for cid, spans in (("short", 3), ("long", args.spans)):
+                personas = [{"persona": f"p{n % 5}", "weight": 0.5, "since": rfc3339(start + n * 60_000),
+                             "source": "declared"} for n in range(spans)]
+                out.write(json.dumps({"customer_id": cid, "personas": personas}) + "\n")
+        with events.open("w") as out:
+            for cid in ("short", "long"):
+                for n in range(args.events):
+                    out.write(json.dumps({"event_id": f"{cid}-{n}", "customer_id": cid, "type": "view",
+                                          "ts": rfc3339(start + 60 * DAY_MS + n * 1000), "touchpoint": "home",
+                                          "channel": "web"}) + "\n")
+        store_dir, state_dir = work / "store", work / "state"
+        dtc(store_dir, state_dir, "--customers", str(customers), str(events))
+        server = start_or_attach(store_dir, idle_s=60)
+        store = FalkorDBStore(server.url, "127.0.0.1", server.port, GRAPH)
+        timings: dict[str, dict[str, float]] = {"short": {}, "long": {}}
+        for cid in ("short", "long"):
+            for name, params in (("live-inputs", {"ids": [cid]}), ("customer-twin", {"id": cid, "at": None})):
+                best = float("inf")
+                for _ in range(3):
+                    started = time.perf_counter()
+                    store.run(name, params)
+                    best = min(best, time.perf_counter() - started)
+                timings[cid][name] = best
+            late = []
+            for n in range(3):
+                one = work / f"late-{cid}-{n}.jsonl"
+                one.write_text(json.dumps({"event_id": f"{cid}-late-{n}", "customer_id": cid, "type": "view",
+                                           "ts": rfc3339(start + 50 * DAY_MS + n * 1000), "touchpoint": "home",
+                                           "channel": "web"}) + "\n")
+                late.append(dtc(store_dir, state_dir, str(one)))
+            timings[cid]["late event (dtc ingest, whole process)"] = min(late)
+        store.close()
+        server.release()
+    print(f"{args.spans:,} persona spans against 3, {args.events:,} events each")
+    for name in timings["short"]:
+        short, long = timings["short"][name], timings["long"][name]
+        print(f"{name:40s} short {short * 1000:8.0f} ms   long {long * 1000:8.0f} ms   long/short {long / short:5.1f}")
+    print(f"load average at end: {os.getloadavg()[0]:.1f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -21,9 +21,9 @@ from graph.errors import InputError
 
 MAX_DEPTH = 64  # arrays and objects within each other; events and GraphQL variables need fewer than ten
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+_KEY_END = re.compile(r'"\s*:')  # every key ends so; inside a string only an escaped quote can, before a colon
 # the escapes of JSON text that can decode to a surrogate, read left to right: an escaped backslash (so `\\ud800` is
 # no escape), a high and low pair (one character), or a surrogate alone (the group: a lone surrogate once decoded)
-_KEY_END = re.compile(r'"\s*:')  # every key ends so; inside a string only an escaped quote can, before a colon
 _SURROGATE_ESCAPE = re.compile(r"\\\\|\\u[dD][89abAB][0-9a-fA-F]{2}\\u[dD][c-fC-F][0-9a-fA-F]{2}"
                                r"|(\\u[dD][0-9a-fA-F]{3})")
 

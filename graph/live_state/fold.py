@@ -496,4 +496,3 @@ def _timeline_step(state: CustomerState, e: StateEvent) -> None:
     for f in dict.fromkeys(e.frictions):
         positions.setdefault(position_name("friction", f), []).append(position)
         state.frictions_hit.add(f)
-

@@ -6,7 +6,7 @@ returns the change it makes to the counters (a `Contribution`); `fold(inputs)` i
 empty state, the contribution being the sum of the steps'. The ingest fast path calls `step` on a cached state, the
 repair path calls `fold`: one code path. What each fact and counter means is docs/graph-model.md "Live state".
 
-A refuser's contribution is zero (`contribution_of`), its facts stay. The state of a customer holds what later
+A refuser's contribution is zero (`counted`), its facts stay. The state of a customer holds what later
 steps need (per journey: size, steps, the persona views of journey-map, ...).
 """
 
@@ -285,8 +285,7 @@ class CustomerState:
         return "start", "no purchase yet"
 
     def _latest_journeys(self) -> tuple[JourneyState | None, JourneyState | None]:
-        """The latest journey and the one before it, by (start_ts, id) (one pass: a facts snapshot, twice per
-        customer per batch, costs no sort or heap of its journeys)."""
+        """The latest journey and the one before it, by (start_ts, id), in one pass (no sort, no heap)."""
         latest: JourneyState | None = None
         previous: JourneyState | None = None
         for j in self.journeys.values():
@@ -312,12 +311,7 @@ def fold(inputs: CustomerInputs) -> tuple[CustomerState, Contribution]:
     total: Contribution = {}
     for event in inputs.events:
         step(state, event, total)
-    return state, contribution_of(state, total)
-
-
-def contribution_of(state: CustomerState, amounts: Contribution) -> Contribution:
-    """What `amounts` (steps of this customer) add to the counters: nothing for a refuser."""
-    return amounts if counted(state) else {}
+    return state, total if counted(state) else {}
 
 
 def counted(state: CustomerState) -> bool:
@@ -346,7 +340,11 @@ def step(state: CustomerState, e: StateEvent, into: Contribution) -> None:
 
 def _add(into: Contribution, kind: str, ident: tuple[object, ...], name: object, amount: float) -> None:
     key = (kind, ident, name)
-    into[key] = into.get(key, 0) + amount
+    total = into.get(key, 0) + amount
+    if total:
+        into[key] = total
+    else:  # a change undone (a journey's variant, which the next event of the journey extends) is no change
+        into.pop(key, None)
 
 
 def _add_scores(into: Contribution, kind: str, ident: tuple[object, ...], e: StateEvent) -> None:

@@ -21,6 +21,7 @@ from graph.live_state.fold import (
     counted,
     empty_state,
     fold,
+    settle,
     step,
 )
 from graph.live_state.repair import Started, finish, read_inputs, start
@@ -121,6 +122,7 @@ class StateKeeper:
             into = delta if counted(state) else {}  # the steps' counter changes, summed over the batch
             for e in by_customer[cid]:
                 step(state, _state_event(e, journey_of[e.event_id], stage_of[e.touchpoint]), into)
+            settle(state, into)
             # the customer's rows now, so that no snapshot holds its state once the budget sends it to disk
             for name, rows in facts_params({cid: state.facts(journeys)}, {cid: before}, appended=True).items():
                 facts[name] += rows

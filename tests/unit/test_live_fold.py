@@ -20,6 +20,7 @@ from graph.live_state.fold import (
     empty_state,
     fold,
     gap_bucket,
+    settle,
     showing,
     step,
 )
@@ -35,13 +36,19 @@ EVENTS = (
 )
 
 
-def test_stepping_event_by_event_gives_what_the_fold_gives() -> None:
+@pytest.mark.parametrize("runs", [[4], [1, 1, 1, 1], [2, 2], [1, 3]])
+def test_stepping_event_by_event_gives_what_the_fold_gives(runs: list[int]) -> None:
+    # the events stepped in runs (as batches bring them), each run settled: the same as the fold of them all
     folded, whole = fold(CustomerInputs("c1", EVENTS, SPANS))
     state = empty_state("c1", SPANS)
     stepped: Contribution = {}
-    for event in EVENTS:
-        step(state, event, stepped)
+    events = iter(EVENTS)
+    for size in runs:
+        for _ in range(size):
+            step(state, next(events), stepped)
+        settle(state, stepped)
     assert {k: v for k, v in stepped.items() if v} == {k: v for k, v in whole.items() if v}
+    assert any(kind == PATH for kind, _, _ in whole)
     assert state.facts() == folded.facts()
     assert whole[(PERSONA, ("p-a",), "customers")] == 1 and (PERSONA, ("p-c",), "customers") not in whole
     assert whole[(FRICTION, ("p-a", "slow"), "switched")] == 1  # first hit day 1, switch day 50: within 90 days

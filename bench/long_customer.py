@@ -1,14 +1,15 @@
-"""One customer with a long persona history against one with a short one, measured in the same run.
+"""Customers with a long history of one kind against an ordinary one, measured in the same run.
 
-    .venv/bin/python bench/long_customer.py                     # 15,000 persona spans against 3, 500 events each
-    .venv/bin/python bench/long_customer.py --spans 3000 --events 2000
+    .venv/bin/python bench/long_customer.py          # 15,000 persona spans; 20,000 events in one journey
+    .venv/bin/python bench/long_customer.py --spans 3000 --events 2000 --journey 5000
 
-Two customers with the same events: "short" declares 3 persona spans, "long" N (a persona scored daily for years
-leaves thousands; a customer file can declare them at once). Per customer, on one embedded store: the read of its
-live-state inputs (`live-inputs`, twice per repair), the twin (`customer-twin`, the analyst's query) and a late
-event (`dtc ingest` of one event older than its last: the repair path folds the customer again), each the best of 3.
-Prints each time and long/short. Before 28 November 2026 (second session) the long customer took 2.5 s, 28.6 s and
-6.2 s: each of the three grew with spans x events.
+Three customers: "short" declares 3 persona spans and has 500 events (--events); "spans" has the same events and
+declares 15,000 spans (--spans; a persona scored daily for years leaves thousands, a customer file can declare them
+at once); "journey" declares 3 spans and has 20,000 events a second apart (--journey), one journey (a bot, a kiosk).
+Per customer, on one embedded store: the read of its live-state inputs (`live-inputs`, twice per repair), the twin
+(`customer-twin`, the analyst's query) and a late event (`dtc ingest` of one event older than its last: the repair
+path folds the customer again), each the best of 3. Prints each time and its ratio to "short". Before 28 November
+2026 (second session) each grew with spans x events, and a journey's cost with the square of its events.
 """
 
 from __future__ import annotations
@@ -48,6 +49,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--spans", type=int, default=15_000)
     parser.add_argument("--events", type=int, default=500)
+    parser.add_argument("--journey", type=int, default=20_000)
     args = parser.parse_args()
     print(f"load average at start: {os.getloadavg()[0]:.1f}")
     start = 1_704_067_200_000  # 2024-01-01
@@ -55,13 +57,13 @@ def main() -> None:
         work = Path(work_dir)
         customers, events = work / "customers.jsonl", work / "events.jsonl"
         with customers.open("w") as out:
-            for cid, spans in (("short", 3), ("long", args.spans)):
+            for cid, spans in (("short", 3), ("spans", args.spans), ("journey", 3)):
                 personas = [{"persona": f"p{n % 5}", "weight": 0.5, "since": rfc3339(start + n * 60_000),
                              "source": "declared"} for n in range(spans)]
                 out.write(json.dumps({"customer_id": cid, "personas": personas}) + "\n")
         with events.open("w") as out:
-            for cid in ("short", "long"):
-                for n in range(args.events):
+            for cid, count in (("short", args.events), ("spans", args.events), ("journey", args.journey)):
+                for n in range(count):
                     out.write(json.dumps({"event_id": f"{cid}-{n}", "customer_id": cid, "type": "view",
                                           "ts": rfc3339(start + 60 * DAY_MS + n * 1000), "touchpoint": "home",
                                           "channel": "web"}) + "\n")
@@ -69,8 +71,8 @@ def main() -> None:
         dtc(store_dir, state_dir, "--customers", str(customers), str(events))
         server = start_or_attach(store_dir, idle_s=60)
         store = FalkorDBStore(server.url, "127.0.0.1", server.port, GRAPH)
-        timings: dict[str, dict[str, float]] = {"short": {}, "long": {}}
-        for cid in ("short", "long"):
+        timings: dict[str, dict[str, float]] = {"short": {}, "spans": {}, "journey": {}}
+        for cid in timings:
             for name, params in (("live-inputs", {"ids": [cid]}), ("customer-twin", {"id": cid, "at": None})):
                 best = float("inf")
                 for _ in range(3):
@@ -88,10 +90,12 @@ def main() -> None:
             timings[cid]["late event (dtc ingest, whole process)"] = min(late)
         store.close()
         server.release()
-    print(f"{args.spans:,} persona spans against 3, {args.events:,} events each")
+    print(f"short: 3 spans, {args.events:,} events; spans: {args.spans:,} spans, {args.events:,} events; journey: 3 "
+          f"spans, {args.journey:,} events in one journey")
     for name in timings["short"]:
-        short, long = timings["short"][name], timings["long"][name]
-        print(f"{name:40s} short {short * 1000:8.0f} ms   long {long * 1000:8.0f} ms   long/short {long / short:5.1f}")
+        short, spans, journey = (timings[cid][name] for cid in ("short", "spans", "journey"))
+        print(f"{name:40s} short {short * 1000:7.0f} ms   spans {spans * 1000:7.0f} ms ({spans / short:5.1f}x)   "
+              f"journey {journey * 1000:7.0f} ms ({journey / short:5.1f}x)")
     print(f"load average at end: {os.getloadavg()[0]:.1f}")
 
 

@@ -103,42 +103,9 @@ WITH count(*) AS _
 UNWIND $gap_buckets AS r
 MERGE (b:GapBucket {key: r[0]})
   ON CREATE SET b.scope = r[1], b.from_touchpoint = r[2], b.to_touchpoint = r[3], b.bucket = r[4], b.gaps = []
-WITH b, r
-// A few gaps are removed and inserted in place, each a pass over the list; many are counted out by value, or sorted in
-// with the list (one by one they cost gaps x list: a bot's 5,000 equal gaps a batch took 3 s to insert, erasing its
-// 20,000 took 16 s to remove). Each way is a subquery that the other case filters out: FalkorDB evaluates every
-// branch of a CASE.
-CALL {
-  WITH b, r
-  WITH b, r WHERE size(r[6]) > 8
-  UNWIND [x IN b.gaps | [x, 1]] + [v IN r[6] | [v, -1]] AS held
-  WITH held[0] AS x, toInteger(sum(held[1])) AS n
-  WITH x, n
-  ORDER BY x
-  UNWIND range(1, n) AS copy  // none for n <= 0: the gaps removed as often as held, or more
-  RETURN collect(x) AS left_many
-}
-CALL {
-  WITH b, r
-  WITH b, r WHERE size(r[6]) <= 8
-  RETURN collect(reduce(g = b.gaps, v IN r[6] |
-                        [x IN g WHERE x < v] + [x IN g WHERE x = v][1..] + [x IN g WHERE x > v])) AS left_few
-}
-WITH b, r, CASE WHEN size(r[6]) > 8 THEN left_many ELSE left_few[0] END AS kept
-CALL {
-  WITH kept, r
-  WITH kept, r WHERE size(r[5]) > 8
-  UNWIND kept + r[5] AS x
-  WITH x
-  ORDER BY x
-  RETURN collect(x) AS merged
-}
-CALL {
-  WITH kept, r
-  WITH kept, r WHERE size(r[5]) <= 8
-  RETURN collect(reduce(g = kept, v IN r[5] | [x IN g WHERE x <= v] + [v] + [x IN g WHERE x > v])) AS inserted
-}
-SET b.gaps = CASE WHEN size(r[5]) > 8 THEN merged ELSE inserted[0] END
+WITH b, r, reduce(g = b.gaps, v IN r[6] | [x IN g WHERE x < v] + [x IN g WHERE x = v][1..] + [x IN g WHERE x > v])
+       AS kept
+SET b.gaps = reduce(g = kept, v IN r[5] | [x IN g WHERE x <= v] + [v] + [x IN g WHERE x > v])
 WITH b, size(b.gaps) AS left WHERE left = 0
 DELETE b
 WITH count(*) AS _

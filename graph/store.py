@@ -187,6 +187,11 @@ class GraphStore(ABC):
         no-op where a committed write is already durable (Neo4j)."""
         return None
 
+    def recover(self) -> bool:
+        """After the store was found out of reach: start its server again when this process can, which it can for
+        the embedded server only (a server elsewhere is its operator's). True when it serves again."""
+        return False
+
     def redis_url(self) -> str | None:
         """The Redis beside the graph that carries the event stream and the writers' lock: the FalkorDB server's own,
         else the configured DTC_REDIS_URL; None when there is none (writers then do not coordinate)."""

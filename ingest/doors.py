@@ -80,6 +80,14 @@ class StreamIntake:
 
     def _queue(self, queue: Callable[[EventStream, Screen | None], R]) -> R:
         try:
+            return self._queue_once(queue)
+        except StoreUnavailableError:
+            if not self.store.recover():  # the embedded server had died: started again, and the stream with it
+                raise
+        return self._queue_once(queue)  # safe twice: an event queued twice is applied once
+
+    def _queue_once(self, queue: Callable[[EventStream, Screen | None], R]) -> R:
+        try:
             with self._lock:
                 return queue(*self._connected())
         except redis.RedisError as e:
@@ -103,4 +111,4 @@ class AppliedFeed:
         self.store, self.settings = store, settings
 
     def listen(self) -> AbstractAsyncContextManager[AsyncIterator[dict[str, Any]]]:
-        return listen_applied(stream_redis_url(self.store), self.settings.graph_name)
+        return listen_applied(stream_redis_url(self.store), self.settings.graph_name, self.store.recover)

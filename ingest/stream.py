@@ -15,6 +15,7 @@ Redis-specific is in `EventStream`, so a Kafka topic would be one more class wit
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import socket
@@ -171,31 +172,51 @@ class EventStream:
             self.client.publish(applied_channel(self.graph_name), json.dumps({"interactions": interactions}))
 
 
+FIRST_RELISTEN_S, LAST_RELISTEN_S = 0.2, 5.0  # a subscriber waits between tries for a server that went away
+
+
 @asynccontextmanager
-async def listen_applied(url: str, graph_name: str) -> AsyncIterator[AsyncIterator[dict[str, Any]]]:
+async def listen_applied(url: str, graph_name: str, revive: Callable[[], bool] = lambda: False
+                         ) -> AsyncIterator[AsyncIterator[dict[str, Any]]]:
     """The interactions published on the graph's applied channel from the moment this is entered (on its own Redis
-    connection, closed on exit)."""
+    connection, closed on exit). When the server goes away the listener waits for it and listens on, calling
+    `revive` (GraphStore.recover: the embedded server started again when it had died); what is published in between
+    is missed, as a subscriber that came later would miss it."""
     client = redis.asyncio.Redis.from_url(url)
     pubsub = client.pubsub()
     try:
         await pubsub.subscribe(applied_channel(graph_name))
-        yield _applied(pubsub)
+        yield _applied(pubsub, revive)
     finally:
         await pubsub.aclose()  # type: ignore[no-untyped-call]
         await client.aclose()
 
 
-async def _applied(pubsub: redis.asyncio.client.PubSub) -> AsyncIterator[dict[str, Any]]:
-    async for message in pubsub.listen():
-        if message.get("type") != "message":
-            continue
+async def _applied(pubsub: redis.asyncio.client.PubSub, revive: Callable[[], bool]) -> AsyncIterator[dict[str, Any]]:
+    delay = FIRST_RELISTEN_S
+    while True:
         try:
-            payload = json.loads(message["data"])
-        except (TypeError, ValueError):
-            continue  # not ours: ignore rather than end the subscription
-        for interaction in payload.get("interactions", []) if isinstance(payload, dict) else []:
-            if isinstance(interaction, dict) and interaction.get("id"):
-                yield interaction
+            async for message in pubsub.listen():
+                delay = FIRST_RELISTEN_S
+                for interaction in _published(message):
+                    yield interaction
+        except (redis.ConnectionError, redis.TimeoutError):
+            if not await asyncio.to_thread(revive):
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, LAST_RELISTEN_S)
+
+
+def _published(message: dict[str, Any]) -> list[dict[str, Any]]:
+    """The interactions a message on the applied channel carries; none from anything else (ignored rather than
+    ending the subscription)."""
+    if message.get("type") != "message":
+        return []
+    try:
+        payload = json.loads(message["data"])
+    except (TypeError, ValueError):
+        return []
+    return [interaction for interaction in (payload.get("interactions", []) if isinstance(payload, dict) else [])
+            if isinstance(interaction, dict) and interaction.get("id")]
 
 
 def _text(value: Any) -> str:
@@ -349,6 +370,9 @@ def run_worker(store: GraphStore, settings: Settings, *, consumer: str | None = 
                 ready = False  # the stream or its group was deleted: made again on the retry
             elif not isinstance(e, _TRANSIENT) and not is_store_wide(e):
                 raise
+            if store.recover():
+                say(f"worker {name}: the embedded store had stopped and was started again; going on")
+                continue
             report.retries += 1
             say(f"worker {name}: the store did not answer ({type(e).__name__}: {e}); retry {report.retries} in "
                 f"{delay:.1f} s, {len(entries)} entries in hand")

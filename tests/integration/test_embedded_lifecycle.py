@@ -12,7 +12,7 @@ import subprocess
 import sys
 import textwrap
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -383,3 +383,126 @@ def test_a_compaction_failed_on_a_full_disk_is_exit_4_with_one_line_and_the_data
     assert (nodes["Customer"], nodes["Interaction"]) == (502, 6056 + 7), "both loads are intact"
     compacted = run_dtc("--store", store, "store", "compact", env=env)
     assert compacted.returncode == 0, compacted.stderr
+
+
+def _crash(data_dir: Path) -> int:
+    """SIGKILL the server of `data_dir`, as a crash would (a FalkorDB SIGSEGV was seen once in a reader thread while a
+    demo wrote); its pid, once it is gone."""
+    pid = int(json.loads((data_dir / "server.json").read_text())["pid"])
+    os.kill(pid, signal.SIGKILL)
+    deadline = time.monotonic() + 30
+    while _alive(pid) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert not _alive(pid)
+    return pid
+
+
+def test_a_server_that_crashed_under_its_users_is_started_again_on_its_port_with_every_acknowledged_write(
+        tmp_path: Path) -> None:
+    """Before, a crashed server stayed down: every later call of every process using it failed (503s from the API,
+    the worker retrying forever) until each was restarted by hand. redis writes its append-only file before it
+    answers, so a write that was acknowledged is there after the restart."""
+    with _store(tmp_path) as store, _store(tmp_path) as other:
+        store.ensure_schema()
+        store.write("CREATE (:Customer {id: 'kept', created_ts: 1})")
+        port = store.port
+        crashed = _crash(tmp_path)
+        assert store.read("MATCH (c:Customer) RETURN c.id AS id") == [{"id": "kept"}]
+        assert other.read("MATCH (c:Customer) RETURN c.id AS id") == [{"id": "kept"}], "the other user attaches"
+        (server,) = _servers_of(tmp_path)
+        assert server != crashed and (store.port, other.port) == (port, port), "its clients reconnect by themselves"
+        other.write("CREATE (:Customer {id: 'after', created_ts: 2})")
+    assert not _alive(server), "the last user stops the server it started again"
+    with _store(tmp_path) as store:
+        assert sorted(r["id"] for r in store.read("MATCH (c:Customer) RETURN c.id AS id")) == ["after", "kept"]
+
+
+def _event(n: int) -> dict[str, object]:
+    return {"event_id": f"e{n}", "customer_id": "sydney", "ts": f"2024-03-01T18:{n:02d}:00Z", "channel": "web",
+            "touchpoint": "product_page", "type": "view"}
+
+
+def test_intake_onto_the_stream_goes_on_after_the_server_crashed(tmp_path: Path) -> None:
+    """POST /events on the embedded store (`dtc demo`, `dtc serve`): the first event after the crash is queued."""
+    from ingest.doors import open_doors
+    from ingest.stream import EventStream
+
+    settings = Settings(graph_url=f"embedded://{tmp_path}")
+    with open_store(settings) as store:
+        store.ensure_schema()
+        doors = open_doors(store, settings, timeout_s=10)
+        assert doors.intake.accept([_event(1)]).accepted == 1
+        _crash(tmp_path)
+        assert doors.intake.accept([_event(2)]).accepted == 1
+        assert EventStream.connect(store, settings).length() == 2, "the event queued before the crash is kept"
+
+
+def test_the_stream_worker_starts_the_crashed_server_again_and_applies_what_follows(tmp_path: Path) -> None:
+    """`dtc worker` blocks on the stream, the one call it makes when idle: before, it retried forever on a dead
+    server."""
+    from ingest.doors import open_doors
+    from ingest.stream import WorkerThread
+
+    settings = Settings(graph_url=f"embedded://{tmp_path}")
+    with open_store(settings) as store:
+        store.ensure_schema()
+        worker = WorkerThread(store, settings, block_ms=50)
+        worker.start()
+        try:
+            def applied() -> int:
+                return int(store.read("MATCH (i:Interaction) RETURN count(i) AS n")[0]["n"])
+
+            def wait_until(done: Callable[[], bool]) -> None:
+                deadline = time.monotonic() + 120
+                while not done():
+                    assert worker.is_alive() and time.monotonic() < deadline, worker.failed
+                    time.sleep(0.05)
+
+            doors = open_doors(store, settings, timeout_s=10)
+            assert doors.intake.accept([_event(1)]).accepted == 1
+            wait_until(lambda: applied() == 1)
+            crashed = _crash(tmp_path)
+            wait_until(lambda: any(pid != crashed for pid in _servers_of(tmp_path)))  # only the worker calls it
+            assert doors.intake.accept([_event(2)]).accepted == 1
+            wait_until(lambda: applied() == 2)
+        finally:
+            worker.stop()
+        assert worker.failed is None, worker.failed
+
+
+def test_a_live_subscription_listens_on_after_the_server_crashed(tmp_path: Path) -> None:
+    """The API's subscriptions (the dashboard's live customer page): before, the first crash ended every one of them
+    with a connection error, and nothing subscribed again."""
+    import asyncio
+
+    from ingest.doors import open_doors
+    from ingest.stream import EventStream
+
+    settings = Settings(graph_url=f"embedded://{tmp_path}")
+    with open_store(settings) as store:
+        doors = open_doors(store, settings)
+        stream = EventStream.connect(store, settings)
+
+        async def heard_after_the_crash() -> list[str]:
+            heard: list[str] = []
+            async with doors.live.listen() as interactions:
+                async def listen() -> None:
+                    async for interaction in interactions:
+                        heard.append(interaction["id"])
+
+                listener = asyncio.create_task(listen())
+                await asyncio.sleep(0.2)
+                stream.publish_applied([{"id": "before"}])
+                await asyncio.sleep(0.2)
+                await asyncio.to_thread(_crash, tmp_path)
+                deadline = time.monotonic() + 60  # only the listener calls the server: it starts it again
+                while not any(pid for pid in _servers_of(tmp_path)) and time.monotonic() < deadline:
+                    await asyncio.sleep(0.1)
+                while "after" not in heard and time.monotonic() < deadline and not listener.done():
+                    stream.publish_applied([{"id": "after"}])
+                    await asyncio.sleep(0.2)
+                listener.cancel()
+                return heard
+
+        heard = asyncio.run(heard_after_the_crash())
+        assert heard[0] == "before" and "after" in heard, heard

@@ -100,7 +100,7 @@ class EmbeddedServer:
         with self._reviving:  # one thread of this process starts it; the others then find it alive
             if self._users_lock is None or self.alive():
                 return False
-            again = start_or_attach(self.data_dir, idle_s=self.idle_s, port=self.port)
+            again = start_or_attach(self.data_dir, idle_s=self.idle_s, on_port=self.port)
             log.warning("the embedded FalkorDB server of %s (pid %d) had died; %s as pid %d on port %d",
                         self.data_dir, self.pid, "started again" if again.started_here else "another user started it",
                         again.pid, again.port)
@@ -129,11 +129,11 @@ class EmbeddedServer:
 
 
 def start_or_attach(data_dir: Path, *, idle_s: float = 0.0, stall_s: float = STALL_S,
-                    port: int | None = None) -> EmbeddedServer:
+                    on_port: int | None = None) -> EmbeddedServer:
     """Attach to the server running for `data_dir`, or start one; wait until it has loaded its data.
 
     `idle_s`: when this process is the last user, leave the server up for that many idle seconds (0: stop it).
-    `port`: the port to start a server on (the one a crashed server's clients know); another when it is taken."""
+    `on_port`: the port to start a server on (the one a crashed server's clients know); another when it is taken."""
     data_dir.mkdir(parents=True, exist_ok=True)
     data_dir = data_dir.resolve()
     url = f"embedded://{data_dir}"
@@ -143,8 +143,8 @@ def start_or_attach(data_dir: Path, *, idle_s: float = 0.0, stall_s: float = STA
             found = _find_server(data_dir)
             proc = None
             if found is None:
-                proc, found = _spawn(data_dir, url, port)
-                port = None  # if it was taken: a free one on the next attempt
+                proc, found = _spawn(data_dir, url, on_port)
+                on_port = None  # if it was taken: a free one on the next attempt
             pid, port = found
             users = open(data_dir / "users.lock", "a+")  # noqa: SIM115 - held for the life of the server handle
             fcntl.flock(users, fcntl.LOCK_SH)  # from here on nobody stops it under us

@@ -370,7 +370,8 @@ def run_worker(store: GraphStore, settings: Settings, *, consumer: str | None = 
                 ready = False  # the stream or its group was deleted: made again on the retry
             elif not isinstance(e, _TRANSIENT) and not is_store_wide(e):
                 raise
-            if store.recover():
+            if store.recover():  # on its port, unless that was taken meanwhile: the stream connects anew
+                stream = EventStream.connect(store, settings, timeout_s=timeout_s)
                 say(f"worker {name}: the embedded store had stopped and was started again; going on")
                 continue
             report.retries += 1

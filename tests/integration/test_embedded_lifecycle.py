@@ -8,6 +8,7 @@ import pty
 import select
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import textwrap
@@ -23,7 +24,7 @@ from dtc_process import finish, run_dtc, start_dtc
 from graph.append_only_file import make_durable
 from graph.embedded import server_status, start_or_attach
 from graph.errors import StoreUnavailableError
-from graph.processes import lock_holders
+from graph.processes import lock_holders, reap
 from graph.settings import Settings
 from graph.store import open_store
 
@@ -390,10 +391,11 @@ def _crash(data_dir: Path) -> int:
     demo wrote); its pid, once it is gone."""
     pid = int(json.loads((data_dir / "server.json").read_text())["pid"])
     os.kill(pid, signal.SIGKILL)
-    deadline = time.monotonic() + 30
-    while _alive(pid) and time.monotonic() < deadline:
+    deadline = time.monotonic() + 30  # reaped (this process started it): every thread gone, its files and port closed
+    while Path(f"/proc/{pid}").exists() and time.monotonic() < deadline:
+        reap(pid)
         time.sleep(0.02)
-    assert not _alive(pid)
+    assert not Path(f"/proc/{pid}").exists()
     return pid
 
 
@@ -415,6 +417,29 @@ def test_a_server_that_crashed_under_its_users_is_started_again_on_its_port_with
     assert not _alive(server), "the last user stops the server it started again"
     with _store(tmp_path) as store:
         assert sorted(r["id"] for r in store.read("MATCH (c:Customer) RETURN c.id AS id")) == ["after", "kept"]
+
+
+def test_a_crashed_server_whose_port_was_taken_meanwhile_is_started_on_another_and_its_users_follow(
+        tmp_path: Path) -> None:
+    with _store(tmp_path) as store:
+        store.write("CREATE (:Customer {id: 'kept', created_ts: 1})")
+        port = store.port
+        _crash(tmp_path)
+        with socket.socket() as squatter:  # another program listening on the port
+            squatter.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            squatter.bind(("127.0.0.1", port))
+            squatter.listen()
+            assert store.recover()
+            assert store.port != port
+            assert store.read("MATCH (c:Customer) RETURN c.id AS id") == [{"id": "kept"}]
+            assert store.redis_url() == f"redis://127.0.0.1:{store.port}/0", "the stream's clients connect there"
+
+
+def _answers(port: int) -> bool:
+    try:
+        return bool(redis.Redis(port=port, socket_timeout=1, retry=None).ping())
+    except redis.RedisError:
+        return False
 
 
 def _event(n: int) -> dict[str, object]:
@@ -496,7 +521,7 @@ def test_a_live_subscription_listens_on_after_the_server_crashed(tmp_path: Path)
                 await asyncio.sleep(0.2)
                 await asyncio.to_thread(_crash, tmp_path)
                 deadline = time.monotonic() + 60  # only the listener calls the server: it starts it again
-                while not any(pid for pid in _servers_of(tmp_path)) and time.monotonic() < deadline:
+                while not _answers(store.port) and time.monotonic() < deadline:
                     await asyncio.sleep(0.1)
                 while "after" not in heard and time.monotonic() < deadline and not listener.done():
                     stream.publish_applied([{"id": "after"}])

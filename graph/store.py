@@ -189,7 +189,8 @@ class GraphStore(ABC):
 
     def recover(self) -> bool:
         """After the store was found out of reach: start its server again when this process can, which it can for
-        the embedded server only (a server elsewhere is its operator's). True when it serves again."""
+        the embedded server only (a server elsewhere is its operator's). True when it serves again; raises
+        StoreUnavailableError when it was started and did not come up (saying why)."""
         return False
 
     def redis_url(self) -> str | None:

@@ -27,7 +27,7 @@ from graph.store import GraphStore
 from ingest.erasure import erase_everywhere
 from ingest.segment_intake import queue_messages
 from ingest.segment_mapping import load_segment_mapping
-from ingest.stream import EventStream, listen_applied, parse_body, queue_events, stream_redis_url
+from ingest.stream import EventStream, listen_applied, parse_body, queue_events, recovered, stream_redis_url
 from ingest.suppression import Screen
 
 R = TypeVar("R")
@@ -113,4 +113,4 @@ class AppliedFeed:
         self.store, self.settings = store, settings
 
     def listen(self) -> AbstractAsyncContextManager[AsyncIterator[dict[str, Any]]]:
-        return listen_applied(stream_redis_url(self.store), self.settings.graph_name, self.store.recover)
+        return listen_applied(stream_redis_url(self.store), self.settings.graph_name, partial(recovered, self.store))

@@ -172,6 +172,15 @@ class EventStream:
             self.client.publish(applied_channel(self.graph_name), json.dumps({"interactions": interactions}))
 
 
+def recovered(store: GraphStore) -> bool:
+    """`store.recover()` for a caller that goes on either way: False when the server would not start (the next call
+    to the store says why)."""
+    try:
+        return store.recover()
+    except StoreUnavailableError:
+        return False
+
+
 FIRST_RELISTEN_S, LAST_RELISTEN_S = 0.2, 5.0  # a subscriber waits between tries for a server that went away
 
 
@@ -181,7 +190,7 @@ async def listen_applied(url: str, graph_name: str, revive: Callable[[], bool] =
     """The interactions published on the graph's applied channel from the moment this is entered (on its own Redis
     connection, closed on exit). When the server goes away the listener waits for it and listens on, calling
     `revive` (GraphStore.recover: the embedded server started again when it had died); what is published in between
-    is missed, as a subscriber that came later would miss it."""
+    is missed, as a subscriber that came later would miss it. `revive` must not raise (see `recovered`)."""
     client = redis.asyncio.Redis.from_url(url)
     pubsub = client.pubsub()
     try:
@@ -370,7 +379,7 @@ def run_worker(store: GraphStore, settings: Settings, *, consumer: str | None = 
                 ready = False  # the stream or its group was deleted: made again on the retry
             elif not isinstance(e, _TRANSIENT) and not is_store_wide(e):
                 raise
-            if store.recover():  # on its port, unless that was taken meanwhile: the stream connects anew
+            if recovered(store):  # on its port, unless that was taken meanwhile: the stream connects anew
                 stream = EventStream.connect(store, settings, timeout_s=timeout_s)
                 say(f"worker {name}: the embedded store had stopped and was started again; going on")
                 continue

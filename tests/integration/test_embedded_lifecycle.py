@@ -495,6 +495,35 @@ def test_the_stream_worker_starts_the_crashed_server_again_and_applies_what_foll
         assert worker.failed is None, worker.failed
 
 
+def test_the_stream_worker_waits_out_a_crashed_server_that_will_not_start_again(tmp_path: Path) -> None:
+    """A server that cannot start again (here its append-only manifest is garbled) never stops the worker: it retries
+    with backoff, as for any lost store, and goes on once the server can start."""
+    from ingest.stream import WorkerThread
+
+    settings = Settings(graph_url=f"embedded://{tmp_path}")
+    lines: list[str] = []
+    with open_store(settings) as store:
+        store.ensure_schema()
+        worker = WorkerThread(store, settings, block_ms=50, log=lines.append)
+        worker.start()
+        try:
+            manifest = tmp_path / "aof" / "twin.aof.manifest"
+            kept = manifest.read_bytes()
+            _crash(tmp_path)
+            manifest.write_text("garbled\n")
+            deadline = time.monotonic() + 60
+            while sum("retry" in line for line in lines) < 2:
+                assert worker.is_alive() and time.monotonic() < deadline, (worker.failed, lines)
+                time.sleep(0.05)
+            manifest.write_bytes(kept)
+            while not _answers(store.port):
+                assert worker.is_alive() and time.monotonic() < deadline, (worker.failed, lines)
+                time.sleep(0.05)
+        finally:
+            worker.stop()
+        assert worker.failed is None, worker.failed
+
+
 def test_a_live_subscription_listens_on_after_the_server_crashed(tmp_path: Path) -> None:
     """The API's subscriptions (the dashboard's live customer page): before, the first crash ended every one of them
     with a connection error, and nothing subscribed again."""

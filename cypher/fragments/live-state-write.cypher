@@ -2,7 +2,8 @@
 // Part of the queries that keep the live state (docs/graph-model.md "Live state"): adds counter deltas and writes
 // facts. Counter rows are lists: [key, identifying values..., deltas...] in graph.live_state.fold's FIELDS order; a
 // counter whose main count reaches 0 is deleted. Gap rows carry the gaps to add (sorted) and to remove; the bucket
-// keeps its gaps sorted. Transition rows end with the histogram's deltas as lists indexed by bucket and by group of
+// keeps its gaps sorted: a few ($gap_buckets) in place, many ($gap_buckets_many) counted by value and listed again in
+// order (one by one, a bot's 5,000 equal gaps a batch took 3 s, erasing its 20,000 17 s). Transition rows end with the histogram's deltas as lists indexed by bucket and by group of
 // 16 buckets (graph.live_state.writes.by_position). Facts: $state_cleared customers lose every ACTIVE_AS and
 // EXPOSED_TO first (a repair rewrites them all), then the given ones are written. A timeline row replaces every
 // property of the customer's Timeline ([customer id, properties]); an append row ([customer id, properties, ts,
@@ -107,6 +108,20 @@ WITH b, r, reduce(g = b.gaps, v IN r[6] | [x IN g WHERE x < v] + [x IN g WHERE x
        AS kept
 SET b.gaps = reduce(g = kept, v IN r[5] | [x IN g WHERE x <= v] + [v] + [x IN g WHERE x > v])
 WITH b, size(b.gaps) AS left WHERE left = 0
+DELETE b
+WITH count(*) AS _
+UNWIND $gap_buckets_many AS r
+MERGE (b:GapBucket {key: r[0]})
+  ON CREATE SET b.scope = r[1], b.from_touchpoint = r[2], b.to_touchpoint = r[3], b.bucket = r[4], b.gaps = []
+WITH b, r
+// [null, 1]: one row for the bucket even when no gap is left (collect drops the null)
+UNWIND [x IN b.gaps | [x, 1]] + [v IN r[5] | [v, 1]] + [v IN r[6] | [v, -1]] + [[null, 1]] AS held
+WITH b, held[0] AS x, toInteger(sum(held[1])) AS n
+ORDER BY x
+UNWIND range(1, n) AS copy
+WITH b, collect(x) AS gaps
+SET b.gaps = gaps
+WITH b, size(gaps) AS left WHERE left = 0
 DELETE b
 WITH count(*) AS _
 UNWIND $state_customers AS r

@@ -32,6 +32,7 @@
 //   path_stats: list
 //   transition_stats: list
 //   gap_buckets: list
+//   gap_buckets_many: list
 //   state_customers: list        [customer id, stage, stage reason, latest trigger, outcome, ts, event id]
 //   state_cleared: list          customers whose ACTIVE_AS and EXPOSED_TO are all rewritten
 //   state_active: list           [customer id, persona, first_ts, first_event]

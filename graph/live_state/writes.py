@@ -33,6 +33,9 @@ PARAM_OF_KIND = {PERSONA: "persona_stats", FRICTION: "friction_stats", COMPETITO
                  MAP: "map_stats", MAP_FRICTION: "map_friction_stats", CHANNEL: "channel_stats",
                  PATH_SCOPE: "path_scope_stats", PATH: "path_stats", TRANSITION: "transition_stats",
                  GAP: "gap_buckets"}
+GAPS_MANY = "gap_buckets_many"  # the rows of buckets gaining or losing more than GAPS_ONE_BY_ONE gaps in a write
+GAPS_ONE_BY_ONE = 8  # up to this many, gaps are inserted and removed in place, each a pass over the bucket's list
+COUNTER_PARAMS = (*PARAM_OF_KIND.values(), GAPS_MANY)
 FACT_PARAMS = ("state_customers", "state_cleared", "state_active", "state_exposed", "journey_stages",
                "state_timelines", "state_timeline_appends", "state_timelines_dropped")
 _POSITION = {kind: {name: n for n, name in enumerate(names)} for kind, names in FIELDS.items()}
@@ -98,7 +101,7 @@ def counter_params(delta: Contribution) -> dict[str, list[list[Any]]]:
         if vector is None:
             vector = vectors[(kind, ident)] = [0] * len(FIELDS[kind])
         vector[_POSITION[kind][str(name)]] += amount
-    params: dict[str, list[list[Any]]] = {param: [] for param in PARAM_OF_KIND.values()}
+    params: dict[str, list[list[Any]]] = {param: [] for param in COUNTER_PARAMS}
     histograms: dict[tuple[object, ...], dict[object, int]] = {}
     keyed_gaps = sorted(((counter_key(GAP, ident), ident, per_value) for ident, per_value in gaps.items()),
                         key=lambda row: row[0])
@@ -112,7 +115,8 @@ def counter_params(delta: Contribution) -> dict[str, list[list[Any]]]:
         if not added and not removed:
             continue
         scope, source, target, bucket = ident
-        params["gap_buckets"].append([key, scope, source, target, bucket, added, removed])
+        many = len(added) + len(removed) > GAPS_ONE_BY_ONE
+        params[GAPS_MANY if many else PARAM_OF_KIND[GAP]].append([key, scope, source, target, bucket, added, removed])
         histogram = histograms.setdefault((scope, source, target), {})
         histogram[bucket] = histogram.get(bucket, 0) + len(added) - len(removed)
     for ident in histograms:
@@ -208,4 +212,4 @@ def state_params(delta: Contribution, facts: Mapping[str, Facts], before: Mappin
 
 def no_state() -> dict[str, list[Any]]:
     """The parameters of `live-state-write` that change nothing."""
-    return {name: [] for name in (*PARAM_OF_KIND.values(), *FACT_PARAMS)}
+    return {name: [] for name in (*COUNTER_PARAMS, *FACT_PARAMS)}

@@ -18,6 +18,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import redis
+
 from graph.settings import Settings
 from graph.store import GraphStore
 
@@ -110,12 +112,35 @@ class WriterLock:
 
 def writer_lock(store: GraphStore, settings: Settings) -> WriterLock:
     """The lock every writer of this graph shares, in the Redis beside it (no lock when there is none)."""
-    url = store.redis_url()
-    if url is None:
+    if store.redis_url() is None:
         return WriterLock(None, settings.graph_name)
-    import redis
+    return WriterLock(_RedisOfStore(store), settings.graph_name)
 
-    return WriterLock(redis.Redis.from_url(url), settings.graph_name)
+
+class _RedisOfStore:
+    """The Redis beside `store`, whose commands, when they find the embedded server dead, start it again
+    (`GraphStore.recover`) and are sent once more, to the port it then has."""
+
+    def __init__(self, store: GraphStore) -> None:
+        self.store = store
+        self._connect()
+
+    def _connect(self) -> None:
+        self.url = self.store.redis_url()
+        self.client = redis.Redis.from_url(self.url or "")
+
+    def __getattr__(self, command: str) -> Any:
+        def send(*args: Any, **kwargs: Any) -> Any:
+            try:
+                return getattr(self.client, command)(*args, **kwargs)
+            except redis.ConnectionError:
+                if not self.store.recover():
+                    raise
+            if self.store.redis_url() != self.url:
+                self._connect()
+            return getattr(self.client, command)(*args, **kwargs)
+
+        return send
 
 
 def _text(value: Any) -> str:

@@ -83,7 +83,8 @@ def clean_run(tmp_path_factory: pytest.TempPathFactory) -> CleanRun:
 def resume_after_kills(tmp_path: Path, clean: CleanRun, victims: list[str], seed: int) -> None:
     """Run the ingest and SIGKILL each victim ('ingest': its process group; 'server': the embedded redis-server;
     'both') once the run has committed a random share of what is left, so every kill lands mid-ingest whatever
-    the machine's speed; then run it to its end: the graph is that of the clean run."""
+    the machine's speed; then run it to its end: the graph is that of the clean run. An ingest whose server alone
+    was killed starts it again and goes on to its end by itself."""
     store, state, rejects = tmp_path / "killed", tmp_path / "killed-state", tmp_path / "rejects.jsonl"
     rng = random.Random(seed)
     size = clean.events.stat().st_size
@@ -98,10 +99,13 @@ def resume_after_kills(tmp_path: Path, clean: CleanRun, victims: list[str], seed
             os.kill(json.loads((store / "server.json").read_text())["pid"], signal.SIGKILL)
         if victim in ("ingest", "both"):
             os.killpg(process.pid, signal.SIGKILL)
-        done = finish(process)  # an ingest whose server died stops by itself, with one line
-        assert done.returncode != 0 and "Traceback" not in done.stderr, done.stderr
-    assert committed(state) < size, "every kill landed before the end"
-    done = finish(dtc(store, *clean.args, "--rejects", str(rejects), state=state))
+        done = finish(process)
+        if victim == "server":  # started again by the ingest, which went on (3: the file's rejects)
+            assert done.returncode == 3 and "Traceback" not in done.stderr, done.stderr
+        else:
+            assert done.returncode != 0 and "Traceback" not in done.stderr, done.stderr
+            assert committed(state) < size, "the kill landed before the end"
+    done = finish(dtc(store, *clean.args, "--rejects", str(rejects), state=state))  # nothing left after a 'server'
     assert done.returncode == 3, done.stderr
     assert stats(store, state) == clean.stats
     assert journeys(store, state) == clean.journeys
@@ -122,6 +126,7 @@ def test_killed_ingests_resume_to_the_graph_of_a_clean_run(tmp_path: Path, clean
 
 
 @pytest.mark.slow
-def test_a_server_killed_mid_ingest_reopens_and_the_resume_gives_the_graph_of_a_clean_run(
+def test_a_server_killed_mid_ingest_is_started_again_and_the_graph_is_that_of_a_clean_run(
         tmp_path: Path, clean_run: CleanRun) -> None:
-    resume_after_kills(tmp_path, clean_run, ["server", "both", "server"], seed=5)
+    """Before 28 November 2026 (third session) an ingest whose server died stopped with one line, to be run again."""
+    resume_after_kills(tmp_path, clean_run, ["both", "server"], seed=5)

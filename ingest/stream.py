@@ -92,12 +92,15 @@ class EventStream:
         self.dead_letters = DeadLetters(client, graph_name, self.key)
 
     @classmethod
-    def connect(cls, store: GraphStore, settings: Settings, *, timeout_s: float | None = None) -> EventStream:
+    def connect(cls, store: GraphStore, settings: Settings, *, timeout_s: float | None = None,
+                client_name: str | None = None) -> EventStream:
         """The graph's stream; with `timeout_s`, a call Redis does not answer in that time fails at once, without
-        the client's retries (the API's producer answers 503 rather than hold the request)."""
+        the client's retries (the API's producer answers 503 rather than hold the request). `client_name` names
+        its connections in Redis's CLIENT LIST."""
         patience: dict[str, Any] = {} if timeout_s is None else {
             "socket_timeout": timeout_s, "socket_connect_timeout": timeout_s, "retry": Retry(NoBackoff(), 0)}
-        return cls(redis.Redis.from_url(stream_redis_url(store), **patience), settings.graph_name)
+        client = redis.Redis.from_url(stream_redis_url(store), client_name=client_name, **patience)
+        return cls(client, settings.graph_name)
 
     def append(self, events: Sequence[Event]) -> list[str]:
         """Add events to the stream in one MULTI/EXEC transaction, so all of them are queued or none; their entry
@@ -316,6 +319,7 @@ def queue_events(items: Sequence[tuple[Any, str | None]], stream: EventStream,
 _TRANSIENT = (redis.ConnectionError, redis.TimeoutError, StoreUnavailableError, OSError)
 WORKER_TIMEOUT_S = 10.0  # a Redis call of the worker that takes longer fails, and is retried
 FIRST_RETRY_S, LAST_RETRY_S = 0.2, 30.0
+WORKER_CLIENT_NAME = "dtc-worker"  # the worker's stream connections in Redis's CLIENT LIST
 
 
 @dataclass
@@ -343,7 +347,7 @@ def run_worker(store: GraphStore, settings: Settings, *, consumer: str | None = 
         raise InputError(f"The worker batch size {batch_size} must be at least 1.")
     if timeout_s * 1000 <= block_ms:
         raise InputError(f"The worker timeout {timeout_s} s must be longer than its read block of {block_ms} ms.")
-    stream = EventStream.connect(store, settings, timeout_s=timeout_s)
+    stream = EventStream.connect(store, settings, timeout_s=timeout_s, client_name=WORKER_CLIENT_NAME)
     sink = sink_for(store, settings)
     name = consumer or f"{socket.gethostname()}-{os.getpid()}"
     report = WorkerReport()
@@ -380,7 +384,7 @@ def run_worker(store: GraphStore, settings: Settings, *, consumer: str | None = 
             elif not isinstance(e, _TRANSIENT) and not is_store_wide(e):
                 raise
             if recovered(store):  # on its port, unless that was taken meanwhile: the stream connects anew
-                stream = EventStream.connect(store, settings, timeout_s=timeout_s)
+                stream = EventStream.connect(store, settings, timeout_s=timeout_s, client_name=WORKER_CLIENT_NAME)
                 say(f"worker {name}: the embedded store had stopped and was started again; going on")
                 continue
             report.retries += 1

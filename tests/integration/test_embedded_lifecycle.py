@@ -509,8 +509,8 @@ def test_the_stream_worker_waits_out_a_crashed_server_that_will_not_start_again(
         try:
             manifest = tmp_path / "aof" / "twin.aof.manifest"
             kept = manifest.read_bytes()
+            manifest.write_text("garbled\n")  # before the crash: the worker may start the server again at once
             _crash(tmp_path)
-            manifest.write_text("garbled\n")
             deadline = time.monotonic() + 60
             while sum("retry" in line for line in lines) < 2:
                 assert worker.is_alive() and time.monotonic() < deadline, (worker.failed, lines)

@@ -18,10 +18,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-import redis
-
 from graph.settings import Settings
 from graph.store import GraphStore
+from graph.store_redis import RedisOfStore
 
 LOCK_TTL_MS = 600_000
 WAITING_TTL_MS = 1000  # a writer waiting for the lock says so, for this long (renewed while it waits)
@@ -114,33 +113,7 @@ def writer_lock(store: GraphStore, settings: Settings) -> WriterLock:
     """The lock every writer of this graph shares, in the Redis beside it (no lock when there is none)."""
     if store.redis_url() is None:
         return WriterLock(None, settings.graph_name)
-    return WriterLock(_RedisOfStore(store), settings.graph_name)
-
-
-class _RedisOfStore:
-    """The Redis beside `store`, whose commands, when they find the embedded server dead, start it again
-    (`GraphStore.recover`) and are sent once more, to the port it then has."""
-
-    def __init__(self, store: GraphStore) -> None:
-        self.store = store
-        self._connect()
-
-    def _connect(self) -> None:
-        self.url = self.store.redis_url()
-        self.client = redis.Redis.from_url(self.url or "")
-
-    def __getattr__(self, command: str) -> Any:
-        def send(*args: Any, **kwargs: Any) -> Any:
-            try:
-                return getattr(self.client, command)(*args, **kwargs)
-            except redis.ConnectionError:
-                if not self.store.recover():
-                    raise
-            if self.store.redis_url() != self.url:
-                self._connect()
-            return getattr(self.client, command)(*args, **kwargs)
-
-        return send
+    return WriterLock(RedisOfStore(store), settings.graph_name)
 
 
 def _text(value: Any) -> str:

@@ -80,16 +80,6 @@ class StreamIntake:
 
     def _queue(self, queue: Callable[[EventStream, Screen | None], R]) -> R:
         try:
-            return self._queue_once(queue)
-        except StoreUnavailableError:
-            if not self.store.recover():  # the embedded server had died: started again, and the stream with it
-                raise
-            with self._lock:
-                self._stream = self._screen = None  # connected anew, in case its port was taken meanwhile
-        return self._queue_once(queue)  # safe twice: an event queued twice is applied once
-
-    def _queue_once(self, queue: Callable[[EventStream, Screen | None], R]) -> R:
-        try:
             with self._lock:
                 return queue(*self._connected())
         except redis.RedisError as e:

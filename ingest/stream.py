@@ -35,6 +35,7 @@ from graph.doors import MAX_ERRORS, IntakeReport
 from graph.errors import ConfigError, InputError, QueryError, StoreUnavailableError
 from graph.settings import Settings
 from graph.store import GraphStore
+from graph.store_redis import RedisOfStore
 from graph.strict_json import MalformedJSONError, loads_strict
 from ingest.contracts import Event, event_to_json, validate_event
 from ingest.deadletters import MAX_DELIVERIES, DeadLetters, buried_fields
@@ -85,7 +86,7 @@ class StreamEntry:
 class EventStream:
     """One graph's stream of events in Redis."""
 
-    def __init__(self, client: redis.Redis, graph_name: str) -> None:
+    def __init__(self, client: RedisOfStore, graph_name: str) -> None:
         self.client = client
         self.graph_name = graph_name
         self.key = stream_key(graph_name)
@@ -96,11 +97,11 @@ class EventStream:
                 client_name: str | None = None) -> EventStream:
         """The graph's stream; with `timeout_s`, a call Redis does not answer in that time fails at once, without
         the client's retries (the API's producer answers 503 rather than hold the request). `client_name` names
-        its connections in Redis's CLIENT LIST."""
+        its connections in Redis's CLIENT LIST. A call that finds the embedded server dead starts it again."""
+        stream_redis_url(store)  # or a ConfigError saying how to give one
         patience: dict[str, Any] = {} if timeout_s is None else {
             "socket_timeout": timeout_s, "socket_connect_timeout": timeout_s, "retry": Retry(NoBackoff(), 0)}
-        client = redis.Redis.from_url(stream_redis_url(store), client_name=client_name, **patience)
-        return cls(client, settings.graph_name)
+        return cls(RedisOfStore(store, client_name=client_name, **patience), settings.graph_name)
 
     def append(self, events: Sequence[Event]) -> list[str]:
         """Add events to the stream in one MULTI/EXEC transaction, so all of them are queued or none; their entry
@@ -383,10 +384,6 @@ def run_worker(store: GraphStore, settings: Settings, *, consumer: str | None = 
                 ready = False  # the stream or its group was deleted: made again on the retry
             elif not isinstance(e, _TRANSIENT) and not is_store_wide(e):
                 raise
-            if recovered(store):  # on its port, unless that was taken meanwhile: the stream connects anew
-                stream = EventStream.connect(store, settings, timeout_s=timeout_s, client_name=WORKER_CLIENT_NAME)
-                say(f"worker {name}: the embedded store had stopped and was started again; going on")
-                continue
             report.retries += 1
             say(f"worker {name}: the store did not answer ({type(e).__name__}: {e}); retry {report.retries} in "
                 f"{delay:.1f} s, {len(entries)} entries in hand")

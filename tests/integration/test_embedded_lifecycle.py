@@ -435,6 +435,31 @@ def test_a_crashed_server_whose_port_was_taken_meanwhile_is_started_on_another_a
             assert store.redis_url() == f"redis://127.0.0.1:{store.port}/0", "the stream's clients connect there"
 
 
+def test_the_stream_and_the_writers_lock_follow_a_crashed_server_to_another_port(tmp_path: Path) -> None:
+    """The Redis beside the store (graph.store_redis): its commands and pipelines, as the first calls after the crash,
+    start the server again and reconnect to the port it then has (here its old one was taken meanwhile)."""
+    from graph.writer_lock import writer_lock
+    from ingest.stream import EventStream
+
+    settings = Settings(graph_url=f"embedded://{tmp_path}")
+    with _store(tmp_path) as store:
+        stream = EventStream.connect(store, settings)
+        lock = writer_lock(store, settings)
+        stream.append_records([("event", _event(1))])
+        port = store.port
+        _crash(tmp_path)
+        with socket.socket() as squatter:
+            squatter.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            squatter.bind(("127.0.0.1", port))
+            squatter.listen()
+            assert stream.append_records([("event", _event(2))]), "a pipeline (MULTI) sent again after the restart"
+            assert store.port != port
+            assert stream.length() == 2, "the entry queued before the crash is kept"
+            _crash(tmp_path)
+            with lock.hold():  # plain commands
+                assert lock.client.get(lock.lock_key) is not None
+
+
 def _answers(port: int) -> bool:
     try:
         return bool(redis.Redis(port=port, socket_timeout=1, retry=None).ping())

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from api_client import MakeApi, Serve
-from test_api_hostile_queries import ANSWER_S, healthz_seconds, post
+from test_api_hostile_queries import assert_health_answered_meanwhile, healthz_seconds, post
 
 from graph.falkordb_store import FalkorDBStore
 from graph.settings import ApiLimits, Settings
@@ -60,6 +60,6 @@ def test_health_answers_at_once_while_four_deadline_length_queries_run(sydney: F
         assert status == 200 and not body.get("errors") and body["data"]["stats"]["totalNodes"] > 0, body
         assert seconds > 0.5 * held_ms / 1000  # they really waited on the store
     assert time.monotonic() - started < 30
-    assert len(probes) >= 10 and max(probes) < ANSWER_S, f"/healthz took up to {max(probes):.3f} s"
+    assert_health_answered_meanwhile(probes)
     with urllib.request.urlopen(url + "/readyz", timeout=10) as ready:
         assert json.loads(ready.read())["status"] == "ready"

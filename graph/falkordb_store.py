@@ -90,11 +90,11 @@ class FalkorDBStore(GraphStore):
             run = self._graph.ro_query if read_only else self._graph.query
             return run(query, dict(params or {}), timeout=timeout_ms)
 
-        seen = self._server.pid if self._server is not None else 0
+        seen = self.server_mark()
         try:
             return with_retries(call, self._passing)
         except _TRANSIENT as e:
-            if not (self.recover() or (self._server is not None and self._server.pid != seen)):
+            if not self.recover(since=seen):
                 raise StoreUnavailableError(self.url, _reason(e)) from e
         try:
             return with_retries(call, self._passing)
@@ -105,8 +105,13 @@ class FalkorDBStore(GraphStore):
         """Is `e` worth waiting out: the server out of reach for a moment, not dead (then it is started again)?"""
         return isinstance(e, _TRANSIENT) and (self._server is None or self._server.alive())
 
-    def recover(self) -> bool:
-        if self._server is None or not self._server.revive():
+    def server_mark(self) -> object:
+        return self._server.pid if self._server is not None else None
+
+    def recover(self, since: object = None) -> bool:
+        if self._server is None:
+            return False
+        if not self._server.revive() and (since is None or self._server.pid == since):
             return False
         if self._server.port != self.port:  # its port was taken meanwhile: connect anew
             self.port = self._server.port

@@ -187,9 +187,15 @@ class GraphStore(ABC):
         no-op where a committed write is already durable (Neo4j)."""
         return None
 
-    def recover(self) -> bool:
+    def server_mark(self) -> object:
+        """Which run of its server the store talks to (the embedded server's pid; None for a server elsewhere). Taken
+        before a call, it lets `recover(since=...)` tell that another caller started the server again meanwhile."""
+        return None
+
+    def recover(self, since: object = None) -> bool:
         """After the store was found out of reach: start its server again when this process can, which it can for
-        the embedded server only (a server elsewhere is its operator's). True when it serves again; raises
+        the embedded server only (a server elsewhere is its operator's). True when it serves again, started by this
+        call or, after the failed call that took `since` (its `server_mark()`), by another caller; raises
         StoreUnavailableError when it was started and did not come up (saying why)."""
         return False
 

@@ -29,12 +29,13 @@ class RedisOfStore:
         self.client = redis.Redis.from_url(self.url or "", **self.options)
 
     def sent(self, send: Any) -> Any:
-        """`send(client)`, and once more when the server had died and the store started it again (what failed may
-        be a time-out: another program may have taken the dead server's port)."""
+        """`send(client)`, and once more when the server had died and was started again, by this call or by another
+        thread meanwhile (what failed may be a time-out: another program may have taken the dead server's port)."""
+        seen = self.store.server_mark()
         try:
             return send(self.client)
         except (redis.ConnectionError, redis.TimeoutError):
-            if not self.store.recover():
+            if not self.store.recover(since=seen):  # nor started again by another thread meanwhile
                 raise
         if self.store.redis_url() != self.url:
             self._connect()

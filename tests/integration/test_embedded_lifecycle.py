@@ -460,6 +460,28 @@ def test_the_stream_and_the_writers_lock_follow_a_crashed_server_to_another_port
                 assert lock.client.get(lock.lock_key) is not None
 
 
+def test_a_call_that_failed_while_another_thread_started_the_server_again_is_sent_once_more(tmp_path: Path) -> None:
+    """`dtc ingest` at load ~2 stopped with `unexpected ConnectionError ... Connection refused`: its writers' lock
+    found the server dead while another thread was starting it again, so its own recover() found it alive and
+    gave up. Here the other thread's start comes between the failure and the recovery, every time."""
+    from graph.store_redis import RedisOfStore
+
+    with _store(tmp_path) as store:
+        store.ensure_schema()
+        redis_of_store = RedisOfStore(store)
+        _crash(tmp_path)
+        calls: list[int] = []
+
+        def send(client: redis.Redis) -> object:
+            calls.append(1)
+            if len(calls) == 1:  # refused by the dead server; meanwhile another user starts it again
+                assert store.read("RETURN 1 AS one") == [{"one": 1}]
+                raise redis.ConnectionError("Connection refused.")
+            return client.ping()
+
+        assert redis_of_store.sent(send) is True and len(calls) == 2
+
+
 def _answers(port: int) -> bool:
     try:
         return bool(redis.Redis(port=port, socket_timeout=1, retry=None).ping())

@@ -8,11 +8,14 @@ is safe twice (an event queued twice is applied once, an acknowledgement or a lo
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import redis
 
 from graph.store import GraphStore
+
+T = TypeVar("T")
 
 
 class RedisOfStore:
@@ -28,7 +31,7 @@ class RedisOfStore:
         self.url = self.store.redis_url()
         self.client = redis.Redis.from_url(self.url or "", **self.options)
 
-    def sent(self, send: Any) -> Any:
+    def sent(self, send: Callable[[redis.Redis], T]) -> T:
         """`send(client)`, and once more when the server had died and was started again, by this call or by another
         thread meanwhile (what failed may be a time-out: another program may have taken the dead server's port)."""
         seen = self.store.server_mark()
@@ -64,8 +67,7 @@ class _Pipeline:
                 getattr(pipe, command)(*args, **kwargs)
             return pipe.execute()
 
-        answers: list[Any] = self.redis_of_store.sent(send)
-        return answers
+        return self.redis_of_store.sent(send)
 
     def __getattr__(self, command: str) -> Any:
         def record(*args: Any, **kwargs: Any) -> _Pipeline:
